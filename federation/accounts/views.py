@@ -1,0 +1,107 @@
+"""Sign up, sign in and sign out pages."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import UserMixin, current_user, login_required, login_user, logout_user
+
+from core.errors import ValidationError
+from federation.accounts import service
+from federation.accounts.forms import SignInForm, SignUpForm
+from federation.accounts.models import Account
+from federation.extensions import limiter, login_manager
+from federation.i18n import safe_next
+
+bp = Blueprint("accounts", __name__)
+
+
+class SignedIn(UserMixin):
+    """The signed-in person: their account and the login session token the cookie carries."""
+
+    def __init__(self, account: Account, token: str):
+        self.account = account
+        self.token = token
+        self.id = account.id
+
+    def get_id(self) -> str:
+        """Flask-Login stores the login session token, not the account id."""
+        return self.token
+
+
+@login_manager.user_loader
+def _load_user(token: str) -> SignedIn | None:
+    account = service.load_login_session(token)
+    return SignedIn(account, token) if account else None
+
+
+def _sign_in(account: Account) -> None:
+    """Start a fresh session: drop everything the anonymous session held, then log in."""
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+    token = service.start_login_session(account, ip=request.remote_addr)
+    login_user(SignedIn(account, token))
+
+
+def _email_key() -> str:
+    return "signin:" + service.normalise_email(request.form.get("email", ""))[:254]
+
+
+@bp.route("/signin", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@limiter.limit("30 per hour", methods=["POST"], key_func=_email_key)
+def sign_in():
+    """Sign in with email and password."""
+    form = SignInForm()
+    if form.validate_on_submit():
+        account = service.authenticate(form.email.data, form.password.data,
+                                       ip=request.remote_addr)
+        if account is not None:
+            _sign_in(account)
+            return redirect(safe_next(request.args.get("next"), url_for("home.index")))
+        form.email.errors.append(_("Email address or password is not right"))
+    status = 200 if not form.errors else 400
+    return render_template("accounts/sign_in.html", form=form), status
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def sign_up():
+    """Create an account."""
+    form = SignUpForm()
+    if form.validate_on_submit():
+        try:
+            account = service.do_sign_up(form.email.data, form.display_name.data,
+                                         form.password.data, locale=str(
+                                             session.get("locale", "en")),
+                                         ip=request.remote_addr)
+        except ValidationError as exc:
+            for field, messages in exc.errors.items():
+                getattr(form, field).errors.extend(_(m) for m in messages)
+        else:
+            _sign_in(account)
+            flash(_("Your account has been created."))
+            return redirect(url_for("home.index"))
+    status = 200 if not form.errors else 400
+    return render_template("accounts/sign_up.html", form=form), status
+
+
+@bp.post("/signout")
+@login_required
+def sign_out():
+    """End this login session."""
+    service.end_login_session(current_user.token, current_user.account.id,
+                              ip=request.remote_addr)
+    logout_user()
+    session.clear()
+    return redirect(url_for("home.index"))

@@ -1,0 +1,129 @@
+"""The app factory: settings, extensions, tenant store, jobs, blueprints, request boundary."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask, g, request
+from flask_babel import get_locale
+
+from core.config import load_settings
+from core.db import configure_sqlite, db, is_sqlite, sqlite_engine_options
+from federation.extensions import babel, csrf, limiter, login_manager
+from services.jobs import backends as job_backends
+from tenants.context import STORE, finish_tenant_session
+from tenants.store import TenantStore
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build a coopfed app from ``COOPFED_*`` variables, overridden by ``test_config``."""
+    instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get(
+        "COOPFED_INSTANCE_PATH")
+    app = Flask("federation", instance_path=instance_path or None,
+                instance_relative_config=True)
+    app.config.from_prefixed_env("COOPFED")
+    if test_config:
+        app.config.update(test_config)
+    load_settings(app.config, app.instance_path)
+    _configure_flask(app)
+    _init_database(app)
+    job_backends.init_app(app)
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_boundary(app)
+    from federation.cli import register_commands
+    from federation.errors import register_error_handlers
+
+    register_error_handlers(app)
+    register_commands(app)
+    return app
+
+
+def _configure_flask(app: Flask) -> None:
+    config = app.config
+    config.update(
+        SQLALCHEMY_DATABASE_URI=config["DATABASE_URL"],
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=config["SESSION_COOKIE_SECURE"],
+        REMEMBER_COOKIE_HTTPONLY=True,
+        BABEL_DEFAULT_LOCALE="en",
+        BABEL_TRANSLATION_DIRECTORIES="translations",
+        RATELIMIT_STORAGE_URI=config["REDIS_URL"] or "memory://",
+        RATELIMIT_KEY_PREFIX=config["DEPLOYMENT"],
+        RATELIMIT_HEADERS_ENABLED=True,
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    if config["ENV"] == "production":
+        logging.basicConfig(level=logging.INFO)
+
+
+def _init_database(app: Flask) -> None:
+    url = app.config["DATABASE_URL"]
+    if is_sqlite(url):
+        os.makedirs(app.instance_path, exist_ok=True)
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = sqlite_engine_options()
+    else:
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, "pool_size": 10,
+                                                   "max_overflow": 20}
+    import federation.models  # noqa: F401 - registers every federation table
+
+    db.init_app(app)
+    with app.app_context():
+        engine = db.engine
+        if is_sqlite(url):
+            configure_sqlite(engine)
+        app.extensions[STORE] = TenantStore(
+            app_engine=engine, owner_url=app.config["OWNER_DATABASE_URL"],
+            instance_path=app.instance_path, deployment=app.config["DEPLOYMENT"],
+            cache_size=app.config["TENANT_ENGINE_CACHE"])
+
+
+def _init_extensions(app: Flask) -> None:
+    from federation.i18n import select_locale
+
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.sign_in"
+    login_manager.session_protection = "strong"
+    limiter.init_app(app)
+
+    from tenants.registry.labels import COOP_TYPE_NAMES, ROLE_NAMES, STATE_NAMES
+
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.globals.update(role_names=ROLE_NAMES, state_names=STATE_NAMES,
+                                 coop_type_names=COOP_TYPE_NAMES)
+
+    @app.context_processor
+    def _template_globals():
+        return {"current_locale": str(get_locale()), "request_path": request.full_path
+                if request.query_string else request.path}
+
+
+def _register_blueprints(app: Flask) -> None:
+    from federation.accounts.views import bp as accounts_bp
+    from federation.home.views import bp as home_bp
+    from federation.i18n import bp as i18n_bp
+    from tenants.home.views import bp as workspace_bp
+
+    for blueprint in (home_bp, accounts_bp, i18n_bp, workspace_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_boundary(app: Flask) -> None:
+    """One owner per transaction: the request commits what its service flushed, or rolls back."""
+
+    @app.after_request
+    def _commit(response):
+        if response.status_code < 400:
+            db.session.commit()
+            finish_tenant_session(commit=True)
+        return response
+
+    @app.teardown_request
+    def _rollback(_exc):
+        finish_tenant_session(commit=False)
+        g.pop("coop", None)

@@ -1,0 +1,218 @@
+"""The ``coopfed`` command: demo, serve, worker, scheduler, migrate and co-op administration."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import select
+
+from core.db import db
+from core.errors import DomainError, ValidationError
+from tenants.registry.models import Coop, CoopType
+
+
+def _create_app():
+    from federation.app import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, load_dotenv=False,
+             set_debug_flag=False)
+def main() -> None:
+    """coopfed: a federation platform for care co-operatives."""
+
+
+def register_commands(app) -> None:
+    """Make the same commands available as ``flask --app federation.app …``."""
+    for command in main.commands.values():
+        if command.name not in app.cli.commands:
+            app.cli.add_command(command)
+
+
+def _fail(exc: DomainError) -> None:
+    if isinstance(exc, ValidationError):
+        for field, messages in exc.errors.items():
+            for message in messages:
+                click.echo(f"error: {field}: {message}", err=True)
+    else:
+        click.echo(f"error: {exc.message}", err=True)
+    sys.exit(2)
+
+
+def jobs_drain() -> None:
+    """Wait for queued jobs: in-process threads finish, or RQ jobs run here in burst mode."""
+    current_app.extensions["coopfed.jobs"].drain()
+
+
+@main.command("migrate")
+@click.option("--workers", type=int, default=None, help="Processes for co-op stores.")
+@with_appcontext
+def migrate_command(workers: int | None) -> None:
+    """Migrate the federation, then every co-op; exits 1 naming any co-op that failed."""
+    from tenants.migrate import migrate_all
+
+    report = migrate_all(current_app._get_current_object(), workers=workers)
+    click.echo(f"federation at {report.federation}; tenant head {report.head}")
+    click.echo(f"{len(report.upgraded)} co-ops upgraded in {report.seconds:.2f}s")
+    for slug, error in sorted(report.failed.items()):
+        click.echo(f"FAILED {slug}: {error} (now in maintenance)", err=True)
+    if not report.ok:
+        sys.exit(1)
+
+
+@main.group("coop")
+def coop_group() -> None:
+    """Create and manage co-ops."""
+
+
+@coop_group.command("create")
+@click.option("--name", required=True)
+@click.option("--name-cy", default=None)
+@click.option("--slug", required=True)
+@click.option("--type", "coop_type", required=True,
+              help="One of: " + ", ".join(t.value for t in CoopType))
+@click.option("--la", required=True, help="ONS code of the local authority, e.g. W06000018.")
+@click.option("--admin-email", required=True)
+@click.option("--locale", default="en", help="The co-op's default language: en or cy.")
+@with_appcontext
+def coop_create(name, name_cy, slug, coop_type, la, admin_email, locale) -> None:
+    """Create a co-op and wait until its workspace is ready."""
+    from federation.coops.service import check_create_coop
+
+    data = {"name": name, "name_cy": name_cy, "slug": slug, "type": coop_type, "la": la,
+            "admin_email": admin_email, "default_locale": locale}
+    try:
+        requested = check_create_coop(data)
+        coop_id = requested.coop.id
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        _fail(exc)
+    jobs_drain()
+    db.session.expire_all()
+    coop = db.session.get(Coop, coop_id)
+    click.echo(f"{coop.slug}: {coop.state} at {coop.schema_version}")
+    if requested.admin_password:
+        click.echo(f"first admin {admin_email} can sign in with the one-time password "
+                   f"{requested.admin_password}")
+    if coop.state != "active":
+        click.echo(f"provisioning did not finish: {coop.state_reason}", err=True)
+        sys.exit(1)
+
+
+@coop_group.command("list")
+@with_appcontext
+def coop_list() -> None:
+    """Show every co-op with its state and schema version."""
+    rows = db.session.scalars(select(Coop).order_by(Coop.slug)).all()
+    click.echo(f"{'slug':<40} {'state':<13} {'version':<14} {'type':<18} la")
+    for coop in rows:
+        click.echo(f"{coop.slug:<40} {coop.state:<13} {coop.schema_version or '-':<14} "
+                   f"{coop.coop_type:<18} {coop.la_code}")
+
+
+def _state_command(action: str):
+    @coop_group.command(action)
+    @click.argument("slug")
+    @click.option("--reason", default=None)
+    @with_appcontext
+    def command(slug: str, reason: str | None) -> None:
+        from tenants.registry.service import change_state
+
+        try:
+            coop = change_state(slug, action, reason=reason)
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            _fail(exc)
+        click.echo(f"{coop.slug}: {coop.state}")
+
+    command.__doc__ = f"{action.capitalize()} a co-op."
+    return command
+
+
+for _action in ("suspend", "reactivate", "archive"):
+    _state_command(_action)
+
+
+@main.command("worker")
+@with_appcontext
+def worker_command() -> None:
+    """Run an RQ worker, with RQ's scheduler, on this deployment's queues."""
+    from rq import Worker
+
+    from services.jobs.backends import QUEUES, RQBackend
+    from services.jobs.runner import use_app
+
+    backend = current_app.extensions["coopfed.jobs"]
+    if not isinstance(backend, RQBackend):
+        raise click.ClickException("COOPFED_REDIS_URL is not set: jobs already run in-process")
+    use_app(current_app._get_current_object())
+    queues = [backend.queue(q) for q in QUEUES]
+    Worker(queues, connection=backend.redis).work(with_scheduler=True)
+
+
+@main.command("scheduler")
+@with_appcontext
+def scheduler_command() -> None:
+    """Run RQ's cron scheduler: the outbox and provisioning sweep every minute."""
+    from rq.cron import CronScheduler
+
+    from services.jobs.backends import RQBackend
+    from services.outbox.tasks import sweep
+
+    backend = current_app.extensions["coopfed.jobs"]
+    if not isinstance(backend, RQBackend):
+        raise click.ClickException("COOPFED_REDIS_URL is not set")
+    scheduler = CronScheduler(connection=backend.redis, name=f"{backend.prefix}-cron")
+    scheduler.register(sweep, queue_name=backend.queue_name("default"), interval=60)
+    scheduler.start()
+
+
+@main.command("sweep")
+@with_appcontext
+def sweep_command() -> None:
+    """Run the outbox and provisioning sweep once."""
+    from services.outbox.service import sweep
+
+    click.echo(sweep())
+    jobs_drain()
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+@with_appcontext
+def serve_command(host: str, port: int) -> None:
+    """Migrate, then serve on a development server (use gunicorn in production)."""
+    from tenants.migrate import migrate_all
+
+    app = current_app._get_current_object()
+    migrate_all(app)
+    click.echo(f"coopfed is serving on http://{host}:{port}/")
+    app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+@main.command("demo")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+@click.option("--no-serve", is_flag=True, help="Seed only.")
+@with_appcontext
+def demo_command(host: str, port: int, no_serve: bool) -> None:
+    """Seed a demo federation if there is none, print its sign-ins, then serve it."""
+    from federation.demo import DEMO_PASSWORD, seed_demo
+    from tenants.migrate import migrate_all
+
+    app = current_app._get_current_object()
+    migrate_all(app)
+    people = seed_demo()
+    click.echo(f"\nDemo sign-ins (password for all: {DEMO_PASSWORD}):")
+    for role, email in people:
+        click.echo(f"  {role:<46} {email}")
+    if not no_serve:
+        click.echo(f"\ncoopfed demo is serving on http://{host}:{port}/")
+        app.run(host=host, port=port, threaded=True, use_reloader=False)

@@ -1,0 +1,83 @@
+"""The demo federation: co-ops of different types across Wales, and a person for every role."""
+
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import select
+
+from core.db import db
+from federation.accounts.service import account_by_email, do_sign_up
+from federation.agencies.models import Agency, AgencyAdvisor
+from federation.coops.service import check_create_coop
+from federation.regional.models import AnalystGrant
+from tenants.registry.models import Coop, Membership, Role
+
+DEMO_PASSWORD = "coopfed-demo-2026"
+DOMAIN = "demo.coopfed.cymru"
+
+COOPS = (
+    dict(slug="gofal-gwynedd", name="Gwynedd Care Workers' Co-op",
+         name_cy="Cydweithfa Gweithwyr Gofal Gwynedd", type="worker", la="W06000002",
+         default_locale="cy", admin=("Ceri Hughes", "ceri")),
+    dict(slug="cardiff-dp-circle", name="Cardiff Direct Payment Circle",
+         name_cy="Cylch Taliadau Uniongyrchol Caerdydd", type="dp_pool", la="W06000015",
+         default_locale="en", admin=("Amira Khan", "amira")),
+    dict(slug="powys-elders", name="Powys Elders Together", name_cy="Henoed Powys Gyda'n Gilydd",
+         type="multi_stakeholder", la="W06000023", default_locale="en",
+         admin=("Gareth Price", "gareth")),
+    dict(slug="caerphilly-foster", name="Caerphilly Foster Carers' Co-op",
+         name_cy="Cydweithfa Gofalwyr Maeth Caerffili", type="foster", la="W06000018",
+         default_locale="en", admin=("Jo Evans", "jo")),
+)
+
+
+def _person(local: str, name: str, **extra):
+    email = f"{local}@{DOMAIN}"
+    account = account_by_email(email)
+    if account is None:
+        account = do_sign_up(email, name, DEMO_PASSWORD, **extra)
+    return account
+
+
+def seed_demo() -> list[tuple[str, str]]:
+    """Create the demo federation unless it exists; returns (role, email) for each person."""
+    people: list[tuple[str, str]] = []
+    admin = _person("admin", "Federation Admin", is_federation_admin=True)
+    people.append(("federation admin", admin.email))
+    for spec in COOPS:
+        name, local = spec["admin"]
+        account = _person(local, name, locale=spec["default_locale"])
+        people.append((f"admin of {spec['name']}", account.email))
+        if db.session.scalar(select(Coop.id).where(Coop.slug == spec["slug"])) is None:
+            data = {k: spec[k] for k in ("slug", "name", "name_cy", "type", "la",
+                                         "default_locale")}
+            check_create_coop(dict(data, admin_email=account.email),
+                              actor_account_id=admin.id)
+    sam = _person("sam", "Sam Morgan", locale="cy")
+    people.append(("care worker in Gwynedd and member in Powys", sam.email))
+    advisor = _person("advisor", "Rhian Davies")
+    people.append(("agency advisor (Wales Co-operative Centre)", advisor.email))
+    analyst = _person("analyst", "Owen Jones")
+    people.append(("regional analyst (Gwent RPB)", analyst.email))
+    agency = db.session.scalar(select(Agency).where(Agency.name == "Wales Co-operative Centre"))
+    if agency is None:
+        agency = Agency(name="Wales Co-operative Centre",
+                        name_cy="Canolfan Cydweithredol Cymru")
+        db.session.add(agency)
+        db.session.flush()
+        db.session.add(AgencyAdvisor(agency_id=agency.id, account_id=advisor.id))
+        db.session.add(AnalystGrant(account_id=analyst.id, area_kind="rpb", area="Gwent"))
+    db.session.commit()
+    current_app.extensions["coopfed.jobs"].drain()
+    _add_member(sam.id, "gofal-gwynedd", Role.WORKER)
+    _add_member(sam.id, "powys-elders", Role.MEMBER)
+    db.session.commit()
+    return people
+
+
+def _add_member(account_id: int, slug: str, role: Role) -> None:
+    coop_id = db.session.scalar(select(Coop.id).where(Coop.slug == slug))
+    exists = db.session.scalar(select(Membership.id).where(
+        Membership.coop_id == coop_id, Membership.account_id == account_id))
+    if exists is None:
+        db.session.add(Membership(coop_id=coop_id, account_id=account_id, role=role))

@@ -1,0 +1,93 @@
+"""Turning errors into responses: pages for people, problem+json for the API."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from core.errors import DomainError, Unavailable, ValidationError
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def problem(status: int, title: str, detail: str | None = None,
+            errors: dict | None = None):
+    """An RFC 9457 problem response."""
+    body = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    if errors:
+        body["errors"] = errors
+    return body, status, {"Content-Type": "application/problem+json"}
+
+
+def _page(status: int, title: str, message: str, template: str = "errors/error.html",
+          headers: dict | None = None):
+    return render_template(template, title=title, message=message, status=status), status, (
+        headers or {})
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Install the handlers on ``app``."""
+
+    @app.errorhandler(ValidationError)
+    def _invalid(exc: ValidationError):
+        if _wants_json():
+            return problem(exc.status, "Invalid input", errors=exc.errors)
+        return _page(exc.status, _("There is a problem"), str(exc))
+
+    @app.errorhandler(Unavailable)
+    def _unavailable(exc: Unavailable):
+        messages = {
+            "setting_up": _("This co-op's workspace is still being set up. Try again in a "
+                            "moment."),
+            "suspended": _("This co-op's workspace is suspended. Contact the federation "
+                           "for help."),
+            "maintenance": _("This co-op's workspace is being updated. Nothing has been "
+                             "lost; try again shortly."),
+        }
+        message = messages.get(exc.message, messages["maintenance"])
+        if _wants_json():
+            return problem(503, "Service unavailable", message)
+        return _page(503, _("Sorry, this workspace is unavailable"), message,
+                     "errors/maintenance.html", {"Retry-After": "60"})
+
+    @app.errorhandler(DomainError)
+    def _domain(exc: DomainError):
+        if _wants_json():
+            return problem(exc.status, exc.code, exc.message)
+        if exc.status == 404:
+            return _not_found(exc)
+        return _page(exc.status, _("There is a problem"), exc.message)
+
+    @app.errorhandler(CSRFError)
+    def _csrf(_exc):
+        return _page(400, _("Your form expired"),
+                     _("Go back, reload the page and try again."))
+
+    @app.errorhandler(404)
+    def _not_found(_exc):
+        if _wants_json():
+            return problem(404, "Not found")
+        return _page(404, _("Page not found"),
+                     _("If you typed the web address, check it is correct."))
+
+    @app.errorhandler(429)
+    def _too_many(_exc):
+        return _page(429, _("Too many attempts"),
+                     _("Wait a minute before you try again."))
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        if _wants_json():
+            return problem(exc.code or 500, exc.name, exc.description)
+        return _page(exc.code or 500, exc.name, exc.description or "")
+
+    @app.errorhandler(500)
+    def _server_error(_exc):
+        return _page(500, _("Sorry, there is a problem with the service"),
+                     _("Try again later."))

@@ -1,0 +1,2 @@
+import { initAll } from '../vendor/govuk-frontend/govuk-frontend.min.js'
+initAll()

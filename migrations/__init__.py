@@ -1,0 +1,1 @@
+"""Alembic trees: ``federation/`` for the shared store and ``tenant/`` for every co-op's store."""

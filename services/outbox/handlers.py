@@ -1,0 +1,31 @@
+"""What the federation does with each kind of co-op outbox event.
+
+A handler runs in the relay's federation transaction, together with the inbox row
+that marks the event as applied, so it applies exactly once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from core import audit
+from core.db import db
+
+Handler = Callable[[int, dict], None]
+HANDLERS: dict[str, Handler] = {}
+
+
+def handles(event_type: str) -> Callable[[Handler], Handler]:
+    """Register the decorated function as the handler of ``event_type``."""
+
+    def register(func: Handler) -> Handler:
+        HANDLERS[event_type] = func
+        return func
+
+    return register
+
+
+@handles("coop.seeded")
+def _coop_seeded(coop_id: int, payload: dict) -> None:
+    audit.record(db.session, "coop.store_seeded", coop_id=coop_id,
+                 member_classes=payload.get("member_classes"))

@@ -1,0 +1,86 @@
+"""Delivering co-op outbox events to the federation, idempotently."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from core.db import db
+from core.jobs import dispatch_now
+from services.outbox.handlers import HANDLERS
+from services.outbox.models import InboxEvent
+from tenants import provisioning
+from tenants.context import store
+from tenants.outbox import service as outbox
+from tenants.outbox.service import RELAY_JOB
+from tenants.registry.models import Coop, CoopState
+from tenants.store import TenantRef
+
+log = logging.getLogger(__name__)
+
+
+def relay(coop_id: int) -> int:
+    """Apply a co-op's undelivered events in the federation; returns how many were new.
+
+    The federation commits first; if the process dies before the co-op marks the
+    events delivered, the next relay finds them in the inbox and skips them.
+    """
+    coop = db.session.get(Coop, coop_id)
+    if coop is None or coop.state in (CoopState.PENDING, CoopState.FAILED):
+        return 0
+    session = store().session(TenantRef(coop.id, coop.slug))
+    try:
+        events = outbox.undelivered(session)
+        if not events:
+            return 0
+        seen = set(db.session.scalars(select(InboxEvent.event_id).where(
+            InboxEvent.coop_id == coop_id,
+            InboxEvent.event_id.in_([e.event_id for e in events]))))
+        applied = 0
+        for event in events:
+            if event.event_id in seen:
+                continue
+            db.session.add(InboxEvent(coop_id=coop_id, event_id=event.event_id, type=event.type))
+            handler = HANDLERS.get(event.type)
+            if handler is None:
+                log.warning("no handler for outbox event %s from co-op %s", event.type, coop_id)
+            else:
+                handler(coop_id, dict(event.payload))
+            applied += 1
+        db.session.commit()
+        outbox.mark_delivered(session, [e.id for e in events])
+        session.commit()
+        return applied
+    finally:
+        session.close()
+
+
+def sweep() -> dict[str, int]:
+    """Find work a lost job left behind: stuck provisioning and undelivered outbox events."""
+    retry_after = timedelta(seconds=current_app.config["PROVISION_RETRY_SECONDS"])
+    cutoff = datetime.now(UTC) - retry_after
+    stuck = list(db.session.scalars(select(Coop).where(
+        Coop.state.in_([CoopState.PENDING, CoopState.PROVISIONING]),
+        Coop.updated_at < cutoff)))
+    for coop in stuck:
+        provisioning.enqueue_provisioning(coop)
+    db.session.commit()
+    relayed = 0
+    active = db.session.execute(select(Coop.id, Coop.slug).where(
+        Coop.state == CoopState.ACTIVE)).all()
+    requests = []
+    for coop_id, slug in active:
+        session = store().session(TenantRef(coop_id, slug))
+        try:
+            if outbox.undelivered(session, limit=1):
+                from core.jobs import JobRequest
+
+                requests.append(JobRequest(RELAY_JOB, (coop_id,), "outbox", f"relay-{coop_id}"))
+                relayed += 1
+        finally:
+            session.close()
+    dispatch_now(requests)
+    return {"provisioning": len(stuck), "relays": relayed}

@@ -1,0 +1,288 @@
+"""Schema migrations of the federation's store and of every co-op's store (migrate-all).
+
+The federation goes first. Then every co-op whose registry row is behind the tenant
+head is upgraded in parallel worker processes, each co-op in its own transaction with
+a lock timeout. A co-op that fails is put into maintenance and the run goes on; the
+registry records each co-op's version, so a pass with nothing to do costs one query.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from alembic.config import Config
+from alembic.runtime.environment import EnvironmentContext
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, create_engine, select, text, update
+
+from core.db import FEDERATION_SCHEMA, configure_sqlite, is_sqlite
+from tenants.registry.models import Coop, CoopState
+from tenants.store import TenantRef, TenantStore
+
+FEDERATION_MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations" / "federation"
+
+#: States whose store exists and follows the schema; pending, provisioning and failed
+#: co-ops are brought to head by provisioning itself.
+MIGRATED_STATES = (CoopState.ACTIVE, CoopState.SUSPENDED, CoopState.MAINTENANCE,
+                   CoopState.ARCHIVED)
+
+
+@cache
+def alembic_config(path: str) -> Config:
+    """An Alembic config pointing at the tree in ``path``."""
+    config = Config()
+    config.set_main_option("script_location", path)
+    return config
+
+
+@cache
+def script_directory(path: str) -> ScriptDirectory:
+    """The Alembic script directory at ``path`` (read once per process)."""
+    return ScriptDirectory.from_config(alembic_config(path))
+
+
+def head(path: str) -> str:
+    """The single head revision of the tree at ``path``."""
+    revision = script_directory(path).get_current_head()
+    if revision is None:
+        raise RuntimeError(f"no migrations in {path}")
+    return revision
+
+
+def current_revision(conn: Connection, version_schema: str | None) -> str | None:
+    """The revision a store is stamped at, or None for an empty store."""
+    context = MigrationContext.configure(conn, opts={"version_table_schema": version_schema})
+    return context.get_current_revision()
+
+
+def upgrade_connection(conn: Connection, path: str, version_schema: str | None) -> str:
+    """Upgrade the store behind ``conn`` to head inside the caller's transaction."""
+    script = script_directory(path)
+    target = head(path)
+
+    def upgrade(rev, _context):
+        return script._upgrade_revs(target, rev)
+
+    environment = EnvironmentContext(alembic_config(path), script, fn=upgrade,
+                                     destination_rev=target)
+    with environment as env:
+        env.configure(connection=conn, version_table_schema=version_schema,
+                      render_as_batch=is_sqlite(conn.engine), transactional_ddl=True)
+        env.run_migrations()
+    return target
+
+
+def stamp_connection(conn: Connection, path: str, version_schema: str | None) -> str:
+    """Record head as the store's revision (after creating tables from the models)."""
+    context = MigrationContext.configure(conn, opts={"version_table_schema": version_schema})
+    target = head(path)
+    context.stamp(script_directory(path), target)
+    return target
+
+
+# -- the federation ---------------------------------------------------------------
+
+
+def migrate_federation(owner_url: str, app_role: str | None = None) -> str:
+    """Bring the federation's store to head; on PostgreSQL also (re)grant the app role."""
+    engine = create_engine(owner_url)
+    sqlite = is_sqlite(engine)
+    if sqlite:
+        Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = configure_sqlite(engine.execution_options(
+            schema_translate_map={FEDERATION_SCHEMA: None}))
+    try:
+        with engine.begin() as conn:
+            if not sqlite:
+                from core.ddl import PG_APPEND_ONLY_FUNCTION
+
+                conn.execute(text("SELECT pg_advisory_xact_lock(7201)"))
+                conn.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {FEDERATION_SCHEMA}")
+                conn.exec_driver_sql(PG_APPEND_ONLY_FUNCTION)
+            version = upgrade_connection(
+                conn, str(FEDERATION_MIGRATIONS), None if sqlite else FEDERATION_SCHEMA)
+            if not sqlite and app_role:
+                _grant_federation(conn, app_role)
+        return version
+    finally:
+        engine.dispose()
+
+
+def _grant_federation(conn: Connection, role: str) -> None:
+    """Let the application role read and write the federation, but never rewrite the audit log."""
+    current = conn.execute(text("SELECT current_user")).scalar_one()
+    if current == role:
+        return
+    conn.exec_driver_sql(f'GRANT USAGE ON SCHEMA {FEDERATION_SCHEMA} TO "{role}"')
+    conn.exec_driver_sql(
+        f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {FEDERATION_SCHEMA} '
+        f'TO "{role}"')
+    conn.exec_driver_sql(
+        f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {FEDERATION_SCHEMA} TO "{role}"')
+    conn.exec_driver_sql(
+        f'REVOKE UPDATE, DELETE ON {FEDERATION_SCHEMA}.audit_events FROM "{role}"')
+
+
+# -- every co-op ---------------------------------------------------------------------
+
+
+@dataclass
+class MigrateReport:
+    """What a migrate-all pass did."""
+
+    head: str
+    federation: str | None = None
+    upgraded: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """True when no co-op failed."""
+        return not self.failed
+
+
+@dataclass(frozen=True)
+class _WorkerSettings:
+    app_url: str
+    owner_url: str
+    instance_path: str
+    deployment: str
+    tenant_path: str
+    lock_timeout_ms: int
+
+
+_worker_store: TenantStore | None = None
+_worker_settings: _WorkerSettings | None = None
+
+
+def _make_store(settings: _WorkerSettings) -> TenantStore:
+    app_engine = create_engine(settings.app_url)
+    return TenantStore(app_engine=app_engine, owner_url=settings.owner_url,
+                       instance_path=settings.instance_path, deployment=settings.deployment,
+                       cache_size=16)
+
+
+def _init_worker(settings: _WorkerSettings) -> None:
+    global _worker_store, _worker_settings
+    _worker_settings = settings
+    _worker_store = _make_store(settings)
+
+
+def _migrate_chunk(refs: list[tuple[int, str]]) -> list[tuple[int, str | None]]:
+    """Migrate each co-op in its own transaction; return (id, error or None) for each."""
+    assert _worker_store is not None and _worker_settings is not None
+    results = []
+    for coop_id, slug in refs:
+        ref = TenantRef(coop_id, slug)
+        try:
+            migrate_store(_worker_store, ref, _worker_settings.tenant_path,
+                          _worker_settings.lock_timeout_ms)
+            results.append((coop_id, None))
+        except Exception as exc:  # noqa: BLE001 - one co-op's failure must not stop the run
+            results.append((coop_id, f"{type(exc).__name__}: {exc}"[:480]))
+        finally:
+            if _worker_store.kind == "sqlite":
+                _worker_store.forget(ref)
+    return results
+
+
+def migrate_store(store: TenantStore, ref: TenantRef, path: str, lock_timeout_ms: int) -> str:
+    """Upgrade one co-op's store to head in one transaction."""
+    schema = None if store.kind == "sqlite" else store.schema(ref)
+    with store.owner_connection(ref) as conn:
+        if store.kind == "postgresql":
+            conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(lock_timeout_ms)}")
+        if current_revision(conn, schema) == head(path):
+            return head(path)
+        return upgrade_connection(conn, path, schema)
+
+
+def _chunks(items: list, count: int) -> Iterable[list]:
+    size = max(1, -(-len(items) // count))
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def migrate_all(app, *, workers: int | None = None, federation: bool = True) -> MigrateReport:
+    """Migrate the federation, then every co-op behind head, in parallel.
+
+    One co-op's failure never raises: it is reported and the co-op is put into maintenance.
+    """
+    from core.db import db
+
+    started = time.perf_counter()
+    config = app.config
+    tenant_path = config["TENANT_MIGRATIONS_PATH"]
+    report = MigrateReport(head=head(tenant_path))
+    store: TenantStore = app.extensions["coopfed.store"]
+    if federation:
+        report.federation = migrate_federation(config["OWNER_DATABASE_URL"], store.app_role()
+                                               if store.kind == "postgresql" else None)
+    with app.app_context():
+        behind = db.session.execute(
+            select(Coop.id, Coop.slug).where(
+                Coop.state.in_([str(s) for s in MIGRATED_STATES]),
+                (Coop.schema_version.is_(None)) | (Coop.schema_version != report.head),
+            ).order_by(Coop.id)).all()
+        db.session.rollback()
+    if not behind:
+        report.seconds = time.perf_counter() - started
+        return report
+    settings = _WorkerSettings(
+        app_url=config["DATABASE_URL"], owner_url=config["OWNER_DATABASE_URL"],
+        instance_path=app.instance_path, deployment=config["DEPLOYMENT"],
+        tenant_path=tenant_path, lock_timeout_ms=config["MIGRATE_LOCK_TIMEOUT_MS"])
+    refs = [(row.id, row.slug) for row in behind]
+    workers = workers or config["MIGRATE_WORKERS"]
+    results: list[tuple[int, str | None]] = []
+    if workers <= 1 or len(refs) < 2 * workers:
+        _init_worker(settings)
+        try:
+            results = _migrate_chunk(refs)
+        finally:
+            _worker_store.dispose()
+    else:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
+                                 initargs=(settings,)) as pool:
+            for chunk_result in pool.map(_migrate_chunk, _chunks(refs, workers * 4)):
+                results.extend(chunk_result)
+    slugs = dict(refs)
+    _record_results(app, report, results, slugs)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _record_results(app, report: MigrateReport, results, slugs: dict[int, str]) -> None:
+    """Write each co-op's new version, or put it into maintenance, in one transaction."""
+    from core.audit import record
+    from core.db import db
+
+    ok_ids = [coop_id for coop_id, error in results if error is None]
+    with app.app_context():
+        for start in range(0, len(ok_ids), 500):
+            batch = ok_ids[start:start + 500]
+            db.session.execute(update(Coop).where(Coop.id.in_(batch))
+                               .values(schema_version=report.head))
+            db.session.execute(
+                update(Coop).where(Coop.id.in_(batch), Coop.state == CoopState.MAINTENANCE,
+                                   Coop.state_reason.like("migration failed%"))
+                .values(state=CoopState.ACTIVE, state_reason=None))
+        for coop_id, error in results:
+            if error is None:
+                continue
+            report.failed[slugs[coop_id]] = error
+            db.session.execute(update(Coop).where(Coop.id == coop_id).values(
+                state=CoopState.MAINTENANCE, state_reason=f"migration failed: {error}"[:500]))
+            record(db.session, "coop.migration_failed", coop_id=coop_id, outcome="error",
+                   revision=report.head)
+        db.session.commit()
+    report.upgraded = sorted(slugs[c] for c in ok_ids)

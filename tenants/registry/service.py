@@ -1,0 +1,76 @@
+"""The registry: finding a co-op for a signed-in person, and changing its lifecycle state."""
+
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import and_, select
+
+from core import audit
+from core.db import db
+from core.errors import Conflict, NotFound, Unavailable
+from tenants import migrate
+from tenants.registry.models import Coop, CoopState, Membership
+
+# Which states may move to which, by the federation admin's hand.
+_TRANSITIONS = {
+    "suspend": ({CoopState.ACTIVE, CoopState.MAINTENANCE}, CoopState.SUSPENDED),
+    "reactivate": ({CoopState.SUSPENDED}, CoopState.ACTIVE),
+    "archive": ({CoopState.SUSPENDED, CoopState.ACTIVE}, CoopState.ARCHIVED),
+}
+
+
+def access_coop(slug: str, account_id: int, *, ip: str | None = None) -> tuple[Coop, str]:
+    """The co-op at ``slug`` and the person's role there, in one query.
+
+    Anyone who is not a member gets NotFound, exactly as for a slug that does not
+    exist, and the refusal is audited.
+    """
+    row = db.session.execute(
+        select(Coop, Membership.role).outerjoin(Membership, and_(
+            Membership.coop_id == Coop.id, Membership.account_id == account_id))
+        .where(Coop.slug == slug)).first()
+    if row is None or row.role is None:
+        audit.record_now("access.refused", actor_account_id=account_id, outcome="refused",
+                         coop_id=row.Coop.id if row else None, ip=ip, slug=slug[:40])
+        raise NotFound()
+    coop, role = row
+    check_serving(coop)
+    return coop, role
+
+
+def check_serving(coop: Coop) -> None:
+    """Raise Unavailable unless the co-op is active and at the current schema version."""
+    head = migrate.head(current_app.config["TENANT_MIGRATIONS_PATH"])
+    if coop.state == CoopState.ACTIVE and coop.schema_version == head:
+        return
+    if coop.state in (CoopState.PENDING, CoopState.PROVISIONING):
+        raise Unavailable("setting_up", state=coop.state)
+    if coop.state == CoopState.SUSPENDED:
+        raise Unavailable("suspended", state=coop.state)
+    if coop.state == CoopState.ARCHIVED:
+        raise NotFound()
+    raise Unavailable("maintenance", state=coop.state)
+
+
+def coop_by_slug(slug: str) -> Coop:
+    """The co-op with this slug; NotFound if there is none."""
+    coop = db.session.scalar(select(Coop).where(Coop.slug == slug))
+    if coop is None:
+        raise NotFound(f"no co-op {slug!r}")
+    return coop
+
+
+def change_state(slug: str, action: str, *, actor_account_id: int | None = None,
+                 reason: str | None = None) -> Coop:
+    """Suspend, reactivate or archive a co-op, with an audit row in the same transaction."""
+    allowed, target = _TRANSITIONS[action]
+    coop = coop_by_slug(slug)
+    if coop.state not in allowed:
+        raise Conflict(f"cannot {action} a co-op that is {coop.state}")
+    before = coop.state
+    coop.state = target
+    coop.state_reason = reason
+    audit.record(db.session, f"coop.{action}", actor_account_id=actor_account_id,
+                 coop_id=coop.id, before=str(before), after=str(target))
+    db.session.flush()
+    return coop

@@ -1,0 +1,222 @@
+"""Where each co-op's data lives, and the only way to reach it: ``TenantStore.session(ref)``.
+
+- SQLite (embedded): one file per co-op, ``instance/coops/<slug>.sqlite``, in WAL mode.
+- PostgreSQL: one schema per co-op, ``coop_<id>``, with a NOLOGIN role granted rights on
+  that schema only. Tenant tables carry no schema; a session maps them onto the co-op's
+  schema with ``schema_translate_map`` and begins every transaction with
+  ``SET LOCAL ROLE``, so even raw SQL cannot read another co-op's schema.
+
+Domain code never sees which of the two it has. Crossing the boundary on purpose
+(provisioning, migrations) uses ``owner_connection`` and is easy to grep for.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Connection, create_engine, event, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session
+
+from core.db import configure_sqlite, is_sqlite
+
+TENANT_KEY = "coopfed.tenant"
+
+
+@dataclass(frozen=True)
+class TenantRef:
+    """Just enough to find a co-op's store: its registry id and slug."""
+
+    id: int
+    slug: str
+
+
+class TenantSession(Session):
+    """A session bound to exactly one co-op's store."""
+
+    @property
+    def tenant(self) -> TenantRef:
+        """The co-op this session belongs to."""
+        return self.info[TENANT_KEY]
+
+
+@event.listens_for(TenantSession, "after_begin")
+def _set_local_role(session: Session, _transaction, connection: Connection) -> None:
+    role = session.info.get("coopfed.pg_role")
+    if role:
+        # Transaction-scoped, so a pooled connection (or PgBouncer) never keeps it.
+        connection.exec_driver_sql(f'SET LOCAL ROLE "{role}"')
+
+
+class TenantStore:
+    """Routes a co-op to its store: a file on SQLite, a schema and a role on PostgreSQL."""
+
+    def __init__(self, *, app_engine: Engine, owner_url: str, instance_path: str,
+                 deployment: str, cache_size: int = 2000):
+        self.app_engine = app_engine
+        self.kind = "sqlite" if is_sqlite(app_engine) else "postgresql"
+        self.deployment = deployment
+        self.root = Path(instance_path) / "coops"
+        self._cache_size = cache_size
+        self._engines: OrderedDict[int, Engine] = OrderedDict()
+        self._lock = threading.Lock()
+        self._owner_url = owner_url
+        self._owner_engine: Engine | None = None
+        self._app_role: str | None = None
+        #: Test seam: co-op id → an open connection to join with savepoints.
+        self.bind_override: dict[int, Connection] = {}
+
+    # -- naming ---------------------------------------------------------------
+    def schema(self, ref: TenantRef) -> str:
+        """The co-op's PostgreSQL schema."""
+        return f"coop_{ref.id}"
+
+    def role(self, ref: TenantRef) -> str:
+        """The co-op's NOLOGIN role (cluster-wide, so it carries the deployment prefix)."""
+        return f"{self.deployment}_coop_{ref.id}"
+
+    def path(self, ref: TenantRef) -> Path:
+        """The co-op's SQLite file."""
+        return self.root / f"{ref.slug}.sqlite"
+
+    # -- sessions ---------------------------------------------------------------
+    def session(self, ref: TenantRef) -> TenantSession:
+        """A new session on the co-op's store; the caller owns its transaction."""
+        override = self.bind_override.get(ref.id)
+        if override is not None:
+            session = TenantSession(bind=override, join_transaction_mode="create_savepoint",
+                                    expire_on_commit=False)
+        else:
+            session = TenantSession(bind=self.engine(ref), expire_on_commit=False)
+        session.info[TENANT_KEY] = ref
+        if self.kind == "postgresql":
+            session.info["coopfed.pg_role"] = self.role(ref)
+        return session
+
+    def engine(self, ref: TenantRef) -> Engine:
+        """The engine serving this co-op with the application's credentials."""
+        if self.kind == "postgresql":
+            return self.app_engine.execution_options(
+                schema_translate_map={None: self.schema(ref)})
+        with self._lock:
+            engine = self._engines.get(ref.id)
+            if engine is not None:
+                self._engines.move_to_end(ref.id)
+                return engine
+        engine = configure_sqlite(create_engine(f"sqlite:///{self.path(ref)}"))
+        with self._lock:
+            existing = self._engines.setdefault(ref.id, engine)
+            self._engines.move_to_end(ref.id)
+            while len(self._engines) > self._cache_size:
+                _, old = self._engines.popitem(last=False)
+                old.dispose()
+        if existing is not engine:
+            engine.dispose()
+        return existing
+
+    def forget(self, ref: TenantRef) -> None:
+        """Close and drop the cached engine of a co-op (after its file is removed)."""
+        with self._lock:
+            engine = self._engines.pop(ref.id, None)
+        if engine is not None:
+            engine.dispose()
+
+    def dispose(self) -> None:
+        """Close every cached engine (before forking, and at shutdown)."""
+        with self._lock:
+            engines = list(self._engines.values())
+            self._engines.clear()
+        for engine in engines:
+            engine.dispose()
+        if self._owner_engine is not None:
+            self._owner_engine.dispose()
+            self._owner_engine = None
+
+    # -- owner access: provisioning and migrations only ----------------------------
+    @property
+    def owner_engine(self) -> Engine:
+        """The owner credential's engine (PostgreSQL); the app engine on SQLite."""
+        if self.kind == "sqlite":
+            return self.app_engine
+        if self._owner_engine is None:
+            self._owner_engine = create_engine(self._owner_url, pool_pre_ping=True)
+        return self._owner_engine
+
+    @contextmanager
+    def owner_connection(self, ref: TenantRef) -> Iterator[Connection]:
+        """A connection in a transaction on the co-op's store with owner rights.
+
+        On PostgreSQL unqualified names resolve in the co-op's schema, for Alembic.
+        """
+        if self.kind == "sqlite":
+            self.root.mkdir(parents=True, exist_ok=True)
+            with self.engine(ref).begin() as conn:
+                yield conn
+            return
+        engine = self.owner_engine.execution_options(
+            schema_translate_map={None: self.schema(ref)})
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f'SET LOCAL search_path TO "{self.schema(ref)}"')
+            yield conn
+
+    def app_role(self) -> str:
+        """The role the application logs in as (PostgreSQL)."""
+        if self._app_role is None:
+            url = make_url(str(self.app_engine.url))
+            self._app_role = url.username or os.environ.get("PGUSER") or "postgres"
+        return self._app_role
+
+    def create_store(self, ref: TenantRef) -> None:
+        """Create the co-op's file, or its role and schema with grants. Safe to repeat."""
+        if self.kind == "sqlite":
+            self.root.mkdir(parents=True, exist_ok=True)
+            with self.engine(ref).connect():
+                pass  # connecting creates the file; configure_sqlite turns on WAL
+            return
+        role, schema = self.role(ref), self.schema(ref)
+        with self.owner_engine.begin() as conn:
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ref.id})
+            exists = conn.execute(
+                text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first()
+            if not exists:
+                conn.exec_driver_sql(f'CREATE ROLE "{role}" NOLOGIN')
+            conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+            conn.exec_driver_sql(f'GRANT USAGE ON SCHEMA "{schema}" TO "{role}"')
+            conn.exec_driver_sql(
+                f'ALTER DEFAULT PRIVILEGES IN SCHEMA "{schema}" '
+                f'GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO "{role}"')
+            conn.exec_driver_sql(
+                f'ALTER DEFAULT PRIVILEGES IN SCHEMA "{schema}" '
+                f'GRANT USAGE, SELECT ON SEQUENCES TO "{role}"')
+            conn.exec_driver_sql(f'GRANT "{role}" TO "{self.app_role()}"')
+
+    def store_exists(self, ref: TenantRef) -> bool:
+        """Whether the co-op's file or schema exists."""
+        if self.kind == "sqlite":
+            return self.path(ref).exists()
+        with self.owner_engine.connect() as conn:
+            return conn.execute(
+                text("SELECT 1 FROM pg_namespace WHERE nspname = :s"),
+                {"s": self.schema(ref)}).first() is not None
+
+    def drop_store(self, ref: TenantRef) -> None:
+        """Remove the co-op's store entirely: file, or schema and role. Safe to repeat."""
+        if self.kind == "sqlite":
+            self.forget(ref)
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{self.path(ref)}{suffix}").unlink(missing_ok=True)
+            return
+        role, schema = self.role(ref), self.schema(ref)
+        with self.owner_engine.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+            exists = conn.execute(
+                text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first()
+            if exists:
+                conn.exec_driver_sql(f'DROP OWNED BY "{role}"')
+                conn.exec_driver_sql(f'DROP ROLE "{role}"')

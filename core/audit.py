@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import g, has_request_context
 from sqlalchemy import JSON, BigInteger, DateTime, Integer, String, func
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -46,13 +47,24 @@ def record(
 make_append_only(AuditEvent.__table__)
 
 
-def record_now(action: str, **fields) -> None:
-    """Write an audit row in a transaction of its own.
+def record_despite_rollback(action: str, **fields) -> None:
+    """Audit a refusal or a failed attempt: kept even though the request itself rolls back.
 
-    For refusals and failed sign-ins: the request that triggered them is rolled back,
-    but the record of the attempt must stay.
+    Inside a request the row waits in ``g`` until the boundary has rolled back the
+    request's transaction, then commits on its own; outside a request it commits now.
     """
+    if has_request_context():
+        g.setdefault("coopfed_lasting_audit", []).append((action, fields))
+        return
     from core.db import db
 
     with Session(db.engine) as session, session.begin():
         record(session, action, **fields)
+
+
+def write_lasting(session: Session) -> bool:
+    """Add the rows ``record_despite_rollback`` queued in this request; True if there were any."""
+    queued = g.pop("coopfed_lasting_audit", None)
+    for action, fields in queued or ():
+        record(session, action, **fields)
+    return bool(queued)

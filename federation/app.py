@@ -8,6 +8,7 @@ import os
 from flask import Flask, g, request
 from flask_babel import get_locale
 
+from core import audit
 from core.config import load_settings
 from core.db import configure_sqlite, db, is_sqlite, sqlite_engine_options
 from federation.extensions import babel, csrf, limiter, login_manager
@@ -121,6 +122,11 @@ def _register_boundary(app: Flask) -> None:
         if response.status_code < 400:
             db.session.commit()
             finish_tenant_session(commit=True)
+        else:
+            db.session.rollback()
+            finish_tenant_session(commit=False)
+        if audit.write_lasting(db.session):
+            db.session.commit()
         return response
 
     @app.teardown_request

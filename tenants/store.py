@@ -47,11 +47,15 @@ class TenantSession(Session):
 
 
 @event.listens_for(TenantSession, "after_begin")
-def _set_local_role(session: Session, _transaction, connection: Connection) -> None:
+def _enter_coop_schema(session: Session, _transaction, connection: Connection) -> None:
     role = session.info.get("coopfed.pg_role")
     if role:
-        # Transaction-scoped, so a pooled connection (or PgBouncer) never keeps it.
-        connection.exec_driver_sql(f'SET LOCAL ROLE "{role}"')
+        # SET LOCAL ROLE and search_path in one round trip. Both are transaction-scoped,
+        # so a pooled connection (or PgBouncer in transaction mode) never keeps them.
+        connection.execute(
+            text("SELECT set_config('role', :role, true), "
+                 "set_config('search_path', :schema, true)"),
+            {"role": role, "schema": session.info["coopfed.pg_schema"]})
 
 
 class TenantStore:
@@ -97,6 +101,7 @@ class TenantStore:
         session.info[TENANT_KEY] = ref
         if self.kind == "postgresql":
             session.info["coopfed.pg_role"] = self.role(ref)
+            session.info["coopfed.pg_schema"] = self.schema(ref)
         return session
 
     def engine(self, ref: TenantRef) -> Engine:

@@ -83,7 +83,7 @@ def authenticate(email: str, password: str, *, ip: str | None = None) -> Account
     except (VerificationError, InvalidHashError):
         account = None
     if account is None:
-        audit.record_now("sign_in.failed", outcome="refused", ip=ip,
+        audit.record_despite_rollback("sign_in.failed", outcome="refused", ip=ip,
                          email_hash=hashlib.sha256(normalise_email(email).encode()).hexdigest()[:16])
         return None
     if _hasher.check_needs_rehash(account.password_hash):

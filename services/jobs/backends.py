@@ -79,9 +79,10 @@ class InProcessBackend:
 class RQBackend:
     """Enqueues jobs on RQ queues named ``<deployment>-<queue>``."""
 
-    def __init__(self, redis_url: str, deployment: str):
+    def __init__(self, app: Flask, redis_url: str, deployment: str):
         from redis import Redis
 
+        self.app = app
         self.redis = Redis.from_url(redis_url)
         self.prefix = deployment
 
@@ -126,13 +127,14 @@ class RQBackend:
         from rq import SimpleWorker
 
         queues = [self.queue(q) for q in QUEUES]
-        SimpleWorker(queues, connection=self.redis).work(burst=True, with_scheduler=False)
+        with self.app.app_context():
+            SimpleWorker(queues, connection=self.redis).work(burst=True, with_scheduler=False)
 
 
 def init_app(app: Flask) -> None:
     """Choose the job backend from the settings."""
     if app.config["REDIS_URL"]:
-        backend = RQBackend(app.config["REDIS_URL"], app.config["DEPLOYMENT"])
+        backend = RQBackend(app, app.config["REDIS_URL"], app.config["DEPLOYMENT"])
     else:
         backend = InProcessBackend(app, app.config["INPROCESS_JOB_THREADS"])
     app.extensions[EXTENSION] = backend

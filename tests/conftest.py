@@ -1,0 +1,7 @@
+"""Fixtures live in tests/fixtures and load as plugins."""
+
+pytest_plugins = [
+    "tests.fixtures.stores",
+    "tests.fixtures.app",
+    "tests.fixtures.factories",
+]

@@ -64,6 +64,10 @@ SETTINGS: tuple[Setting, ...] = (
         "PROVISION_RETRY_SECONDS", int, 120,
         "A co-op left pending or provisioning this long is provisioned again by the sweeper."),
     Setting(
+        "TRUSTED_PROXIES", int, 0,
+        "How many reverse proxies (nginx, a load balancer) sit in front of the app; their "
+        "X-Forwarded-* headers are trusted, so rate limits and audit see the real client."),
+    Setting(
         "SESSION_COOKIE_SECURE", bool, None,
         "Send the session cookie over HTTPS only. Unset: on in production.", nullable=True),
 )

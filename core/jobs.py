@@ -13,7 +13,7 @@ from typing import Protocol
 
 from flask import current_app, has_app_context
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 _PENDING = "coopfed.pending_jobs"
 EXTENSION = "coopfed.jobs"
@@ -47,6 +47,10 @@ def enqueue_after_commit(
     for arg in args:
         if not isinstance(arg, int | str) or isinstance(arg, bool):
             raise TypeError(f"jobs take ids only, not {type(arg).__name__}")
+    if isinstance(session, scoped_session):
+        session = session()
+    if not session.in_transaction():
+        session.begin()  # so that a rollback before any query still drops the request
     session.info.setdefault(_PENDING, []).append(JobRequest(func, tuple(args), queue, job_id))
 
 
@@ -65,6 +69,8 @@ def _after_commit(session: Session) -> None:
         dispatch_now(pending)
 
 
-@event.listens_for(Session, "after_rollback")
-def _after_rollback(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+@event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session: Session, _previous) -> None:
+    # A savepoint's rollback keeps the outer transaction, and its jobs, alive.
+    if not session.in_transaction():
+        session.info.pop(_PENDING, None)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
+from pathlib import Path
 
 from flask import Flask, g, request
 from flask_babel import get_locale
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import audit
 from core.config import load_settings
@@ -112,6 +115,20 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (home_bp, accounts_bp, i18n_bp, workspace_bp):
         app.register_blueprint(blueprint)
+
+
+def _serve_static_versioned(app: Flask) -> None:
+    """Add a content hash to static URLs, so nginx may cache them for a year."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(app.static_folder).rglob("*")):
+        if path.is_file():
+            digest.update(path.read_bytes())
+    version = digest.hexdigest()[:12]
+
+    @app.url_defaults
+    def _static_version(endpoint, values):
+        if endpoint == "static":
+            values.setdefault("v", version)
 
 
 def _register_boundary(app: Flask) -> None:

@@ -14,6 +14,9 @@ from core.errors import DomainError, ValidationError
 from tenants.registry.models import Coop, CoopType
 
 
+PARTIAL_FAILURE = 3
+
+
 def _create_app():
     from federation.app import create_app
 
@@ -52,7 +55,12 @@ def jobs_drain() -> None:
 @click.option("--workers", type=int, default=None, help="Processes for co-op stores.")
 @with_appcontext
 def migrate_command(workers: int | None) -> None:
-    """Migrate the federation, then every co-op; exits 1 naming any co-op that failed."""
+    """Migrate the federation, then every co-op.
+
+    Exit status: 0 when everything is at head; 3 when some co-ops failed (they are
+    named, and put into maintenance, and every other co-op was upgraded); 1 when the
+    federation itself could not be migrated.
+    """
     from tenants.migrate import migrate_all
 
     report = migrate_all(current_app._get_current_object(), workers=workers)
@@ -61,7 +69,7 @@ def migrate_command(workers: int | None) -> None:
     for slug, error in sorted(report.failed.items()):
         click.echo(f"FAILED {slug}: {error} (now in maintenance)", err=True)
     if not report.ok:
-        sys.exit(1)
+        sys.exit(PARTIAL_FAILURE)
 
 
 @main.group("coop")

@@ -1,0 +1,699 @@
+"""Tenancy benchmark: provisioning, migrate-all and per-co-op request latency.
+
+Run it from the project folder::
+
+    .venv/bin/python -m bench.tenancy                 # both stores, sizes 10,100,1000
+    .venv/bin/python -m bench.tenancy --quick         # smoke run: sizes 10,50; 100 co-ops
+    .venv/bin/python -m bench.tenancy --store sqlite --json /tmp/tenancy.json
+
+Each size gets a fresh store (a temporary instance folder; on PostgreSQL also a scratch
+database and a scratch app role, dropped at the end, even on error). Only
+``tenants.provisioning.provision(coop_id)`` is timed for provisioning: the registry row
+is written before the clock starts, and the in-process jobs that provisioning queues
+(the outbox relay) are drained after the clock stops, so they never overlap the next
+co-op's provisioning.
+
+Nothing here changes application code: the benchmark drives the public functions the
+app and its CLI use (``create_app``, ``provision``, ``migrate_all``, the test client).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import math
+import os
+import platform
+import secrets
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import textwrap
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import create_engine, func, select, text
+
+from core.config import normalise_database_url
+
+ROOT = Path(__file__).resolve().parent.parent
+TENANT_TREE = ROOT / "migrations" / "tenant"
+PG_BASE_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+SECRET = "bench-secret-key-not-for-production"
+PASSWORD = "correct horse battery staple"
+ADMIN_EMAIL = "bench-admin@example.org"
+COOP_TYPES = ("worker", "user_led", "dp_pool", "multi_stakeholder", "foster", "community")
+
+# Targets from the brief (seconds unless stated).
+TARGETS = {
+    "provision_p95": {"sqlite": 0.05, "postgres": 0.1},
+    "provision_1000_total": 120.0,
+    "migrate_noop": 1.0,
+    "migrate_column": 15.0,
+    "latency_p50_ratio": 1.10,     # tenant page p50 / no-tenancy p50
+    "throughput_ratio": 0.90,      # rps cycling over all co-ops / rps on one co-op
+}
+
+
+# -- statistics ------------------------------------------------------------------------
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """Nearest-rank percentile: the smallest value with at least ``pct``% of values ≤ it."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = max(1, math.ceil(pct / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def summary(values: list[float]) -> dict:
+    """p50 (statistics.median), p95, max and sum of a list of durations in seconds."""
+    return {"n": len(values), "p50": statistics.median(values), "p95": percentile(values, 95),
+            "max": max(values), "total": sum(values)}
+
+
+def log(message: str) -> None:
+    """Progress on stderr, so stdout stays the report."""
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# -- scratch stores ------------------------------------------------------------------------
+
+
+@dataclass
+class Scratch:
+    """One fresh store: an instance folder and, on PostgreSQL, a database and app role."""
+
+    kind: str  # "sqlite" or "postgres"
+    prefix: str
+    instance: str
+    app_url: str | None = None
+    owner_url: str | None = None
+    database: str | None = None
+    apps: list = field(default_factory=list)
+
+    def config(self, **overrides) -> dict:
+        """``test_config`` for ``create_app`` pointing at this store."""
+        return {"ENV": "test", "TESTING": False, "SECRET_KEY": SECRET,
+                "INSTANCE_PATH": self.instance, "DATABASE_URL": self.app_url,
+                "OWNER_DATABASE_URL": self.owner_url, "DEPLOYMENT": self.prefix,
+                "REDIS_URL": None, "MIGRATE_WORKERS": 2, **overrides}
+
+
+def _admin_engine():
+    return create_engine(normalise_database_url(PG_BASE_URL), isolation_level="AUTOCOMMIT")
+
+
+@contextlib.contextmanager
+def scratch_store(kind: str) -> Iterator[Scratch]:
+    """A fresh store, removed (apps closed, database and roles dropped) when the block ends."""
+    from sqlalchemy.engine import make_url
+
+    prefix = "bench" + secrets.token_hex(4)
+    instance = tempfile.mkdtemp(prefix=f"coopfed-{prefix}-")
+    scratch = Scratch(kind, prefix, instance)
+    if kind == "postgres":
+        database = f"coopfed_{prefix}"
+        app_role = f"{prefix}_app"
+        engine = _admin_engine()
+        try:
+            with engine.connect() as conn:
+                conn.exec_driver_sql(f'CREATE DATABASE "{database}"')
+                scratch.database = database
+                conn.exec_driver_sql(f'CREATE ROLE "{app_role}" LOGIN NOINHERIT')
+        finally:
+            engine.dispose()
+        owner = make_url(normalise_database_url(PG_BASE_URL)).set(database=database)
+        scratch.owner_url = owner.render_as_string(hide_password=False)
+        scratch.app_url = owner.set(username=app_role, password=None).render_as_string(
+            hide_password=False)
+    try:
+        yield scratch
+    finally:
+        for app in scratch.apps:
+            with contextlib.suppress(Exception):
+                close_app(app)
+        if kind == "postgres":
+            engine = _admin_engine()
+            try:
+                with engine.connect() as conn:
+                    if scratch.database:
+                        conn.exec_driver_sql(
+                            f'DROP DATABASE IF EXISTS "{scratch.database}" WITH (FORCE)')
+                    roles = conn.execute(
+                        text("SELECT rolname FROM pg_roles WHERE rolname LIKE :p"),
+                        {"p": f"{prefix}\\_%"}).scalars().all()
+                    for role in roles:
+                        conn.exec_driver_sql(f'DROP ROLE IF EXISTS "{role}"')
+            finally:
+                engine.dispose()
+        shutil.rmtree(instance, ignore_errors=True)
+
+
+def make_app(scratch: Scratch, **overrides):
+    """A migrated app on ``scratch``, with the bench-only no-tenancy route registered."""
+    from federation.app import create_app
+    from tenants.migrate import migrate_all
+
+    app = create_app(scratch.config(**overrides))
+    scratch.apps.append(app)
+    _register_no_tenancy_route(app)
+    migrate_all(app)
+    return app
+
+
+def close_app(app) -> None:
+    """Finish queued jobs and release every connection, so the scratch store can go."""
+    from core.db import db
+
+    with contextlib.suppress(Exception):
+        app.extensions["coopfed.jobs"].drain()
+    app.extensions["coopfed.store"].dispose()
+    with app.app_context():
+        db.session.remove()
+        for engine in db.engines.values():
+            engine.dispose()
+
+
+# -- provisioning ---------------------------------------------------------------------
+
+
+def create_admin(app) -> int:
+    """The one account that is first admin of every co-op (argon2 is paid once, untimed)."""
+    from core.db import db
+    from federation.accounts.service import do_sign_up
+
+    with app.app_context():
+        account = do_sign_up(ADMIN_EMAIL, "Bench Admin", PASSWORD)
+        db.session.commit()
+        return account.id
+
+
+def local_authority_codes() -> list[str]:
+    from core.areas import local_authorities
+
+    return list(local_authorities())
+
+
+def provision_run(app, count: int, admin_id: int) -> tuple[list[float], list[tuple[int, str]],
+                                                            float]:
+    """Provision ``count`` co-ops in a row; returns per-co-op seconds, (id, slug)s, wall time."""
+    from core.db import db
+    from tenants.provisioning import provision, validate_request
+    from tenants.registry.models import Coop
+
+    las = local_authority_codes()
+    jobs = app.extensions["coopfed.jobs"]
+    times: list[float] = []
+    refs: list[tuple[int, str]] = []
+    started = time.perf_counter()
+    for i in range(count):
+        slug = f"bench-coop-{i + 1}"
+        with app.app_context():
+            values = validate_request({
+                "name": f"Bench co-op {i + 1}", "slug": slug,
+                "type": COOP_TYPES[i % len(COOP_TYPES)], "la": las[i % len(las)],
+                "admin_email": ADMIN_EMAIL})
+            coop = Coop(slug=values["slug"], name=values["name"], coop_type=values["type"],
+                        la_code=values["la"], first_admin_account_id=admin_id)
+            db.session.add(coop)
+            db.session.commit()
+            coop_id = coop.id
+        with app.app_context():
+            t0 = time.perf_counter()
+            state = provision(coop_id)
+            elapsed = time.perf_counter() - t0
+        if state != "active":
+            raise RuntimeError(f"co-op {slug} ended {state}")
+        times.append(elapsed)
+        refs.append((coop_id, slug))
+        jobs.drain()  # the outbox relay queued by provisioning; not timed
+        if (i + 1) % 250 == 0 and count > 250:
+            log(f"  provisioned {i + 1}/{count}")
+    return times, refs, time.perf_counter() - started
+
+
+def provisioning_figures(times: list[float], wall: float) -> dict:
+    """Summary of one provisioning run, with p50 of the first and last 10%."""
+    figures = summary(times)
+    tenth = max(1, len(times) // 10)
+    figures.update(first10_p50=statistics.median(times[:tenth]),
+                   last10_p50=statistics.median(times[-tenth:]), wall=wall)
+    return figures
+
+
+# -- migration trees ------------------------------------------------------------------------
+
+
+def copy_tree(dest: Path) -> Path:
+    """A copy of migrations/tenant without caches."""
+    shutil.copytree(TENANT_TREE, dest, ignore=shutil.ignore_patterns("__pycache__"))
+    return dest
+
+
+def tree_head(path: Path) -> str:
+    """The head revision of a tree, read from its versions folder (fresh, uncached)."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(path))
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
+def add_revision(tree: Path, revision: str, down: str, column: str, length: int = 50) -> None:
+    """Append a revision that adds one nullable column to ``settings``."""
+    (tree / "versions" / f"{revision}_bench.py").write_text(textwrap.dedent(f'''\
+        """bench: add settings.{column}"""
+
+        from alembic import op
+        import sqlalchemy as sa
+
+        revision = {revision!r}
+        down_revision = {down!r}
+        branch_labels = None
+        depends_on = None
+
+
+        def upgrade() -> None:
+            op.add_column("settings", sa.Column({column!r}, sa.String({length}), nullable=True))
+
+
+        def downgrade() -> None:
+            op.drop_column("settings", {column!r})
+        '''))
+
+
+def long_history_tree(dest: Path, extra: int = 50) -> Path:
+    """migrations/tenant plus ``extra`` chained revisions, each adding one column."""
+    tree = copy_tree(dest)
+    down = tree_head(TENANT_TREE)
+    for n in range(1, extra + 1):
+        revision = f"h{n:03d}"
+        add_revision(tree, revision, down, f"bench_h{n:03d}", 20)
+        down = revision
+    return tree
+
+
+# -- migrate-all -----------------------------------------------------------------------------
+
+
+def break_coop(app, scratch: Scratch, coop_id: int, slug: str, column: str) -> None:
+    """Add the migration's column by hand, so that exactly this co-op fails to upgrade."""
+    if scratch.kind == "sqlite":
+        path = Path(app.instance_path) / "coops" / f"{slug}.sqlite"
+        conn = sqlite3.connect(path, timeout=10)
+        try:
+            conn.execute(f"ALTER TABLE settings ADD COLUMN {column} VARCHAR(50)")
+            conn.commit()
+        finally:
+            conn.close()
+        return
+    engine = create_engine(scratch.owner_url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(
+                f"ALTER TABLE coop_{coop_id}.settings ADD COLUMN {column} varchar(50)")
+    finally:
+        engine.dispose()
+
+
+def registry_states(app, coop_id: int, head: str) -> tuple[str, int]:
+    """The broken co-op's state, and how many co-ops the registry has at ``head``."""
+    from core.db import db
+    from tenants.registry.models import Coop
+
+    with app.app_context():
+        state = db.session.scalar(select(Coop.state).where(Coop.id == coop_id))
+        at_head = db.session.scalar(
+            select(func.count()).select_from(Coop).where(Coop.schema_version == head))
+        db.session.rollback()
+    return str(state), at_head
+
+
+def migrate_noop(app, repeats: int) -> list[float]:
+    """migrate_all with every co-op at head; its own ``seconds``."""
+    from tenants.migrate import migrate_all
+
+    runs = []
+    for _ in range(repeats):
+        report = migrate_all(app, federation=False)
+        if report.upgraded or report.failed:
+            raise RuntimeError(f"expected nothing to do, got {report}")
+        runs.append(report.seconds)
+    return runs
+
+
+def migrate_column(app, scratch: Scratch, refs: list[tuple[int, str]], workdir: Path,
+                   worker_counts: list[int]) -> list[dict]:
+    """Add one column to every co-op, one co-op broken by hand, once per worker count.
+
+    Run k uses a tree with one more revision than run k-1, so every run has the same
+    work: one ``ADD COLUMN`` in each co-op. The broken co-op fails on 0002 every time.
+    """
+    from tenants.migrate import migrate_all
+
+    broken_id, broken_slug = refs[len(refs) // 2]
+    break_coop(app, scratch, broken_id, broken_slug, "bench_note")
+    tree = copy_tree(workdir / "column-tree-base")
+    down = tree_head(TENANT_TREE)
+    runs = []
+    for k, workers in enumerate(worker_counts):
+        revision = f"{k + 2:04d}"
+        column = "bench_note" if k == 0 else f"bench_note_{revision}"
+        add_revision(tree, revision, down, column)
+        down = revision
+        run_tree = workdir / f"column-tree-{revision}"
+        shutil.copytree(tree, run_tree)  # a new path per run: heads are cached by path
+        app.config["TENANT_MIGRATIONS_PATH"] = str(run_tree)
+        app.config["MIGRATE_WORKERS"] = workers
+        app.extensions["coopfed.jobs"].drain()
+        report = migrate_all(app, workers=workers, federation=False)
+        state, at_head = registry_states(app, broken_id, report.head)
+        runs.append({"workers": workers, "revision": revision, "seconds": report.seconds,
+                     "upgraded": len(report.upgraded), "failed": len(report.failed),
+                     "failed_slugs": sorted(report.failed), "broken_slug": broken_slug,
+                     "broken_state": state, "at_head": at_head,
+                     "errors": list(report.failed.values())[:1]})
+        log(f"  migrate-all +column, {workers} workers: {report.seconds:.2f}s, "
+            f"{len(report.upgraded)} upgraded, {len(report.failed)} failed, "
+            f"{broken_slug} is {state}")
+    return runs
+
+
+# -- request latency ------------------------------------------------------------------------
+
+_NO_TENANCY: dict = {}
+
+
+def _register_no_tenancy_route(app) -> None:
+    """GET /bench/no-tenancy: the workspace home's query and template on one fixed co-op,
+    without the URL routing to a co-op and without the registry/membership lookup."""
+    from flask import g, render_template
+    from flask_login import current_user
+
+    from core.areas import local_authority
+    from tenants.members.models import MemberClass
+
+    def no_tenancy():
+        if not current_user.is_authenticated:  # the same sign-in check the workspace makes
+            return app.login_manager.unauthorized()
+        fixed = _NO_TENANCY[id(app)]
+        coop = fixed["coop"]
+        g.coop = coop  # base.html shows the co-op's name in the header, as on /c/<slug>/
+        session = app.extensions["coopfed.store"].session(fixed["ref"])
+        # Handed to the request boundary, which commits and closes it as it does a tenant's.
+        g.coopfed_tenant_session = session
+        classes = session.scalars(select(MemberClass).order_by(MemberClass.id)).all()
+        return render_template("workspace/home.html", coop=coop, role=fixed["role"],
+                               la=local_authority(coop.la_code), classes=classes)
+
+    app.add_url_rule("/bench/no-tenancy", "bench_no_tenancy", no_tenancy)
+
+
+def _fix_no_tenancy_coop(app, coop_id: int) -> None:
+    from core.db import db
+    from tenants.registry.models import Coop
+    from tenants.store import TenantRef
+
+    with app.app_context():
+        coop = db.session.get(Coop, coop_id)
+        db.session.expunge(coop)
+    _NO_TENANCY[id(app)] = {"coop": coop, "ref": TenantRef(coop.id, coop.slug),
+                            "role": "admin"}
+
+
+def sign_in(client) -> None:
+    import re
+
+    page = client.get("/signin").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    response = client.post("/signin", data={"email": ADMIN_EMAIL, "password": PASSWORD,
+                                            "csrf_token": token})
+    if response.status_code != 302:
+        raise RuntimeError(f"sign-in failed: {response.status_code}")
+
+
+def timed_gets(client, paths, count: int, warmup: int) -> dict:
+    """``warmup`` untimed then ``count`` timed GETs over ``paths`` (cycled)."""
+    n = len(paths)
+    for i in range(warmup):
+        response = client.get(paths[i % n])
+        if response.status_code != 200:
+            raise RuntimeError(f"GET {paths[i % n]} → {response.status_code}")
+    times = []
+    started = time.perf_counter()
+    for i in range(warmup, warmup + count):
+        path = paths[i % n]
+        t0 = time.perf_counter()
+        response = client.get(path)
+        times.append(time.perf_counter() - t0)
+        if response.status_code != 200:
+            raise RuntimeError(f"GET {path} → {response.status_code}")
+    wall = time.perf_counter() - started
+    figures = summary(times)
+    figures.update(rps=count / wall, wall=wall)
+    return figures
+
+
+def request_latency(app, refs: list[tuple[int, str]], count: int, warmup: int,
+                    rounds: int) -> dict:
+    """(a) one co-op, (b) all co-ops in turn, (c) the same page without tenancy."""
+    from federation.extensions import limiter
+
+    one_id, one_slug = refs[0]
+    _fix_no_tenancy_coop(app, one_id)
+    limiter.reset()
+    client = app.test_client()
+    sign_in(client)
+    one = [f"/c/{one_slug}/"]
+    every = [f"/c/{slug}/" for _, slug in refs]
+    bare = ["/bench/no-tenancy"]
+    # The same bytes apart from nothing tenancy-specific: sanity-check the baseline.
+    a_body = client.get(one[0]).get_data(as_text=True)
+    c_body = client.get(bare[0]).get_data(as_text=True)
+    if "Member classes" not in c_body or a_body.count("govuk-table__row") != c_body.count(
+            "govuk-table__row"):
+        raise RuntimeError("the no-tenancy page does not render what the workspace does")
+    cycle_count = max(count, len(every))
+    result: dict = {"one": [], "all": [], "bare": [], "home": []}
+    # First visit of each co-op in a fresh process: drop the cached SQLite engines.
+    app.extensions["coopfed.store"].dispose()
+    result["all_first_visit"] = timed_gets(client, every, len(every), 0)
+    for _ in range(rounds):
+        result["one"].append(timed_gets(client, one, count, warmup))
+        result["bare"].append(timed_gets(client, bare, count, warmup))
+        result["all"].append(timed_gets(client, every, cycle_count, warmup))
+        result["home"].append(timed_gets(client, ["/"], count, warmup))
+    return result
+
+
+# -- one store ---------------------------------------------------------------------------------
+
+
+def run_store(kind: str, args) -> dict:
+    sizes = args.sizes
+    result: dict = {"store": kind, "provisioning": {}, "history": None}
+    keep: tuple | None = None  # (scratch context, app, refs) of the migrate/latency store
+    with contextlib.ExitStack() as stack:
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="coopfed-bench-")))
+        targets = sorted(set(sizes) | {args.migrate_coops})
+        for size in targets:
+            scratch = stack.enter_context(scratch_store(kind)) if size == args.migrate_coops \
+                else None
+            with (contextlib.nullcontext(scratch) if scratch else scratch_store(kind)) as sc:
+                app = make_app(sc)
+                admin_id = create_admin(app)
+                log(f"{kind}: provisioning {size} co-ops")
+                times, refs, wall = provision_run(app, size, admin_id)
+                figures = provisioning_figures(times, wall)
+                figures["times"] = times
+                if size in sizes:
+                    result["provisioning"][size] = figures
+                log(f"  p50 {figures['p50'] * 1000:.1f} ms, p95 {figures['p95'] * 1000:.1f} ms, "
+                    f"total {figures['total']:.1f}s")
+                if size == args.migrate_coops:
+                    keep = (sc, app, refs)
+                else:
+                    close_app(app)
+
+        # Flat as the migration history grows: default tree vs 50 extra revisions.
+        n = args.history_coops
+        history = {"coops": n, "extra_revisions": args.extra_revisions, "default": [],
+                   "long": []}
+        long_tree = long_history_tree(workdir / "long-tree", args.extra_revisions)
+        for _ in range(args.rounds):
+            for label, overrides in (("default", {}),
+                                     ("long", {"TENANT_MIGRATIONS_PATH": str(long_tree)})):
+                with scratch_store(kind) as sc:
+                    app = make_app(sc, **overrides)
+                    admin_id = create_admin(app)
+                    log(f"{kind}: provisioning {n} co-ops, {label} migration history")
+                    times, _, wall = provision_run(app, n, admin_id)
+                    history[label].append(provisioning_figures(times, wall))
+                    close_app(app)
+        result["history"] = history
+
+        scratch, app, refs = keep
+        log(f"{kind}: migrate-all with nothing to do, {len(refs)} co-ops")
+        result["migrate_noop"] = {"coops": len(refs),
+                                  "seconds": migrate_noop(app, max(2, args.rounds))}
+        log(f"{kind}: request latency over {len(refs)} co-ops")
+        result["latency"] = request_latency(app, refs, args.requests, args.warmup, args.rounds)
+        log(f"{kind}: migrate-all adding a column, {len(refs)} co-ops")
+        result["migrate_column"] = {"coops": len(refs), "runs": migrate_column(
+            app, scratch, refs, workdir, args.workers)}
+    return result
+
+
+# -- report -----------------------------------------------------------------------------------
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "MISSED"
+
+
+def report(result: dict, args) -> str:
+    kind = result["store"]
+    lines = [f"== Tenancy on {'SQLite' if kind == 'sqlite' else 'PostgreSQL'} =="]
+    p95_target = TARGETS["provision_p95"][kind]
+
+    lines.append("")
+    lines.append("Provisioning, N co-ops in a row into a fresh store (only provision() timed)")
+    header = f"{'N':>6} {'p50':>9} {'p95':>9} {'max':>9} {'total':>9} {'first10% p50':>13} " \
+             f"{'last10% p50':>12}  p95 target"
+    lines.append(header)
+    for size, f in sorted(result["provisioning"].items()):
+        lines.append(
+            f"{size:>6} {ms(f['p50']):>9} {ms(f['p95']):>9} {ms(f['max']):>9} "
+            f"{f['total']:>8.2f}s {ms(f['first10_p50']):>13} {ms(f['last10_p50']):>12}  "
+            f"≤ {p95_target * 1000:.0f} ms {verdict(f['p95'] <= p95_target)}")
+    big = max(result["provisioning"]) if result["provisioning"] else None
+    if big:
+        f = result["provisioning"][big]
+        lines.append(f"{big} in a row: {f['total']:.1f}s provisioning ({f['wall']:.1f}s wall with "
+                     f"registry rows and relay jobs); target ≤ 120 s "
+                     f"{verdict(f['total'] <= TARGETS['provision_1000_total'])}")
+
+    h = result["history"]
+    lines.append("")
+    lines.append(f"Provisioning {h['coops']} co-ops vs migration history "
+                 f"(tree: 1 revision vs 1 + {h['extra_revisions']})")
+    lines.append(f"{'round':>6} {'p50 1 rev':>11} {'p50 +' + str(h['extra_revisions']):>10} "
+                 f"{'p95 1 rev':>11} {'p95 +' + str(h['extra_revisions']):>10}")
+    for i, (d, long) in enumerate(zip(h["default"], h["long"], strict=True)):
+        lines.append(f"{i + 1:>6} {ms(d['p50']):>11} {ms(long['p50']):>10} {ms(d['p95']):>11} "
+                     f"{ms(long['p95']):>10}")
+
+    noop = result["migrate_noop"]
+    lines.append("")
+    lines.append(f"migrate-all over {noop['coops']} co-ops")
+    lines.append(f"  nothing to do:  " + ", ".join(f"{s:.3f}s" for s in noop["seconds"])
+                 + f"   target ≤ 1 s {verdict(max(noop['seconds']) <= TARGETS['migrate_noop'])}")
+    for run in result["migrate_column"]["runs"]:
+        ok = (run["seconds"] <= TARGETS["migrate_column"] and run["failed"] == 1
+              and run["upgraded"] == noop["coops"] - 1 and run["broken_state"] == "maintenance")
+        lines.append(
+            f"  add column, {run['workers']} workers: {run['seconds']:.2f}s, "
+            f"{run['upgraded']} upgraded, {run['failed']} failed "
+            f"({run['broken_slug']} → {run['broken_state']})   target ≤ 15 s, "
+            f"{noop['coops'] - 1}/1 {verdict(ok)}")
+
+    lat = result["latency"]
+    lines.append("")
+    lines.append(f"Requests (Flask test client, signed in; {args.warmup} warm-up, "
+                 f"{args.requests}+ timed each)")
+    lines.append(f"{'':<44} {'p50':>9} {'p95':>9} {'req/s':>8}")
+    labels = [("one", "(a) GET /c/<slug>/, one co-op"),
+              ("all", f"(b) GET /c/<slug>/, {len(lat['all_first_visit']) and noop['coops']} co-ops in turn"),
+              ("bare", "(c) same page without tenancy"),
+              ("home", "    GET / (federation home, signed in)")]
+    for r in range(len(lat["one"])):
+        for key, label in labels:
+            f = lat[key][r]
+            lines.append(f"{label + f' [round {r + 1}]':<44} {ms(f['p50']):>9} {ms(f['p95']):>9} "
+                         f"{f['rps']:>8.0f}")
+    f = lat["all_first_visit"]
+    lines.append(f"{'(b0) each co-op first visit (cold engines)':<44} {ms(f['p50']):>9} "
+                 f"{ms(f['p95']):>9} {f['rps']:>8.0f}")
+    for r in range(len(lat["one"])):
+        ratio = lat["one"][r]["p50"] / lat["bare"][r]["p50"]
+        tput = lat["all"][r]["rps"] / lat["one"][r]["rps"]
+        lines.append(f"  round {r + 1}: p50 (a)/(c) = {ratio:.3f} (target ≤ 1.10 "
+                     f"{verdict(ratio <= TARGETS['latency_p50_ratio'])}); "
+                     f"req/s (b)/(a) = {tput:.3f} (target ≥ 0.90 "
+                     f"{verdict(tput >= TARGETS['throughput_ratio'])})")
+    return "\n".join(lines)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m bench.tenancy", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--store", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument("--sizes", default=None,
+                        help="comma-separated co-op counts to provision (default 10,100,1000)")
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke run: sizes 10,50 and 100 co-ops for migrate and requests")
+    parser.add_argument("--migrate-coops", type=int, default=None,
+                        help="co-ops in the migrate/latency store (default 1000; 100 quick)")
+    parser.add_argument("--history-coops", type=int, default=None,
+                        help="co-ops for the migration-history comparison (default 100; 50 quick)")
+    parser.add_argument("--extra-revisions", type=int, default=50)
+    parser.add_argument("--workers", default="2,4", help="MIGRATE_WORKERS to try (default 2,4)")
+    parser.add_argument("--requests", type=int, default=500)
+    parser.add_argument("--warmup", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="repeat the history and request measurements (default 2)")
+    parser.add_argument("--json", metavar="PATH", help="write the raw figures to PATH")
+    args = parser.parse_args(argv)
+    if args.sizes:
+        args.sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    else:
+        args.sizes = [10, 50] if args.quick else [10, 100, 1000]
+    if args.migrate_coops is None:
+        args.migrate_coops = 100 if args.quick else 1000
+    if args.history_coops is None:
+        args.history_coops = 50 if args.quick else 100
+    if args.quick:
+        args.rounds = min(args.rounds, 1)
+    args.workers = [int(w) for w in args.workers.split(",") if w.strip()]
+    return args
+
+
+def environment() -> dict:
+    return {"python": platform.python_version(), "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    kinds = ["sqlite", "postgres"] if args.store == "both" else [args.store]
+    started = time.perf_counter()
+    results = {"environment": environment(), "args": {k: v for k, v in vars(args).items()},
+               "stores": {}}
+    for kind in kinds:
+        t0 = time.perf_counter()
+        results["stores"][kind] = run_store(kind, args)
+        results["stores"][kind]["seconds"] = time.perf_counter() - t0
+        print(report(results["stores"][kind], args), flush=True)
+        print(f"({kind} part took {results['stores'][kind]['seconds']:.0f}s)\n", flush=True)
+    results["seconds"] = time.perf_counter() - started
+    print(f"whole run: {results['seconds']:.0f}s")
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

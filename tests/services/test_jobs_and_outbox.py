@@ -1,0 +1,110 @@
+"""Jobs run after the commit only, take ids only, and the outbox delivers each event once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select, update
+
+from core.audit import AuditEvent
+from core.db import db
+from core.jobs import enqueue_after_commit
+from services.outbox import service as relay_service
+from services.outbox.models import InboxEvent
+from tenants.context import store
+from tenants.outbox import service as outbox
+from tenants.outbox.models import OutboxEvent
+from tenants.registry.models import Coop, CoopState
+from tenants.store import TenantRef
+from tests.fixtures.factories import create_coop
+
+JOB = "tests.services.jobs_for_tests:mark_coop"
+
+
+def _marked(app, coop_id: int) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count(AuditEvent.id)).where(
+            AuditEvent.action == "test.marked", AuditEvent.coop_id == coop_id))
+
+
+def test_a_job_runs_only_after_its_transaction_commits(app, run_jobs, two_coops):
+    (a, _), (b, _) = two_coops
+    with app.app_context():
+        enqueue_after_commit(db.session, JOB, a.id)
+        db.session.rollback()
+        enqueue_after_commit(db.session, JOB, b.id)
+        db.session.commit()
+    run_jobs()
+    assert _marked(app, a.id) == 0
+    assert _marked(app, b.id) == 1
+
+
+def test_jobs_take_ids_only(ctx):
+    with pytest.raises(TypeError, match="ids only"):
+        enqueue_after_commit(db.session, JOB, {"name": "A Person"})
+
+
+def test_queues_carry_the_deployment_prefix(app):
+    backend = app.extensions["coopfed.jobs"]
+    if not hasattr(backend, "queue_name"):
+        pytest.skip("in-process jobs have no queues (set COOPFED_REDIS_URL)")
+    assert backend.queue_name("provisioning") == f"{app.config['DEPLOYMENT']}-provisioning"
+
+
+def _emit(app, coop, count: int) -> None:
+    with app.app_context():
+        session = store().session(TenantRef(coop.id, coop.slug))
+        for n in range(count):
+            outbox.emit(session, "test.event", n=n)
+        session.commit()
+        session.close()
+
+
+def _inbox(app, coop_id: int) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count(InboxEvent.id)).where(
+            InboxEvent.coop_id == coop_id, InboxEvent.type == "test.event"))
+
+
+def test_outbox_events_are_delivered_once_even_when_relayed_twice(app, run_jobs, two_coops):
+    (a, _), (b, _) = two_coops
+    _emit(app, a, 3)
+    run_jobs()
+    with app.app_context():
+        assert relay_service.relay(a.id) == 0  # nothing new
+    assert _inbox(app, a.id) == 3
+    assert _inbox(app, b.id) == 0
+
+
+def test_a_relay_that_died_before_marking_delivery_does_not_apply_twice(app, two_coops):
+    (a, _), _ = two_coops
+    with app.app_context():
+        session = store().session(TenantRef(a.id, a.slug))
+        outbox.emit(session, "test.event", n=1)
+        session.info.pop("coopfed.pending_jobs")  # as if Redis had lost the relay job
+        session.commit()
+        session.close()
+        assert relay_service.relay(a.id) == 1
+        # Undo the delivery mark, as if the process died between the two commits.
+        session = store().session(TenantRef(a.id, a.slug))
+        session.execute(update(OutboxEvent).values(delivered_at=None))
+        session.commit()
+        session.close()
+        assert relay_service.relay(a.id) == 0
+    assert _inbox(app, a.id) >= 1
+
+
+def test_the_sweeper_finishes_a_provisioning_whose_job_was_lost(app, run_jobs):
+    coop, _ = create_coop(app, provision=False)
+    bystander, _ = create_coop(app)
+    with app.app_context():
+        db.session.execute(update(Coop).where(Coop.id == coop.id).values(
+            updated_at=datetime.now(UTC) - timedelta(hours=1)))
+        db.session.commit()
+        found = relay_service.sweep()
+    assert found["provisioning"] >= 1
+    run_jobs()
+    with app.app_context():
+        assert db.session.get(Coop, coop.id).state == CoopState.ACTIVE
+        assert db.session.get(Coop, bystander.id).state == CoopState.ACTIVE

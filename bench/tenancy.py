@@ -201,8 +201,8 @@ def local_authority_codes() -> list[str]:
     return list(local_authorities())
 
 
-def provision_run(app, count: int, admin_id: int) -> tuple[list[float], list[tuple[int, str]],
-                                                            float]:
+def provision_run(app, count: int, admin_id: int, first: int = 1
+                  ) -> tuple[list[float], list[tuple[int, str]], float]:
     """Provision ``count`` co-ops in a row; returns per-co-op seconds, (id, slug)s, wall time."""
     from core.db import db
     from tenants.provisioning import provision, validate_request
@@ -213,7 +213,7 @@ def provision_run(app, count: int, admin_id: int) -> tuple[list[float], list[tup
     times: list[float] = []
     refs: list[tuple[int, str]] = []
     started = time.perf_counter()
-    for i in range(count):
+    for i in range(first - 1, first - 1 + count):
         slug = f"bench-coop-{i + 1}"
         with app.app_context():
             values = validate_request({
@@ -234,8 +234,8 @@ def provision_run(app, count: int, admin_id: int) -> tuple[list[float], list[tup
         times.append(elapsed)
         refs.append((coop_id, slug))
         jobs.drain()  # the outbox relay queued by provisioning; not timed
-        if (i + 1) % 250 == 0 and count > 250:
-            log(f"  provisioned {i + 1}/{count}")
+        if len(times) % 250 == 0 and count > 250:
+            log(f"  provisioned {len(times)}/{count}")
     return times, refs, time.perf_counter() - started
 
 

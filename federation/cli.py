@@ -191,6 +191,14 @@ def sweep_command() -> None:
     jobs_drain()
 
 
+def _run_server(app, host: str, port: int) -> None:
+    """Werkzeug's threaded development server (gunicorn serves production)."""
+    from werkzeug.serving import run_simple
+
+    sys.stdout.flush()
+    run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
 @main.command("serve")
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)
@@ -202,7 +210,7 @@ def serve_command(host: str, port: int) -> None:
     app = current_app._get_current_object()
     migrate_all(app)
     click.echo(f"coopfed is serving on http://{host}:{port}/")
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
+    _run_server(app, host, port)
 
 
 @main.command("demo")
@@ -222,5 +230,5 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
     for role, email in people:
         click.echo(f"  {role:<46} {email}")
     if not no_serve:
-        click.echo(f"\ncoopfed demo is serving on http://{host}:{port}/")
-        app.run(host=host, port=port, threaded=True, use_reloader=False)
+        click.echo(f"\ncoopfed demo is serving on http://{host}:{port}/", nl=True)
+        _run_server(app, host, port)

@@ -30,9 +30,8 @@ def _resolve_app() -> Flask:
     if has_app_context():
         return current_app._get_current_object()
     if _app is None:
-        from federation.app import create_app  # noqa: PLC0415 - the worker builds its app once
-
-        use_app(create_app())
+        raise RuntimeError("no app for this job: run workers with `coopfed worker`, "
+                           "which builds the app once and calls use_app()")
     return _app
 
 

@@ -1,0 +1,78 @@
+"""The demo federation, and `coopfed demo` serving it with no servers at all."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from core.db import db
+from federation.demo import DEMO_PASSWORD, seed_demo
+from tenants.registry.models import Coop, CoopState, Membership
+from tests.fixtures.app import sign_in
+
+VENV_BIN = Path(sys.executable).parent
+
+
+def test_demo_has_coops_of_different_types_and_a_person_for_every_role(isolated_app):
+    app = isolated_app()
+    with app.app_context():
+        people = dict((role, email) for role, email in seed_demo())
+        coops = db.session.scalars(select(Coop)).all()
+        assert len(coops) >= 3
+        assert all(c.state == CoopState.ACTIVE for c in coops)
+        assert len({c.coop_type for c in coops}) == len(coops)
+        assert len({c.la_code for c in coops}) == len(coops)
+        for coop in coops:
+            admins = db.session.scalar(select(func.count(Membership.id)).where(
+                Membership.coop_id == coop.id, Membership.role == "admin"))
+            assert admins >= 1, coop.slug
+        assert {"federation admin", "agency advisor (Wales Co-operative Centre)",
+                "regional analyst (Gwent RPB)"} <= set(people)
+        seed_demo()  # a second run adds nothing
+        assert db.session.scalar(select(func.count(Coop.id))) == len(coops)
+    client = app.test_client()
+    sign_in(client, people["care worker in Gwynedd and member in Powys"], DEMO_PASSWORD)
+    home = client.get("/").get_data(as_text=True)
+    assert "gofal-gwynedd" in home and "powys-elders" in home
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_coopfed_demo_serves_the_home_page_within_60_seconds(tmp_path):
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("COOPFED_DATABASE_URL", "COOPFED_REDIS_URL")}
+    env["COOPFED_INSTANCE_PATH"] = str(tmp_path)
+    started = time.monotonic()
+    process = subprocess.Popen([str(VENV_BIN / "coopfed"), "demo", "--port", str(port)],
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        while time.monotonic() - started < 60:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as page:
+                    body = page.read().decode()
+                    break
+            except OSError:
+                if process.poll() is not None:
+                    raise AssertionError(process.stdout.read().decode()) from None
+                time.sleep(0.5)
+        else:
+            raise AssertionError("the demo did not serve within 60 s")
+        assert "coopfed" in body
+        assert (tmp_path / "federation.sqlite").exists()
+        assert len(list((tmp_path / "coops").glob("*.sqlite"))) >= 3
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=10)[0].decode()
+    assert "Demo sign-ins" in output and DEMO_PASSWORD in output

@@ -36,7 +36,8 @@ def _env_int(name, default):
     try:
         number = int(value)
     except ValueError:
-        raise SystemExit(f"gunicorn.conf.py: {name} must be an integer, not {value!r}")
+        raise SystemExit(
+            f"gunicorn.conf.py: {name} must be an integer, not {value!r}") from None
     if number < 1:
         raise SystemExit(f"gunicorn.conf.py: {name} must be at least 1, not {number}")
     return number

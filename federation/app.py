@@ -9,7 +9,6 @@ from pathlib import Path
 
 from flask import Flask, g, request
 from flask_babel import get_locale
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import audit
 from core.config import load_settings

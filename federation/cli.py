@@ -13,7 +13,6 @@ from core.db import db
 from core.errors import DomainError, ValidationError
 from tenants.registry.models import Coop, CoopType
 
-
 PARTIAL_FAILURE = 3
 
 

@@ -30,8 +30,9 @@ def access_coop(slug: str, account_id: int, *, ip: str | None = None) -> tuple[C
             Membership.coop_id == Coop.id, Membership.account_id == account_id))
         .where(Coop.slug == slug)).first()
     if row is None or row.role is None:
-        audit.record_despite_rollback("access.refused", actor_account_id=account_id, outcome="refused",
-                         coop_id=row.Coop.id if row else None, ip=ip, slug=slug[:40])
+        audit.record_despite_rollback(
+            "access.refused", actor_account_id=account_id, outcome="refused",
+            coop_id=row.Coop.id if row else None, ip=ip, slug=slug[:40])
         raise NotFound()
     coop, role = row
     check_serving(coop)

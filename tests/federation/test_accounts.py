@@ -1,4 +1,4 @@
-"""Accounts: argon2 hashes, CSRF on every form, a fresh session id on sign-in, a login rate limit."""
+"""Accounts: argon2 hashes, CSRF on every form, a fresh session on sign-in, a rate limit."""
 
 from __future__ import annotations
 

@@ -8,7 +8,6 @@ from sqlalchemy.exc import DBAPIError
 
 from core.db import db
 from tenants.context import store
-from tenants.home.views import bp as workspace_bp
 from tenants.store import TenantRef
 from tests.fixtures.app import sign_in
 from tests.fixtures.factories import PASSWORD

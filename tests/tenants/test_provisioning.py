@@ -1,4 +1,4 @@
-"""Provisioning: each co-op gets its own store, defaults and admin; a crash at any step re-runs cleanly."""
+"""Provisioning: a store, defaults and an admin per co-op; a crash at any step re-runs cleanly."""
 
 from __future__ import annotations
 

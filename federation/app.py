@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
 import logging
 import os
 from pathlib import Path
@@ -97,8 +98,10 @@ def _init_extensions(app: Flask) -> None:
     from tenants.registry.labels import COOP_TYPE_NAMES, ROLE_NAMES, STATE_NAMES
 
     app.jinja_env.add_extension("jinja2.ext.do")
+    from tenants.web import nav_for
+
     app.jinja_env.globals.update(role_names=ROLE_NAMES, state_names=STATE_NAMES,
-                                 coop_type_names=COOP_TYPE_NAMES)
+                                 coop_type_names=COOP_TYPE_NAMES, coop_nav=nav_for)
 
     @app.context_processor
     def _template_globals():
@@ -107,13 +110,21 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from federation import api
     from federation.accounts.views import bp as accounts_bp
     from federation.home.views import bp as home_bp
     from federation.i18n import bp as i18n_bp
-    from tenants.home.views import bp as workspace_bp
+    from tenants.features import FEATURES
 
-    for blueprint in (home_bp, accounts_bp, i18n_bp, workspace_bp):
+    for blueprint in (home_bp, accounts_bp, i18n_bp):
         app.register_blueprint(blueprint)
+    api_blueprints = []
+    for feature in FEATURES:
+        views = importlib.import_module(f"{feature}.views")
+        app.register_blueprint(views.pages)
+        if hasattr(views, "api"):
+            api_blueprints.append(views.api)
+    api.init_app(app, api_blueprints)
 
 
 def _serve_static_versioned(app: Flask) -> None:

@@ -31,6 +31,32 @@ def _page(status: int, title: str, message: str, template: str = "errors/error.h
         headers or {})
 
 
+def _field_errors(exc: HTTPException) -> dict | None:
+    """Messages per field from webargs (``{"json": {"name": [...]}}`` becomes ``{"name": [...]}``)."""
+    if exc.code == 413:
+        return {"body": ["The request body is too large."]}
+    if exc.code == 400 and "JSON" in (exc.description or ""):
+        return {"body": [exc.description]}
+    data = getattr(exc, "data", None) or {}
+    messages = data.get("messages") or data.get("errors")
+    if not isinstance(messages, dict):
+        return None
+    flat: dict[str, list[str]] = {}
+
+    def walk(prefix: str, value) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), item)
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            flat[prefix or "body"] = value
+        else:
+            flat[prefix or "body"] = [str(value)]
+
+    for location, fields in messages.items():
+        walk("" if location in ("json", "form", "files") else location, fields)
+    return flat
+
+
 def register_error_handlers(app: Flask) -> None:
     """Install the handlers on ``app``."""
 
@@ -65,7 +91,10 @@ def register_error_handlers(app: Flask) -> None:
         return _page(exc.status, _("There is a problem"), exc.message)
 
     @app.errorhandler(CSRFError)
-    def _csrf(_exc):
+    def _csrf(exc):
+        if _wants_json():
+            return problem(400, "CSRF token missing or invalid", exc.description,
+                           errors={"X-CSRFToken": [exc.description]})
         return _page(400, _("Your form expired"),
                      _("Go back, reload the page and try again."))
 
@@ -84,7 +113,8 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         if _wants_json():
-            return problem(exc.code or 500, exc.name, exc.description)
+            return problem(exc.code or 500, exc.name, exc.description,
+                           errors=_field_errors(exc))
         return _page(exc.code or 500, exc.name, exc.description or "")
 
     @app.errorhandler(500)

@@ -2,10 +2,20 @@
 
 from core.db import TenantBase
 from tenants.audit.models import TenantAuditEvent
-from tenants.members.models import MemberClass
+from tenants.clients.models import Client, ClientNeed, RegularCarer
+from tenants.governance.models import Ballot, BallotChoice, BallotParticipation, Proposal
+from tenants.members.models import Invitation, Member, MemberClass, MemberClassLink
 from tenants.outbox.models import OutboxEvent
+from tenants.payments.models import PoolEntry, PoolMember
+from tenants.rota.models import PatternSkill, Visit, VisitPattern, VisitSkill
 from tenants.settings_models import CoopSetting
+from tenants.workforce.models import Availability, Worker, WorkerSkill
 
 metadata = TenantBase.metadata
 
-__all__ = ["CoopSetting", "MemberClass", "OutboxEvent", "TenantAuditEvent", "metadata"]
+__all__ = [
+    "Availability", "Ballot", "BallotChoice", "BallotParticipation", "Client", "ClientNeed",
+    "CoopSetting", "Invitation", "Member", "MemberClass", "MemberClassLink", "OutboxEvent",
+    "PatternSkill", "PoolEntry", "PoolMember", "Proposal", "RegularCarer", "TenantAuditEvent",
+    "Visit", "VisitPattern", "VisitSkill", "Worker", "WorkerSkill", "metadata",
+]

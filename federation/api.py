@@ -1,0 +1,80 @@
+"""The JSON API at /api/v1: flask-smorest with marshmallow schemas, an OpenAPI document at
+/api/v1/openapi.json, pagination on lists, and errors as application/problem+json.
+"""
+
+from __future__ import annotations
+
+import http
+
+import marshmallow as ma
+from flask import Blueprint, Flask
+from flask_login import current_user
+from flask_smorest import Api
+from flask_smorest.utils import prepare_response
+from flask_wtf.csrf import generate_csrf
+
+PROBLEM = "application/problem+json"
+
+
+class ProblemSchema(ma.Schema):
+    """An RFC 9457 problem: what went wrong, and a message per field where input was refused."""
+
+    type = ma.fields.String(metadata={"description": "A URI for the kind of problem"})
+    title = ma.fields.String(required=True)
+    status = ma.fields.Integer(required=True)
+    detail = ma.fields.String()
+    errors = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.List(ma.fields.String()),
+                            metadata={"description": "Messages per field"})
+
+
+class CoopfedApi(Api):
+    """flask-smorest's Api, with errors documented and served as problem+json."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def _register_error_handlers(self):
+        """federation.errors serves every error, as a page or as problem+json."""
+
+    def _register_responses(self):
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
+
+api = CoopfedApi()
+session_bp = Blueprint("api_session", __name__, url_prefix="/api/v1")
+
+
+@session_bp.get("/session")
+def session_info():
+    """Who is signed in, and the CSRF token a cookie-authenticated client sends as X-CSRFToken."""
+    body = {"csrf_token": generate_csrf(), "signed_in": current_user.is_authenticated}
+    if current_user.is_authenticated:
+        body["account_id"] = current_user.account.id
+    return body
+
+
+def init_app(app: Flask, blueprints) -> None:
+    """Bind the API to ``app`` and register the workspace API blueprints."""
+    app.config.update(
+        API_TITLE="coopfed",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        API_SPEC_OPTIONS={
+            "info": {"description": "The coopfed API. Every co-op's routes live under "
+                                    "/api/v1/c/{slug}/ and need a signed-in member of it; "
+                                    "lists are paged (page, page_size; X-Pagination header)."},
+        },
+    )
+    api.init_app(app)
+    for blueprint in blueprints:
+        api.register_blueprint(blueprint)
+    app.register_blueprint(session_bp)

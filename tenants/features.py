@@ -1,0 +1,9 @@
+"""The workspace's feature packages, in navigation order.
+
+Each one's ``views`` module defines ``pages`` (a ``coop_pages`` blueprint) and may define
+``api`` (a ``coop_api`` blueprint); the app factory registers them.
+"""
+
+FEATURES = (
+    "tenants.home",
+)

@@ -1,0 +1,170 @@
+"""What every workspace page and API route shares: entering the co-op named in the URL,
+role checks, the workspace navigation, paging through a query, and strict input schemas.
+
+Use ``coop_pages(...)`` for pages under ``/c/<slug>/`` and ``coop_api(...)`` for JSON
+routes under ``/api/v1/c/<slug>/``. Both bind the co-op before any view runs, so a view
+only ever calls ``tenant_session()``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import flask_smorest
+import marshmallow as ma
+from flask import Blueprint, current_app, g, request
+from flask_login import current_user
+from flask_smorest.pagination import Page
+from sqlalchemy import Select, func, select
+
+from core import audit
+from core.errors import DomainError, Forbidden
+from tenants.context import bind_tenant, tenant_session
+from tenants.registry.models import Role
+from tenants.registry.service import access_coop
+from tenants.store import TenantRef
+
+ALL_ROLES = tuple(Role)
+MANAGERS = (Role.ADMIN, Role.COORDINATOR)
+
+
+class Unauthenticated(DomainError):
+    """Sign in first."""
+
+    status = 401
+    code = "unauthenticated"
+
+
+def _enter_coop(api: bool):
+    """The co-op comes from the URL and must be one of the person's memberships."""
+    if getattr(g, "coop", None) is not None:
+        return None
+    if not current_user.is_authenticated:
+        if api:
+            raise Unauthenticated("Sign in to use this co-op's API.")
+        return current_app.login_manager.unauthorized()
+    coop, role = access_coop(g.coop_slug, current_user.account.id, ip=request.remote_addr)
+    g.coop, g.coop_role = coop, role
+    bind_tenant(TenantRef(coop.id, coop.slug))
+    return None
+
+
+def _attach(blueprint, api: bool):
+    @blueprint.url_value_preprocessor
+    def _pull_slug(_endpoint, values):
+        g.coop_slug = values.pop("slug")
+
+    @blueprint.url_defaults
+    def _add_slug(_endpoint, values):
+        if "slug" not in values and getattr(g, "coop", None) is not None:
+            values["slug"] = g.coop.slug
+
+    blueprint.before_request(functools.partial(_enter_coop, api))
+    return blueprint
+
+
+def coop_pages(name: str, import_name: str, url_prefix: str = "") -> Blueprint:
+    """A blueprint of workspace pages at ``/c/<slug><url_prefix>``."""
+    return _attach(Blueprint(name, import_name, url_prefix=f"/c/<slug>{url_prefix}",
+                             template_folder="templates"), api=False)
+
+
+def coop_api(name: str, import_name: str, url_prefix: str = "",
+             description: str = "") -> flask_smorest.Blueprint:
+    """A flask-smorest blueprint at ``/api/v1/c/<slug><url_prefix>``, documented in OpenAPI."""
+    blueprint = flask_smorest.Blueprint(name, import_name, description=description,
+                                        url_prefix=f"/api/v1/c/<slug>{url_prefix}")
+    return _attach(blueprint, api=True)
+
+
+def current_role() -> str:
+    """The signed-in person's role in the current co-op."""
+    return g.coop_role
+
+
+def require_role(*roles: str) -> Callable:
+    """Let only these roles in; anyone else in the co-op gets 403, audited."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            if g.coop_role not in roles:
+                audit.record_despite_rollback(
+                    "access.refused", actor_account_id=current_user.account.id,
+                    coop_id=g.coop.id, outcome="refused", endpoint=request.endpoint,
+                    role=g.coop_role)
+                raise Forbidden("Your role in this co-op does not allow this.")
+            return view(*args, **kwargs)
+
+        wrapper.coopfed_roles = tuple(roles)
+        return wrapper
+
+    return decorate
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """An entry in the workspace navigation, shown to the roles that may open it."""
+
+    endpoint: str
+    label: object
+    roles: tuple[str, ...]
+
+
+NAV: list[NavItem] = []
+
+
+def register_nav(endpoint: str, label, roles=ALL_ROLES) -> None:
+    """Add a workspace navigation entry (``label`` is a lazy gettext string)."""
+    if all(item.endpoint != endpoint for item in NAV):
+        NAV.append(NavItem(endpoint, label, tuple(str(r) for r in roles)))
+
+
+def nav_for(role: str) -> list[NavItem]:
+    """The navigation entries this role may open."""
+    return [item for item in NAV if role in item.roles]
+
+
+class SelectPage(Page):
+    """Pages through a SQLAlchemy ``Select`` on the current co-op's session."""
+
+    @property
+    def items(self):
+        stmt: Select = self.collection
+        params = self.page_params
+        return list(tenant_session().scalars(
+            stmt.offset(params.first_item).limit(params.page_size)))
+
+    @property
+    def item_count(self):
+        stmt: Select = self.collection
+        return tenant_session().scalar(
+            select(func.count()).select_from(stmt.order_by(None).subquery()))
+
+
+def _reject_nul(value, path: str, errors: dict) -> None:
+    if isinstance(value, str) and "\x00" in value:
+        errors[path] = ["Must not contain NUL characters."]
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _reject_nul(item, f"{path}.{key}" if path else str(key), errors)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _reject_nul(item, f"{path}.{index}" if path else str(index), errors)
+
+
+class StrictSchema(ma.Schema):
+    """Base of every input schema: unknown fields and NUL characters are refused by name."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+    @ma.pre_load
+    def _no_nul(self, data, **_kwargs):
+        errors: dict = {}
+        _reject_nul(data, "", errors)
+        if errors:
+            raise ma.ValidationError(errors)
+        return data

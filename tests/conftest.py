@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.fixtures.stores",
     "tests.fixtures.app",
     "tests.fixtures.factories",
+    "tests.fixtures.browser",
 ]

@@ -70,6 +70,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "SESSION_COOKIE_SECURE", bool, None,
         "Send the session cookie over HTTPS only. Unset: on in production.", nullable=True),
+    Setting("MAIL_URL", str, None, "Outgoing mail: smtp://user:pass@host:587 (STARTTLS) or "
+            "smtps://host:465. Unset: emails are written to the coopfed.mail log.", nullable=True),
+    Setting("MAIL_FROM", str, "coopfed <no-reply@coopfed.invalid>", "From address of emails."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import http
+from decimal import Decimal
 
 import marshmallow as ma
 from flask import Blueprint, Flask
@@ -48,6 +49,35 @@ class CoopfedApi(Api):
 
 
 api = CoopfedApi()
+
+NUMERIC_KEYWORDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "default",
+                    "multipleOf")
+
+
+def _decimals_as_numbers(_converter, field, ret: dict, **_kwargs) -> dict:
+    """Document exact decimals as they travel, and numbers' bounds as numbers.
+
+    Money and percentages are sent as strings ("12.50") so that no float rounds them;
+    apispec would call them numbers, and serialise their bounds as strings.
+    """
+    if isinstance(field, ma.fields.Decimal) and field.as_string:
+        for key in ("minimum", "maximum"):
+            if key in ret:
+                ret[f"x-{key}"] = str(ret.pop(key))
+        if "default" in ret and ret["default"] is not None:
+            ret["default"] = str(ret["default"])
+        return {"type": "string", "format": "decimal", "pattern": r"^-?[0-9]+(\.[0-9]+)?$"}
+    if ret.get("type") not in ("number", "integer"):
+        return {}
+    fixed = {}
+    for key in NUMERIC_KEYWORDS:
+        value = ret.get(key)
+        if isinstance(value, Decimal | str):
+            try:
+                fixed[key] = float(value)
+            except ValueError:
+                continue
+    return fixed
 session_bp = Blueprint("api_session", __name__, url_prefix="/api/v1")
 
 
@@ -75,6 +105,8 @@ def init_app(app: Flask, blueprints) -> None:
         },
     )
     api.init_app(app)
+    if _decimals_as_numbers not in api.ma_plugin.converter.attribute_functions:
+        api.ma_plugin.converter.add_attribute_function(_decimals_as_numbers)
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     app.register_blueprint(session_bp)

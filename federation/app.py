@@ -114,9 +114,10 @@ def _register_blueprints(app: Flask) -> None:
     from federation.accounts.views import bp as accounts_bp
     from federation.home.views import bp as home_bp
     from federation.i18n import bp as i18n_bp
+    from federation.invitations.views import bp as invitations_bp
     from tenants.features import FEATURES
 
-    for blueprint in (home_bp, accounts_bp, i18n_bp):
+    for blueprint in (home_bp, accounts_bp, i18n_bp, invitations_bp):
         app.register_blueprint(blueprint)
     api_blueprints = []
     for feature in FEATURES:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+from datetime import date
+
 from flask import current_app
 from sqlalchemy import select
 
@@ -10,7 +14,10 @@ from federation.accounts.service import account_by_email, do_sign_up
 from federation.agencies.models import Agency, AgencyAdvisor
 from federation.coops.service import check_create_coop
 from federation.regional.models import AnalystGrant
+from tenants.context import bind_tenant, finish_tenant_session, tenant_session
+from tenants.features import FEATURES
 from tenants.registry.models import Coop, Membership, Role
+from tenants.store import TenantRef
 
 DEMO_PASSWORD = "coopfed-demo-2026"
 DOMAIN = "demo.coopfed.cymru"
@@ -72,7 +79,31 @@ def seed_demo() -> list[tuple[str, str]]:
     _add_member(sam.id, "gofal-gwynedd", Role.WORKER)
     _add_member(sam.id, "powys-elders", Role.MEMBER)
     db.session.commit()
+    for coop in db.session.scalars(select(Coop).where(Coop.slug.in_(
+            [spec["slug"] for spec in COOPS]))):
+        seed_workspace(coop)
     return people
+
+
+def seed_workspace(coop: Coop, today: date | None = None) -> None:
+    """Give a co-op plausible records: each feature's ``demo.seed``, in dependency order.
+
+    Every seed is idempotent, so running the demo again adds nothing.
+    """
+    today = today or date.today()
+    with current_app.app_context():  # a context of its own, as a job has
+        bind_tenant(TenantRef(coop.id, coop.slug))
+        session = tenant_session()
+        try:
+            for feature in FEATURES:
+                if importlib.util.find_spec(f"{feature}.demo") is None:
+                    continue
+                importlib.import_module(f"{feature}.demo").seed(session, coop.coop_type, today)
+                session.flush()
+            finish_tenant_session(commit=True)
+        except BaseException:
+            finish_tenant_session(commit=False)
+            raise
 
 
 def _add_member(account_id: int, slug: str, role: Role) -> None:

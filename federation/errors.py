@@ -32,7 +32,7 @@ def _page(status: int, title: str, message: str, template: str = "errors/error.h
 
 
 def _field_errors(exc: HTTPException) -> dict | None:
-    """Messages per field from webargs (``{"json": {"name": [...]}}`` becomes ``{"name": [...]}``)."""
+    """Messages per field from webargs: ``{"json": {"name": [...]}}`` becomes ``{"name": ...}``."""
     if exc.code == 413:
         return {"body": ["The request body is too large."]}
     if exc.code == 400 and "JSON" in (exc.description or ""):

@@ -6,4 +6,10 @@ Each one's ``views`` module defines ``pages`` (a ``coop_pages`` blueprint) and m
 
 FEATURES = (
     "tenants.home",
+    "tenants.members",
+    "tenants.governance",
+    "tenants.workforce",
+    "tenants.clients",
+    "tenants.rota",
+    "tenants.payments",
 )

@@ -106,25 +106,32 @@ def require_role(*roles: str) -> Callable:
 
 @dataclass(frozen=True)
 class NavItem:
-    """An entry in the workspace navigation, shown to the roles that may open it."""
+    """An entry in the workspace navigation, for some roles and (optionally) co-op types."""
 
     endpoint: str
     label: object
     roles: tuple[str, ...]
+    coop_types: tuple[str, ...] | None = None
 
 
 NAV: list[NavItem] = []
 
 
-def register_nav(endpoint: str, label, roles=ALL_ROLES) -> None:
-    """Add a workspace navigation entry (``label`` is a lazy gettext string)."""
+def register_nav(endpoint: str, label, roles=ALL_ROLES, coop_types=None) -> None:
+    """Add a workspace navigation entry (``label`` is a lazy gettext string).
+
+    ``coop_types`` limits the entry to co-ops of those types (None: every type).
+    """
     if all(item.endpoint != endpoint for item in NAV):
-        NAV.append(NavItem(endpoint, label, tuple(str(r) for r in roles)))
+        NAV.append(NavItem(endpoint, label, tuple(str(r) for r in roles),
+                           tuple(str(t) for t in coop_types) if coop_types else None))
 
 
 def nav_for(role: str) -> list[NavItem]:
-    """The navigation entries this role may open."""
-    return [item for item in NAV if role in item.roles]
+    """The navigation entries this role may open in the current co-op."""
+    coop_type = g.coop.coop_type
+    return [item for item in NAV if role in item.roles
+            and (item.coop_types is None or coop_type in item.coop_types)]
 
 
 class SelectPage(Page):

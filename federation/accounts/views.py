@@ -91,7 +91,7 @@ def sign_up():
         else:
             _sign_in(account)
             flash(_("Your account has been created."))
-            return redirect(url_for("home.index"))
+            return redirect(safe_next(request.args.get("next"), url_for("home.index")))
     status = 200 if not form.errors else 400
     return render_template("accounts/sign_up.html", form=form), status
 

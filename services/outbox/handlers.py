@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from core import audit
 from core.db import db
+from core.jobs import enqueue_after_commit
 
 Handler = Callable[[int, dict], None]
 HANDLERS: dict[str, Handler] = {}
@@ -29,3 +30,10 @@ def handles(event_type: str) -> Callable[[Handler], Handler]:
 def _coop_seeded(coop_id: int, payload: dict) -> None:
     audit.record(db.session, "coop.store_seeded", coop_id=coop_id,
                  member_classes=payload.get("member_classes"))
+
+
+@handles("member.invited")
+def _member_invited(coop_id: int, payload: dict) -> None:
+    invitation_id = int(payload["invitation_id"])
+    enqueue_after_commit(db.session, "services.mail.tasks:send_invitation", coop_id,
+                         invitation_id, queue="default", job_id=f"invite-{coop_id}-{invitation_id}")

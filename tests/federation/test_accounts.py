@@ -127,3 +127,22 @@ def test_audit_log_is_append_only(app, make_account):
         with pytest.raises(DBAPIError, match="append-only|permission denied"):
             db.session.execute(update(AuditEvent).values(action="tampered"))
         db.session.rollback()
+
+
+def test_sign_up_returns_to_the_page_that_asked(client):
+    token = csrf_token(client, "/signup")
+    response = client.post("/signup?next=/invitations/some-coop/abc", data={
+        "display_name": "Invited Person", "email": "invited-next@example.org",
+        "password": "a long enough pass", "confirm": "a long enough pass",
+        "csrf_token": token})
+    assert response.headers["Location"] == "/invitations/some-coop/abc"
+
+
+def test_sign_up_never_sends_anyone_off_site(app):
+    client = app.test_client()
+    token = csrf_token(client, "/signup")
+    response = client.post("/signup?next=https://evil.example/", data={
+        "display_name": "Careful Person", "email": "off-site-next@example.org",
+        "password": "a long enough pass", "confirm": "a long enough pass",
+        "csrf_token": token})
+    assert response.status_code == 302 and response.headers["Location"] == "/"

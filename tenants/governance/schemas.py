@@ -1,0 +1,127 @@
+"""Proposals, ballots, votes and results in the API: strict input, plain output."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+import marshmallow as ma
+from flask_babel import lazy_gettext as _l
+from marshmallow import fields, validate
+
+from core.timeutil import as_utc, utcnow
+from tenants.governance.service import CHOICES, KINDS, ballot_status
+from tenants.web import StrictSchema
+
+
+def _when():
+    return fields.AwareDateTime(required=True, default_timezone=UTC)
+
+
+class ProposalCreateSchema(StrictSchema):
+    """A resolution: ordinary (simple majority of votes cast) or special (at least 75%)."""
+
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    body = fields.String(load_default="", validate=validate.Length(max=20000))
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+
+
+class BallotTimesSchema(StrictSchema):
+    """When a ballot opens and closes, and how many votes it needs to be valid."""
+
+    opens_at = _when()
+    closes_at = _when()
+    quorum = fields.Integer(required=True, strict=True,
+                            validate=validate.Range(min=0, max=1_000_000))
+
+    @ma.validates_schema
+    def _closes_after_opens(self, data, **_kwargs):
+        opens, closes = data.get("opens_at"), data.get("closes_at")
+        if opens and closes:
+            if closes <= opens:
+                raise ma.ValidationError(str(_l("The ballot must close after it opens.")),
+                                         "closes_at")
+            if closes <= utcnow():
+                raise ma.ValidationError(str(_l("The ballot must close in the future.")),
+                                         "closes_at")
+
+
+class BallotCreateSchema(BallotTimesSchema):
+    """A ballot on an existing proposal."""
+
+    proposal_id = fields.Integer(required=True, strict=True)
+
+
+class VoteSchema(StrictSchema):
+    """One member's vote: for, against or abstain."""
+
+    choice = fields.String(required=True, validate=validate.OneOf(CHOICES))
+
+
+def _utc(value):
+    return as_utc(value).isoformat() if value else None
+
+
+class ProposalSchema(ma.Schema):
+    """A proposal as the API shows it."""
+
+    id = fields.Integer()
+    title = fields.String()
+    body = fields.String()
+    kind = fields.String()
+    created_at = fields.Function(lambda p: _utc(p.created_at))
+
+
+class BallotSchema(ma.Schema):
+    """A ballot, its times, quorum and whether it is scheduled, open or closed."""
+
+    id = fields.Integer()
+    proposal_id = fields.Integer()
+    opens_at = fields.Function(lambda b: _utc(b.opens_at))
+    closes_at = fields.Function(lambda b: _utc(b.closes_at))
+    quorum = fields.Integer()
+    status = fields.Function(lambda b: ballot_status(b))
+
+
+def _number(value):
+    return None if value is None else round(float(value), 4)
+
+
+class CountsSchema(ma.Schema):
+    """Votes for, against and abstaining."""
+
+    for_ = fields.Function(lambda c: _number(c["for"]), data_key="for")
+    against = fields.Function(lambda c: _number(c["against"]))
+    abstain = fields.Function(lambda c: _number(c["abstain"]))
+
+
+class ClassTallySchema(ma.Schema):
+    """How one member class voted, and what its votes were worth after its cap."""
+
+    code = fields.String()
+    vote_cap_pct = fields.Function(lambda t: _number(t.cap_pct))
+    raw = fields.Nested(CountsSchema)
+    weight = fields.Function(lambda t: _number(t.weight))
+    weighted_share_pct = fields.Function(lambda t: _number(t.weighted_share * 100))
+
+
+class ResultSchema(ma.Schema):
+    """A ballot's turnout; once it has closed, its counts and outcome as well."""
+
+    ballot_id = fields.Integer()
+    status = fields.String()
+    turnout = fields.Integer()
+    quorum = fields.Integer()
+    quorum_met = fields.Boolean()
+    raw = fields.Nested(CountsSchema, allow_none=True)
+    weighted = fields.Nested(CountsSchema, allow_none=True)
+    classes = fields.List(fields.Nested(ClassTallySchema), allow_none=True)
+    passed = fields.Boolean(allow_none=True)
+    reason = fields.String(allow_none=True)
+    explanation = fields.String(allow_none=True)
+
+
+class VoteReceiptSchema(ma.Schema):
+    """That the vote was counted (never what it was)."""
+
+    ballot_id = fields.Integer()
+    voted = fields.Boolean()

@@ -1,0 +1,105 @@
+"""Member classes, members and invitations in the API: what goes in (strict) and what comes out."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from tenants.web import MANAGERS, StrictSchema, current_role
+
+_TEXT = validate.Length(max=2000)
+
+
+class MemberClassSchema(ma.Schema):
+    """A member class as the API shows it."""
+
+    id = fields.Integer()
+    code = fields.String()
+    name_en = fields.String()
+    name_cy = fields.String()
+    voting = fields.Boolean()
+    vote_cap_pct = fields.Decimal(as_string=True, allow_none=True)
+    min_shares = fields.Integer()
+    eligibility_en = fields.String()
+    eligibility_cy = fields.String()
+
+
+class MemberClassUpdateSchema(StrictSchema):
+    """The editable parts of a member class; omit a field to leave it as it is."""
+
+    voting = fields.Boolean()
+    vote_cap_pct = fields.Decimal(allow_none=True, places=2, validate=validate.Range(
+        min=Decimal("0"), max=Decimal("100"), min_inclusive=False,
+        error="Must be more than 0 and at most 100."))
+    min_shares = fields.Integer(strict=True, validate=validate.Range(min=0, max=1_000_000))
+    eligibility_en = fields.String(validate=_TEXT)
+    eligibility_cy = fields.String(validate=_TEXT)
+
+
+class MemberSchema(ma.Schema):
+    """An entry in the register. Postal address and email only go to admins and coordinators."""
+
+    PRIVATE = ("email", "postal_address", "account_id")
+
+    id = fields.Integer()
+    display_name = fields.String()
+    email = fields.String(allow_none=True)
+    postal_address = fields.String(allow_none=True)
+    account_id = fields.Integer(allow_none=True)
+    joined_on = fields.Date()
+    left_on = fields.Date(allow_none=True)
+    shares_held = fields.Integer()
+    classes = fields.Function(lambda member: [c.code for c in member.classes])
+
+    @ma.post_dump
+    def _hide_private(self, data, **_kwargs):
+        if current_role() not in MANAGERS:
+            for name in self.PRIVATE:
+                data.pop(name, None)
+        return data
+
+
+def _name():
+    return fields.String(validate=validate.Length(min=1, max=200))
+
+
+class MemberUpdateSchema(StrictSchema):
+    """Changes to a register entry; omit a field to leave it as it is."""
+
+    display_name = _name()
+    email = fields.Email(allow_none=True, validate=validate.Length(max=254))
+    postal_address = fields.String(allow_none=True, validate=_TEXT)
+    joined_on = fields.Date()
+    left_on = fields.Date(allow_none=True)
+    shares_held = fields.Integer(strict=True, validate=validate.Range(min=0, max=1_000_000_000))
+    classes = fields.List(fields.String(validate=validate.Length(min=1, max=40)),
+                          validate=validate.Length(min=1, error="Choose at least one class."))
+
+
+class MemberCreateSchema(MemberUpdateSchema):
+    """A new register entry: name, class(es) and date admitted are required."""
+
+    display_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    joined_on = fields.Date(required=True)
+    classes = fields.List(fields.String(validate=validate.Length(min=1, max=40)),
+                          required=True,
+                          validate=validate.Length(min=1, error="Choose at least one class."))
+
+
+class InvitationCreateSchema(StrictSchema):
+    """Invite the member with this id, by the email address in the register."""
+
+    member_id = fields.Integer(required=True, strict=True)
+
+
+class InvitationSchema(ma.Schema):
+    """An invitation (never its token)."""
+
+    id = fields.Integer()
+    member_id = fields.Integer()
+    created_at = fields.DateTime()
+    expires_at = fields.DateTime()
+    sent_at = fields.DateTime(allow_none=True)
+    accepted_at = fields.DateTime(allow_none=True)

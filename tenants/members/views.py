@@ -1,0 +1,311 @@
+"""Members: the register, member classes and invitations, as pages and as the JSON API.
+
+Views are thin: parse with a schema, make one service call, render or dump the result.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import marshmallow as ma
+from flask import Response, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from core.errors import ValidationError
+from tenants.context import tenant_session
+from tenants.members import service
+from tenants.members.schemas import (
+    InvitationCreateSchema,
+    InvitationSchema,
+    MemberClassSchema,
+    MemberClassUpdateSchema,
+    MemberCreateSchema,
+    MemberSchema,
+    MemberUpdateSchema,
+)
+from tenants.registry.models import Role
+from tenants.web import (
+    ALL_ROLES,
+    MANAGERS,
+    SelectPage,
+    coop_api,
+    coop_pages,
+    register_nav,
+    require_role,
+)
+
+pages = coop_pages("members", __name__, url_prefix="/members")
+api = coop_api("members_api", __name__,
+               description="The register of members, member classes and invitations.")
+register_nav("members.index", _l("Members"))
+
+PAGE_SIZE = 50
+
+
+def _actor() -> int:
+    return current_user.account.id
+
+
+# -- API -------------------------------------------------------------------------------
+@api.get("/member-classes")
+@require_role(*ALL_ROLES)
+@api.response(200, MemberClassSchema(many=True))
+@api.paginate(SelectPage)
+def api_list_classes():
+    """The co-op's member classes."""
+    return service.classes_query()
+
+
+@api.patch("/member-classes/<int:class_id>")
+@require_role(Role.ADMIN)
+@api.arguments(MemberClassUpdateSchema)
+@api.response(200, MemberClassSchema)
+def api_update_class(changes, class_id):
+    """Change a class's vote, vote cap, minimum shareholding or eligibility (admins)."""
+    return service.update_class(tenant_session(), class_id, changes, actor_account_id=_actor())
+
+
+@api.get("/members")
+@require_role(*ALL_ROLES)
+@api.response(200, MemberSchema(many=True))
+@api.paginate(SelectPage)
+def api_list_members():
+    """The register of members (addresses and emails for admins and coordinators only)."""
+    return service.members_query()
+
+
+@api.post("/members")
+@require_role(*MANAGERS)
+@api.arguments(MemberCreateSchema)
+@api.response(201, MemberSchema)
+def api_create_member(data):
+    """Add a person to the register."""
+    return service.create_member(tenant_session(), data, actor_account_id=_actor())
+
+
+@api.get("/members/<int:member_id>")
+@require_role(*ALL_ROLES)
+@api.response(200, MemberSchema)
+def api_get_member(member_id):
+    """One entry in the register."""
+    return service.get_member(tenant_session(), member_id)
+
+
+@api.patch("/members/<int:member_id>")
+@require_role(*MANAGERS)
+@api.arguments(MemberUpdateSchema)
+@api.response(200, MemberSchema)
+def api_update_member(data, member_id):
+    """Change an entry in the register; set ``left_on`` to mark a member as left."""
+    return service.update_member(tenant_session(), member_id, data, actor_account_id=_actor())
+
+
+@api.post("/invitations")
+@require_role(*MANAGERS)
+@api.arguments(InvitationCreateSchema)
+@api.response(201, InvitationSchema)
+def api_invite(data):
+    """Email a member a link to sign in and join the co-op's workspace."""
+    return service.invite_member(tenant_session(), data["member_id"], actor_account_id=_actor())
+
+
+# -- pages -----------------------------------------------------------------------------
+def is_manager() -> bool:
+    """Whether the person may see addresses and change the register."""
+    return g.coop_role in MANAGERS
+
+
+def _form_data(fields: tuple[str, ...]) -> dict:
+    """The submitted form as schema input: blank optional fields are left out."""
+    data: dict = {}
+    for name in fields:
+        if name == "classes":
+            data[name] = request.form.getlist("classes")
+            continue
+        value = request.form.get(name, "")
+        if value.strip() == "":
+            continue
+        # Forms send text; the schema takes whole numbers strictly, so convert only digits
+        # and let anything else be refused by name.
+        data[name] = int(value) if name == "shares_held" and value.strip().isdigit() else value
+    return data
+
+
+def _errors(exc: Exception) -> dict[str, list[str]]:
+    if isinstance(exc, ma.ValidationError):
+        messages = exc.messages if isinstance(exc.messages, dict) else {"form": exc.messages}
+        return {k: (v if isinstance(v, list) else [str(v)]) for k, v in messages.items()}
+    return exc.errors  # core.errors.ValidationError
+
+
+@pages.get("/")
+@require_role(*ALL_ROLES)
+def index():
+    """The register of members, a page at a time."""
+    page = max(request.args.get("page", 1, type=int), 1)
+    members, total = service.page_of_members(tenant_session(), page, PAGE_SIZE)
+    return render_template("members/index.html", members=members, page=page, total=total,
+                           pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+                           manager=is_manager(), today=date.today())
+
+
+@pages.get("/register.csv")
+@require_role(*MANAGERS)
+def register_csv():
+    """The register as CSV, in the layout of the statutory register."""
+    body = service.register_csv(tenant_session(), actor_account_id=_actor())
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{g.coop.slug}-register.csv"',
+        "Cache-Control": "no-store"})
+
+
+_MEMBER_FORM = ("display_name", "email", "postal_address", "joined_on", "shares_held",
+                "classes")
+
+
+def _render_member_form(member=None, values=None, errors=None, status=200):
+    classes = service.list_classes(tenant_session())
+    return render_template("members/form.html", member=member, classes=classes,
+                           values=values or {}, errors=errors or {}), status
+
+
+@pages.route("/new", methods=["GET", "POST"])
+@require_role(*MANAGERS)
+def new():
+    """Add a member to the register."""
+    if request.method == "GET":
+        return _render_member_form(values={"joined_on": date.today().isoformat(),
+                                           "shares_held": "1", "classes": []})
+    raw = _form_data(_MEMBER_FORM)
+    try:
+        member = service.create_member(tenant_session(), MemberCreateSchema().load(raw),
+                                       actor_account_id=_actor())
+    except (ma.ValidationError, ValidationError) as exc:
+        return _render_member_form(values=raw, errors=_errors(exc), status=400)
+    flash(_("%(name)s has been added to the register.", name=member.display_name))
+    return redirect(url_for("members.detail", member_id=member.id))
+
+
+@pages.get("/<int:member_id>")
+@require_role(*ALL_ROLES)
+def detail(member_id):
+    """One member's entry in the register."""
+    member = service.get_member(tenant_session(), member_id)
+    return render_template("members/detail.html", member=member, manager=is_manager(),
+                           today=date.today())
+
+
+@pages.route("/<int:member_id>/edit", methods=["GET", "POST"])
+@require_role(*MANAGERS)
+def edit(member_id):
+    """Change a member's entry in the register."""
+    member = service.get_member(tenant_session(), member_id)
+    if request.method == "GET":
+        values = {"display_name": member.display_name, "email": member.email or "",
+                  "postal_address": member.postal_address or "",
+                  "joined_on": member.joined_on.isoformat(),
+                  "shares_held": str(member.shares_held),
+                  "classes": [c.code for c in member.classes]}
+        return _render_member_form(member, values)
+    raw = _form_data(_MEMBER_FORM)
+    data = dict(raw)
+    for optional in ("email", "postal_address"):
+        data.setdefault(optional, None)
+    try:
+        service.update_member(tenant_session(), member_id, MemberUpdateSchema().load(data),
+                              actor_account_id=_actor())
+    except (ma.ValidationError, ValidationError) as exc:
+        return _render_member_form(member, raw, _errors(exc), status=400)
+    flash(_("The register has been updated."))
+    return redirect(url_for("members.detail", member_id=member_id))
+
+
+@pages.route("/<int:member_id>/leave", methods=["GET", "POST"])
+@require_role(*MANAGERS)
+def leave(member_id):
+    """Record the date a member left."""
+    member = service.get_member(tenant_session(), member_id)
+    values = {"left_on": date.today().isoformat()}
+    errors: dict = {}
+    if request.method == "POST":
+        values = _form_data(("left_on",))
+        try:
+            data = MemberUpdateSchema(only=("left_on",)).load(values)
+            if data.get("left_on") is None:
+                raise ValidationError({"left_on": [_("Enter the date they left.")]})
+            service.mark_left(tenant_session(), member_id, data["left_on"],
+                              actor_account_id=_actor())
+        except (ma.ValidationError, ValidationError) as exc:
+            errors = _errors(exc)
+        else:
+            flash(_("%(name)s has been marked as left.", name=member.display_name))
+            return redirect(url_for("members.detail", member_id=member_id))
+    return render_template("members/leave.html", member=member, values=values,
+                           errors=errors), 400 if errors else 200
+
+
+@pages.post("/<int:member_id>/invite")
+@require_role(*MANAGERS)
+def invite(member_id):
+    """Email the member a link to sign in."""
+    try:
+        service.invite_member(tenant_session(), member_id, actor_account_id=_actor())
+    except ValidationError as exc:
+        member = service.get_member(tenant_session(), member_id)
+        return render_template("members/detail.html", member=member, manager=True,
+                               today=date.today(), errors=exc.errors), 400
+    flash(_("An invitation is on its way to the member's email address."))
+    return redirect(url_for("members.detail", member_id=member_id))
+
+
+@pages.get("/classes")
+@require_role(*ALL_ROLES)
+def classes():
+    """The co-op's member classes."""
+    return render_template("members/classes.html", classes=service.list_classes(
+        tenant_session()), admin=g.coop_role == Role.ADMIN)
+
+
+_CLASS_FORM = ("voting", "vote_cap_pct", "min_shares", "eligibility_en", "eligibility_cy")
+
+
+@pages.route("/classes/<int:class_id>/edit", methods=["GET", "POST"])
+@require_role(Role.ADMIN)
+def edit_class(class_id):
+    """Change a member class (admins)."""
+    member_class = service.get_class(tenant_session(), class_id)
+    errors: dict = {}
+    if request.method == "POST":
+        raw = {name: request.form.get(name, "") for name in _CLASS_FORM}
+        data = {"voting": raw["voting"] == "yes",
+                "vote_cap_pct": raw["vote_cap_pct"].strip() or None,
+                "min_shares": raw["min_shares"].strip(),
+                "eligibility_en": raw["eligibility_en"],
+                "eligibility_cy": raw["eligibility_cy"]}
+        try:
+            if not data["min_shares"].isdigit():
+                raise ValidationError({"min_shares": [_("Enter a whole number of shares, "
+                                                        "like 1.")]})
+            data["min_shares"] = int(data["min_shares"])
+            service.update_class(tenant_session(), class_id,
+                                 MemberClassUpdateSchema().load(data), actor_account_id=_actor())
+        except (ma.ValidationError, ValidationError) as exc:
+            errors = _errors(exc)
+            values = raw
+        else:
+            flash(_("The member class has been updated."))
+            return redirect(url_for("members.classes"))
+    else:
+        values = {"voting": "yes" if member_class.voting else "no",
+                  "vote_cap_pct": "" if member_class.vote_cap_pct is None
+                  else str(member_class.vote_cap_pct.normalize()),
+                  "min_shares": str(member_class.min_shares),
+                  "eligibility_en": member_class.eligibility_en,
+                  "eligibility_cy": member_class.eligibility_cy}
+    if errors:
+        return render_template("members/class_form.html", member_class=member_class,
+                               values=values, errors=errors), 400
+    return render_template("members/class_form.html", member_class=member_class,
+                           values=values, errors=errors)

@@ -1,0 +1,525 @@
+"""The rota: patterns, visits, assigning workers under the working-time rules, week views.
+
+Verbs: ``do_*`` changes something, ``check_*`` validates then changes, ``access_*`` fetches
+with a permission check, ``*_view`` builds what a page shows. Every change writes an
+audit row in the same transaction; the request boundary commits.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import selectinload
+
+from core.errors import Forbidden, NotFound, ValidationError
+from tenants.audit.service import record
+from tenants.clients.models import Client
+from tenants.context import tenant_session
+from tenants.rota import rules
+from tenants.rota.models import PatternSkill, Visit, VisitPattern, VisitSkill
+from tenants.workforce.checks import checks_valid_on
+from tenants.workforce.models import Worker, WorkerSkill
+
+RULE_MESSAGES = {
+    "checks": _l("The worker's DBS or Social Care Wales checks are not valid on that day."),
+    "skills": _l("The worker does not have every skill this visit needs."),
+    "welsh": _l("This visit needs a worker who speaks conversational or fluent Welsh."),
+    "double_booking": _l("The worker already has a visit at that time."),
+    "rest_11h": _l("The worker would not get 11 consecutive hours of rest in 24 hours."),
+    "max_48h": _l("The worker would work more than 48 hours a week and has not opted out."),
+    "break_20m": _l("The worker would work more than 6 hours without a 20-minute break."),
+}
+CONFLICT_MESSAGES = {
+    **RULE_MESSAGES,
+    "unassigned": _l("No worker is assigned."),
+}
+#: Visits that are not working time: nobody worked them.
+NOT_WORKED = ("cancelled", "missed")
+
+
+def rule_errors(codes: list[str]) -> list[str]:
+    """Messages naming each failed rule, ``code: message``."""
+    return [f"{code}: {RULE_MESSAGES[code]}" for code in codes]
+
+
+def monday_of(day: date) -> date:
+    """The Monday of ``day``'s week."""
+    return rules.week_start(day)
+
+
+def _day_bounds(monday: date) -> tuple[datetime, datetime]:
+    start = datetime.combine(monday, time())
+    return start, start + timedelta(days=7)
+
+
+# -- reading -------------------------------------------------------------------------------
+
+
+def worker_for_account(account_id: int) -> Worker | None:
+    """The worker record of a signed-in account in this co-op, if it has one."""
+    return tenant_session().scalar(select(Worker).where(Worker.account_id == account_id))
+
+
+def visits_stmt(week: date | None = None, worker_id: int | None = None) -> Select:
+    """Visits in time order, optionally of one week and one worker (for paging)."""
+    stmt = select(Visit).options(selectinload(Visit.skills)).order_by(Visit.starts_at, Visit.id)
+    if week is not None:
+        start, end = _day_bounds(monday_of(week))
+        stmt = stmt.where(Visit.starts_at >= start, Visit.starts_at < end)
+    if worker_id is not None:
+        stmt = stmt.where(Visit.worker_id == worker_id)
+    return stmt
+
+
+def access_visit(visit_id: int, *, own_worker: Worker | None = None) -> Visit:
+    """A visit; with ``own_worker``, only one of that worker's (others look absent)."""
+    visit = tenant_session().get(Visit, visit_id)
+    if visit is None or (own_worker is not None and visit.worker_id != own_worker.id):
+        raise NotFound()
+    return visit
+
+
+def patterns_stmt() -> Select:
+    """Every pattern, by weekday and time."""
+    return (select(VisitPattern).options(selectinload(VisitPattern.skills))
+            .order_by(VisitPattern.weekday, VisitPattern.starts, VisitPattern.id))
+
+
+def _require(model, ident, field_name: str):
+    if ident is None:
+        return None
+    row = tenant_session().get(model, ident)
+    if row is None:
+        raise ValidationError({field_name: [str(_l("No such record in this co-op."))]})
+    return row
+
+
+# -- the rules, fed from the store ------------------------------------------------------------
+
+
+def shift_of(starts_at, ends_at, travel_minutes, actual_start=None, actual_end=None,
+             status="scheduled") -> rules.Shift:
+    """A visit as a shift: the actual times once both are recorded, else the planned ones."""
+    if status == "completed" and actual_start is not None and actual_end is not None:
+        return rules.Shift(actual_start, actual_end, travel_minutes or 0)
+    return rules.Shift(starts_at, ends_at, travel_minutes or 0)
+
+
+_SHIFT_COLUMNS = (Visit.id, Visit.worker_id, Visit.starts_at, Visit.ends_at,
+                  Visit.travel_minutes, Visit.actual_start, Visit.actual_end, Visit.status)
+
+
+def _shifts_by_worker(worker_ids, start: datetime, end: datetime,
+                      exclude_visit: int | None = None) -> dict[int, list[rules.Shift]]:
+    """Each worker's worked shifts starting in [start, end), in one query."""
+    found: dict[int, list[rules.Shift]] = defaultdict(list)
+    if not worker_ids:
+        return found
+    rows = tenant_session().execute(
+        select(*_SHIFT_COLUMNS).where(Visit.worker_id.in_(list(worker_ids)),
+                                      Visit.starts_at >= start, Visit.starts_at < end,
+                                      Visit.status.not_in(NOT_WORKED)))
+    for row in rows:
+        if row.id != exclude_visit:
+            found[row.worker_id].append(shift_of(row.starts_at, row.ends_at, row.travel_minutes,
+                                                 row.actual_start, row.actual_end, row.status))
+    return found
+
+
+def _rule_window(starts_at: datetime) -> tuple[datetime, datetime]:
+    """Shifts that can matter to a candidate: its 17-week reference period and a day after."""
+    monday = datetime.combine(monday_of(starts_at.date()), time())
+    return (monday - timedelta(weeks=rules.REFERENCE_WEEKS - 1, days=1),
+            monday + timedelta(days=9))
+
+
+def eligibility(worker: Worker, day: date) -> rules.Eligibility:
+    """The worker's skills, Welsh and check problems on ``day``, as plain data."""
+    return rules.Eligibility(skills=frozenset(s.skill for s in worker.skills),
+                             welsh_level=worker.welsh_level,
+                             check_problems=tuple(checks_valid_on(worker, day)))
+
+
+def need_of(visit: Visit) -> rules.Need:
+    """What a visit needs from its worker."""
+    return rules.Need(skills=frozenset(s.skill for s in visit.skills),
+                      welsh_required=bool(visit.welsh_required))
+
+
+def failed_rules_for(worker: Worker, visit: Visit) -> list[str]:
+    """Every rule that assigning ``worker`` to ``visit`` would break."""
+    start, end = _rule_window(visit.starts_at)
+    shifts = _shifts_by_worker([worker.id], start, end, exclude_visit=visit.id)[worker.id]
+    candidate = rules.Shift(visit.starts_at, visit.ends_at, visit.travel_minutes or 0)
+    return rules.failed_rules(eligibility(worker, visit.starts_at.date()), need_of(visit),
+                              shifts, candidate, opted_out=worker.wt_opt_out)
+
+
+# -- changing ----------------------------------------------------------------------------------
+
+
+def check_assign_worker(visit_id: int, worker_id: int | None, *, actor: int) -> Visit:
+    """Assign (or, with None, unassign) a worker; refused naming every rule it would break."""
+    session = tenant_session()
+    visit = access_visit(visit_id)
+    if worker_id is not None:
+        worker = _require(Worker, worker_id, "worker_id")
+        failed = failed_rules_for(worker, visit)
+        if failed:
+            raise ValidationError({"worker_id": rule_errors(failed)})
+    visit.worker_id = worker_id
+    session.flush()
+    record(session, "rota.visit_assigned", actor_account_id=actor, subject_type="visit",
+           subject_id=visit.id, worker_id=worker_id)
+    return visit
+
+
+def check_create_visit(data: dict, *, actor: int) -> Visit:
+    """A one-off visit; a worker given here is assigned under the rules."""
+    session = tenant_session()
+    if data["ends_at"] <= data["starts_at"]:
+        raise ValidationError({"ends_at": [str(_l("The end must be after the start."))]})
+    _require(Client, data["client_id"], "client_id")
+    visit = Visit(client_id=data["client_id"], starts_at=data["starts_at"],
+                  ends_at=data["ends_at"], travel_minutes=data.get("travel_minutes", 0),
+                  welsh_required=data.get("welsh_required", False), note=data.get("note"),
+                  status="scheduled",
+                  skills=[VisitSkill(skill=s) for s in sorted(set(data.get("skills", [])))])
+    session.add(visit)
+    session.flush()
+    record(session, "rota.visit_created", actor_account_id=actor, subject_type="visit",
+           subject_id=visit.id)
+    if data.get("worker_id") is not None:
+        check_assign_worker(visit.id, data["worker_id"], actor=actor)
+    return visit
+
+
+MANAGER_FIELDS = ("status", "actual_start", "actual_end", "travel_minutes", "note")
+WORKER_FIELDS = ("actual_start", "actual_end")
+
+
+def check_update_visit(visit_id: int, changes: dict, *, actor: int,
+                       own_worker: Worker | None = None) -> Visit:
+    """Record status and actual times; a worker (``own_worker``) records their own times only."""
+    session = tenant_session()
+    visit = access_visit(visit_id, own_worker=own_worker)
+    allowed = WORKER_FIELDS if own_worker is not None else MANAGER_FIELDS
+    refused = sorted(set(changes) - set(allowed))
+    if refused:
+        raise Forbidden(str(_l("Your role may not change: %(fields)s", fields=", ".join(refused))))
+    start = changes.get("actual_start", visit.actual_start)
+    end = changes.get("actual_end", visit.actual_end)
+    if start is not None and end is not None and end <= start:
+        raise ValidationError({"actual_end": [str(_l("The actual end must be after the "
+                                                     "actual start."))]})
+    for name, value in changes.items():
+        setattr(visit, name, value)
+    session.flush()
+    record(session, "rota.visit_updated", actor_account_id=actor, subject_type="visit",
+           subject_id=visit.id, fields=sorted(changes))
+    return visit
+
+
+def check_create_pattern(data: dict, *, actor: int) -> VisitPattern:
+    """A weekly pattern; its visits appear when a week is generated."""
+    session = tenant_session()
+    _require(Client, data["client_id"], "client_id")
+    _require(Worker, data.get("worker_id"), "worker_id")
+    valid_from = data["valid_from"]
+    if data.get("valid_until") is not None and data["valid_until"] < valid_from:
+        raise ValidationError({"valid_until": [str(_l("The end date must not be before the "
+                                                      "start date."))]})
+    pattern = VisitPattern(
+        client_id=data["client_id"], worker_id=data.get("worker_id"), weekday=data["weekday"],
+        starts=data["starts"], duration_minutes=data["duration_minutes"],
+        welsh_required=data.get("welsh_required", False), valid_from=valid_from,
+        valid_until=data.get("valid_until"),
+        skills=[PatternSkill(skill=s) for s in sorted(set(data.get("skills", [])))])
+    session.add(pattern)
+    session.flush()
+    record(session, "rota.pattern_created", actor_account_id=actor, subject_type="pattern",
+           subject_id=pattern.id)
+    return pattern
+
+
+@dataclass
+class Generated:
+    """What generating a week did."""
+
+    week: date
+    created: int = 0
+    unassigned_by_rules: list[int] = field(default_factory=list)
+
+
+def _insert_ignoring_duplicates(session, rows: list[dict]) -> list[tuple[int, int]]:
+    """Insert visits, skipping any (pattern_id, starts_at) that exists: the unique constraint
+    decides, so two coordinators generating the same week at once cannot double it."""
+    if not rows:
+        return []
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = (dialect.insert(Visit).values(rows)
+            .on_conflict_do_nothing(index_elements=["pattern_id", "starts_at"])
+            .returning(Visit.id, Visit.pattern_id))
+    return [tuple(r) for r in session.execute(stmt)]
+
+
+def do_generate_week(week: date, *, actor: int | None) -> Generated:
+    """Create the week's visits from the patterns in force; running it again adds nothing.
+
+    A pattern's worker is kept only where the rules allow; otherwise the visit is left
+    unassigned, so it shows as a conflict for a coordinator to solve.
+    """
+    session = tenant_session()
+    monday = monday_of(week)
+    result = Generated(monday)
+    patterns = session.scalars(patterns_stmt().where(
+        VisitPattern.valid_from <= monday + timedelta(days=6),
+        (VisitPattern.valid_until.is_(None)) | (VisitPattern.valid_until >= monday))).all()
+    planned = []
+    for pattern in patterns:
+        day = monday + timedelta(days=pattern.weekday)
+        if day < pattern.valid_from or (pattern.valid_until and day > pattern.valid_until):
+            continue
+        starts_at = datetime.combine(day, pattern.starts)
+        planned.append((pattern, starts_at,
+                        starts_at + timedelta(minutes=pattern.duration_minutes)))
+    workers = _workers_with_skills({p.worker_id for p, _, _ in planned if p.worker_id})
+    start, end = _rule_window(datetime.combine(monday, time()))
+    shifts = _shifts_by_worker(workers, start, end)
+    rows = []
+    for pattern, starts_at, ends_at in sorted(planned, key=lambda p: (p[1], p[0].id)):
+        worker_id = pattern.worker_id
+        if worker_id is not None:
+            worker = workers[worker_id]
+            candidate = rules.Shift(starts_at, ends_at)
+            need = rules.Need(frozenset(s.skill for s in pattern.skills), pattern.welsh_required)
+            if rules.failed_rules(eligibility(worker, starts_at.date()), need,
+                                  shifts[worker_id], candidate, opted_out=worker.wt_opt_out):
+                result.unassigned_by_rules.append(pattern.id)
+                worker_id = None
+            else:
+                shifts[worker_id].append(candidate)
+        rows.append({"client_id": pattern.client_id, "pattern_id": pattern.id,
+                     "worker_id": worker_id, "starts_at": starts_at, "ends_at": ends_at,
+                     "status": "scheduled", "travel_minutes": 0,
+                     "welsh_required": pattern.welsh_required})
+    created = _insert_ignoring_duplicates(session, rows)
+    skills_of = {p.id: [s.skill for s in p.skills] for p in patterns}
+    skill_rows = [{"visit_id": vid, "skill": s} for vid, pid in created for s in skills_of[pid]]
+    if skill_rows:
+        session.execute(VisitSkill.__table__.insert(), skill_rows)
+    result.created = len(created)
+    record(session, "rota.week_generated", actor_account_id=actor, subject_type="week",
+           week=monday.isoformat(), created=result.created)
+    return result
+
+
+def _workers_with_skills(ids) -> dict[int, Worker]:
+    if not ids:
+        return {}
+    found = tenant_session().scalars(select(Worker).options(selectinload(Worker.skills))
+                                     .where(Worker.id.in_(list(ids))))
+    return {w.id: w for w in found}
+
+
+# -- week views ----------------------------------------------------------------------------------
+
+
+@dataclass
+class VisitRow:
+    """One visit as a week view shows it."""
+
+    id: int
+    starts_at: datetime
+    ends_at: datetime
+    status: str
+    client_id: int
+    client_name: str
+    worker_id: int | None
+    worker_name: str | None
+    conflicts: list[str]
+    when: str = ""
+
+
+@dataclass
+class DaySummary:
+    """One day of a week view."""
+
+    day: date
+    visits: int = 0
+    unassigned: int = 0
+    conflicts: int = 0
+    rows: list[VisitRow] = field(default_factory=list)
+
+
+@dataclass
+class WeekView:
+    """A week of visits, by day, with conflicts."""
+
+    monday: date
+    days: list[DaySummary]
+
+    @property
+    def total(self) -> int:
+        """Visits in the week."""
+        return sum(d.visits for d in self.days)
+
+    @property
+    def conflicts(self) -> int:
+        """Visits with at least one conflict."""
+        return sum(d.conflicts for d in self.days)
+
+
+_VIEW_COLUMNS = (Visit.id, Visit.client_id, Visit.worker_id, Visit.starts_at, Visit.ends_at,
+                 Visit.status, Visit.travel_minutes, Visit.welsh_required, Visit.actual_start,
+                 Visit.actual_end)
+
+
+class _V(NamedTuple):
+    """A visit row of a week view (a named tuple: attribute access costs nothing)."""
+
+    id: int
+    client_id: int
+    worker_id: int | None
+    starts_at: datetime
+    ends_at: datetime
+    status: str
+    travel_minutes: int
+    welsh_required: bool
+    actual_start: datetime | None
+    actual_end: datetime | None
+
+
+_WORKER_FACTS = (Worker.id, Worker.display_name, Worker.welsh_level, Worker.wt_opt_out,
+                 Worker.started_on, Worker.scw_registration_number, Worker.scw_expires_on,
+                 Worker.dbs_certificate_date, Worker.dbs_update_service)
+
+
+@dataclass
+class _WorkerFacts:
+    """What a week view needs of a worker, read as plain rows (no ORM objects)."""
+
+    row: object
+    skills: frozenset[str]
+    checks: dict[date, bool] = field(default_factory=dict)
+
+    def checks_fail(self, day: date) -> bool:
+        if day not in self.checks:
+            self.checks[day] = bool(checks_valid_on(self.row, day))
+        return self.checks[day]
+
+
+def week_view(week: date, *, worker_id: int | None = None, client_id: int | None = None,
+              rows_for_day: int | None = None, full_rules: bool = False) -> WeekView:
+    """A week's visits by day, with their conflicts, in five queries whatever the size.
+
+    Rows are kept for every day, or only day ``rows_for_day`` (0 is Monday) when paging the
+    whole co-op's week; counts cover every day. Conflicts always include a missing worker,
+    double booking, checks, skills, Welsh and a week over 48 hours; ``full_rules`` (one
+    worker's week) also runs rest and break rules against the worker's other shifts.
+    Rows are read with Core (plain tuples): building ORM objects for 6,000 visits would
+    cost more than the page's whole budget.
+    """
+    conn = tenant_session().connection()
+    monday = monday_of(week)
+    start, end = _day_bounds(monday)
+    where = [Visit.starts_at >= start, Visit.starts_at < end]
+    if worker_id is not None:
+        where.append(Visit.worker_id == worker_id)
+    if client_id is not None:
+        where.append(Visit.client_id == client_id)
+    visits = list(map(_V._make, conn.execute(select(*_VIEW_COLUMNS).where(*where)
+                                             .order_by(Visit.starts_at, Visit.id))))
+    skills: dict[int, set[str]] = defaultdict(set)
+    for visit_id, skill in conn.execute(select(VisitSkill.visit_id, VisitSkill.skill)
+                                        .join(Visit).where(*where)):
+        skills[visit_id].add(skill)
+    worker_ids = {v.worker_id for v in visits if v.worker_id is not None}
+    workers = _worker_facts(conn, worker_ids)
+    client_ids = {v.client_id for v in visits}
+    clients = dict(conn.execute(select(Client.id, Client.display_name)
+                                .where(Client.id.in_(client_ids))).all()) if client_ids else {}
+    conflicts = _conflicts(visits, skills, workers, monday, full_rules=full_rules)
+    days = [DaySummary(monday + timedelta(days=i)) for i in range(7)]
+    for v in visits:
+        summary = days[(v.starts_at.date() - monday).days]
+        found = conflicts.get(v.id, [])
+        summary.visits += 1
+        summary.unassigned += v.worker_id is None and v.status == "scheduled"
+        summary.conflicts += bool(found)
+        if rows_for_day is None or summary.day.weekday() == rows_for_day:
+            worker = workers.get(v.worker_id)
+            summary.rows.append(VisitRow(
+                v.id, v.starts_at, v.ends_at, v.status, v.client_id, clients.get(v.client_id, ""),
+                v.worker_id, worker.row.display_name if worker else None, found,
+                f"{v.starts_at.hour:02d}:{v.starts_at.minute:02d}–"
+                f"{v.ends_at.hour:02d}:{v.ends_at.minute:02d}"))
+    return WeekView(monday, days)
+
+
+def _worker_facts(conn, ids) -> dict[int, _WorkerFacts]:
+    """The workers' check dates, Welsh and skills, in two queries."""
+    if not ids:
+        return {}
+    ids = list(ids)
+    skills: dict[int, set[str]] = defaultdict(set)
+    for worker_id, skill in conn.execute(select(WorkerSkill.worker_id, WorkerSkill.skill)
+                                         .where(WorkerSkill.worker_id.in_(ids))):
+        skills[worker_id].add(skill)
+    return {row.id: _WorkerFacts(row, frozenset(skills[row.id]))
+            for row in conn.execute(select(*_WORKER_FACTS).where(Worker.id.in_(ids)))}
+
+
+def _conflicts(visits, skills, workers, monday: date, *, full_rules: bool) -> dict[int, list]:
+    """Conflict codes per visit id, computed in memory from the week's rows."""
+    found: dict[int, list[str]] = defaultdict(list)
+    by_worker: dict[int, list] = defaultdict(list)
+    for v in visits:
+        if v.status in NOT_WORKED:
+            continue
+        if v.worker_id is None:
+            if v.status == "scheduled":
+                found[v.id].append("unassigned")
+            continue
+        by_worker[v.worker_id].append(v)
+        worker = workers[v.worker_id]
+        if worker.checks_fail(v.starts_at.date()):
+            found[v.id].append("checks")
+        needed = skills.get(v.id)
+        if needed and not needed <= worker.skills:
+            found[v.id].append("skills")
+        if v.welsh_required and worker.row.welsh_level not in rules.WELSH_SPEAKING:
+            found[v.id].append("welsh")
+    history = {}
+    if full_rules and by_worker:
+        start, _ = _rule_window(datetime.combine(monday, time()))
+        history = _shifts_by_worker(by_worker, start, datetime.combine(monday, time()))
+    for worker_id, mine in by_worker.items():
+        opted_out = workers[worker_id].row.wt_opt_out
+        if full_rules:
+            shifts = [(v.id, shift_of(v.starts_at, v.ends_at, v.travel_minutes, v.actual_start,
+                                      v.actual_end, v.status)) for v in mine]
+            for vid, shift in shifts:
+                others = [s for other, s in shifts if other != vid] + history.get(worker_id, [])
+                found[vid].extend(rules.working_time_failures(others, shift,
+                                                              opted_out=opted_out))
+            continue
+        worked = timedelta()
+        for i, v in enumerate(mine):
+            worked += v.ends_at - v.starts_at + timedelta(minutes=v.travel_minutes or 0)
+            for other in mine[i + 1:]:
+                if other.starts_at >= v.ends_at:
+                    break
+                for key in (v.id, other.id):
+                    if "double_booking" not in found[key]:
+                        found[key].append("double_booking")
+        if not opted_out and worked > rules.MAX_WEEK:
+            for v in mine:
+                found[v.id].append("max_48h")
+    return {k: v for k, v in found.items() if v}

@@ -1,0 +1,365 @@
+"""Rota pages at ``/c/<slug>/rota/`` and the rota API at ``/api/v1/c/<slug>/``.
+
+Coordinators and admins manage the rota; a worker sees and records their own shifts.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import marshmallow as ma
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import false, select
+
+from core.errors import Forbidden, ValidationError
+from core.timeutil import local_now
+from tenants.clients.models import Client
+from tenants.context import tenant_session
+from tenants.registry.models import Role
+from tenants.rota import schemas, service
+from tenants.rota.models import VISIT_STATUSES
+from tenants.rota.rules import RULES
+from tenants.vocabulary import SKILLS
+from tenants.web import MANAGERS, SelectPage, coop_api, coop_pages, register_nav, require_role
+from tenants.workforce.models import Worker
+
+pages = coop_pages("rota", __name__, "/rota")
+api = coop_api("rota_api", __name__, description="Rota: visit patterns, visits and workers")
+register_nav("rota.week", _l("Rota"), MANAGERS)
+register_nav("rota.mine", _l("My shifts"), (Role.WORKER,))
+
+WORKERS = (Role.WORKER,)
+#: Visits per page of one day's table: a busy co-op has 800 a day, too many to scan or send.
+DAY_PAGE_SIZE = 200
+MANAGE_OR_WORK = (*MANAGERS, Role.WORKER)
+STATUS_NAMES = {"scheduled": _l("Scheduled"), "completed": _l("Completed"),
+                "missed": _l("Missed"), "cancelled": _l("Cancelled")}
+WEEKDAYS = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"),
+            _l("Saturday"), _l("Sunday"))
+FIELD_MESSAGES = {
+    "client_id": _l("Choose a client"),
+    "worker_id": _l("Choose a worker"),
+    "starts_at": _l("Enter a start date and time, like 2026-11-23T09:00"),
+    "ends_at": _l("Enter an end date and time after the start"),
+    "actual_start": _l("Enter the actual start date and time, like 2026-11-23T09:00"),
+    "actual_end": _l("Enter an actual end after the actual start"),
+    "travel_minutes": _l("Enter travel time in minutes, from 0 to 600"),
+    "status": _l("Choose a status"),
+    "weekday": _l("Choose a day of the week"),
+    "starts": _l("Enter a start time, like 09:30"),
+    "duration_minutes": _l("Enter a length in minutes, from 1 to 1440"),
+    "skills": _l("Choose skills from the list"),
+    "valid_from": _l("Enter a start date, like 2026-11-23"),
+    "valid_until": _l("Enter an end date on or after the start date"),
+    "note": _l("Notes must be 2000 characters or fewer"),
+    "week": _l("Enter a date in the week, like 2026-11-23"),
+}
+
+
+def _actor() -> int:
+    return current_user.account.id
+
+
+def _own_worker() -> Worker | None:
+    """The signed-in person's worker record when their role is worker; None for managers."""
+    if g.coop_role != Role.WORKER:
+        return None
+    worker = service.worker_for_account(_actor())
+    if worker is None:
+        raise Forbidden(_("You have no worker record in this co-op."))
+    return worker
+
+
+# -- API -------------------------------------------------------------------------------------
+
+
+@api.route("/visits", methods=["GET"])
+@api.arguments(schemas.WeekQuerySchema, location="query", as_kwargs=True)
+@api.response(200, schemas.VisitSchema(many=True))
+@api.paginate(SelectPage, page_size=50, max_page_size=500)
+@require_role(*MANAGE_OR_WORK)
+def api_visits(week: date | None = None):
+    """Visits in time order, of one week with ``week``; a worker sees only their own."""
+    if g.coop_role == Role.WORKER:
+        worker = service.worker_for_account(_actor())
+        stmt = service.visits_stmt(week, worker.id if worker else None)
+        return stmt if worker else stmt.where(false())
+    return service.visits_stmt(week)
+
+
+@api.route("/visits", methods=["POST"])
+@api.arguments(schemas.VisitCreateSchema)
+@api.response(201, schemas.VisitSchema)
+@require_role(*MANAGERS)
+def api_create_visit(data):
+    """A one-off visit; a worker given here must pass every rule."""
+    return service.check_create_visit(data, actor=_actor())
+
+
+@api.route("/visits/<int:visit_id>", methods=["GET"])
+@api.response(200, schemas.VisitSchema)
+@require_role(*MANAGE_OR_WORK)
+def api_visit(visit_id: int):
+    """One visit (a worker's own only)."""
+    return service.access_visit(visit_id, own_worker=_own_worker())
+
+
+@api.route("/visits/<int:visit_id>", methods=["PATCH"])
+@api.arguments(schemas.VisitUpdateSchema)
+@api.response(200, schemas.VisitSchema)
+@require_role(*MANAGE_OR_WORK)
+def api_update_visit(changes, visit_id: int):
+    """Record status and actual times; a worker may record actual times on their own visits."""
+    return service.check_update_visit(visit_id, changes, actor=_actor(),
+                                      own_worker=_own_worker())
+
+
+@api.route("/visits/<int:visit_id>/assign", methods=["POST"])
+@api.arguments(schemas.AssignSchema)
+@api.response(200, schemas.VisitSchema)
+@require_role(*MANAGERS)
+def api_assign(data, visit_id: int):
+    """Assign a worker; a refusal (422) names each rule that failed under ``worker_id``."""
+    return service.check_assign_worker(visit_id, data["worker_id"], actor=_actor())
+
+
+@api.route("/patterns", methods=["GET"])
+@api.response(200, schemas.PatternSchema(many=True))
+@api.paginate(SelectPage, page_size=50, max_page_size=500)
+@require_role(*MANAGERS)
+def api_patterns():
+    """Weekly patterns, by weekday and time."""
+    return service.patterns_stmt()
+
+
+@api.route("/patterns", methods=["POST"])
+@api.arguments(schemas.PatternCreateSchema)
+@api.response(201, schemas.PatternSchema)
+@require_role(*MANAGERS)
+def api_create_pattern(data):
+    """A weekly pattern."""
+    return service.check_create_pattern(data, actor=_actor())
+
+
+@api.route("/rota/generate", methods=["POST"])
+@api.arguments(schemas.GenerateSchema)
+@api.response(200, schemas.GeneratedSchema)
+@require_role(*MANAGERS)
+def api_generate(data):
+    """Create a week's visits from the patterns; running it again creates nothing more."""
+    return service.do_generate_week(data["week"], actor=_actor())
+
+
+# -- pages -------------------------------------------------------------------------------------
+
+
+def _week_arg() -> date:
+    try:
+        return service.monday_of(date.fromisoformat(request.args.get("week", "")))
+    except ValueError:
+        return service.monday_of(local_now().date())
+
+
+def _page_errors(exc: ma.ValidationError | ValidationError) -> dict[str, list[str]]:
+    """Field errors for a page: rule refusals as they are, schema messages in the locale."""
+    messages = exc.messages if isinstance(exc, ma.ValidationError) else exc.errors
+    errors = {}
+    for name, found in messages.items():
+        if isinstance(exc, ValidationError) or name not in FIELD_MESSAGES:
+            errors[name] = [str(m) for m in (found if isinstance(found, list) else [found])]
+        else:
+            errors[name] = [str(FIELD_MESSAGES[name])]
+    return errors
+
+
+def _form(schema: ma.Schema, list_fields=("skills",), keep=None) -> dict:
+    """The posted form (without its CSRF token and empty fields) loaded by ``schema``."""
+    raw = {}
+    for name in request.form:
+        if name == "csrf_token" or (keep is not None and name not in keep):
+            continue
+        values = request.form.getlist(name)
+        if name in list_fields:
+            raw[name] = [v for v in values if v]
+        elif values[-1] != "":
+            raw[name] = values[-1]
+    return schema.load(raw)
+
+
+def _nav_context(monday: date) -> dict:
+    # Translated once per page, not once per row: a lazy string looks up the locale each time.
+    return {"monday": monday, "previous": monday - timedelta(days=7),
+            "next": monday + timedelta(days=7), "weekdays": [str(d) for d in WEEKDAYS],
+            "status_names": {k: str(v) for k, v in STATUS_NAMES.items()},
+            "conflict_names": {k: str(v) for k, v in service.CONFLICT_MESSAGES.items()},
+            "no_worker": _("None")}
+
+
+@pages.get("/")
+@require_role(*MANAGERS)
+def week():
+    """The co-op's week: counts for every day and the visits of one day, with conflicts."""
+    monday = _week_arg()
+    day = request.args.get("day", type=int)
+    if day is None or not 0 <= day <= 6:
+        today = local_now().date()
+        day = today.weekday() if service.monday_of(today) == monday else 0
+    view = service.week_view(monday, rows_for_day=day)
+    rows = view.days[day].rows
+    pages_count = max(1, -(-len(rows) // DAY_PAGE_SIZE))
+    page = min(max(request.args.get("page", 1, type=int), 1), pages_count)
+    shown = rows[(page - 1) * DAY_PAGE_SIZE:page * DAY_PAGE_SIZE]
+    return render_template("rota/week.html", view=view, day=day, rows=shown, page=page,
+                           pages_count=pages_count, **_nav_context(monday))
+
+
+@pages.get("/mine")
+@require_role(*WORKERS)
+def mine():
+    """The signed-in worker's own shifts for a week."""
+    worker = _own_worker()
+    monday = _week_arg()
+    view = service.week_view(monday, worker_id=worker.id, full_rules=True)
+    return render_template("rota/person_week.html", view=view, heading=_("My shifts"),
+                           subject=worker.display_name, show="client", **_nav_context(monday))
+
+
+@pages.get("/workers/<int:worker_id>")
+@require_role(*MANAGERS)
+def worker_week(worker_id: int):
+    """One worker's week, with every rule checked against their other shifts."""
+    worker = tenant_session().get(Worker, worker_id) or abort(404)
+    monday = _week_arg()
+    view = service.week_view(monday, worker_id=worker.id, full_rules=True)
+    return render_template("rota/person_week.html", view=view, heading=_("Worker's week"),
+                           subject=worker.display_name, show="client", **_nav_context(monday))
+
+
+@pages.get("/clients/<int:client_id>")
+@require_role(*MANAGERS)
+def client_week(client_id: int):
+    """One client's week of visits."""
+    client = tenant_session().get(Client, client_id) or abort(404)
+    monday = _week_arg()
+    view = service.week_view(monday, client_id=client.id)
+    return render_template("rota/person_week.html", view=view, heading=_("Client's week"),
+                           subject=client.display_name, show="worker", **_nav_context(monday))
+
+
+def _workers():
+    return tenant_session().execute(select(Worker.id, Worker.display_name)
+                                    .where(Worker.active).order_by(Worker.display_name)).all()
+
+
+def _clients():
+    return tenant_session().execute(select(Client.id, Client.display_name)
+                                    .where(Client.active).order_by(Client.display_name)).all()
+
+
+def _visit_page(visit, errors=None, status=200, form=None):
+    own = g.coop_role == Role.WORKER
+    return render_template(
+        "rota/visit.html", visit=visit, own=own, errors=errors or {}, form=form or {},
+        workers=[] if own else _workers(), client=tenant_session().get(Client, visit.client_id),
+        worker=tenant_session().get(Worker, visit.worker_id) if visit.worker_id else None,
+        statuses=VISIT_STATUSES, status_names=STATUS_NAMES, skill_names=SKILLS,
+        rules=RULES), status
+
+
+@pages.get("/visits/<int:visit_id>")
+@require_role(*MANAGE_OR_WORK)
+def visit(visit_id: int):
+    """One visit: who, when, what it needs; assign a worker and record what happened."""
+    return _visit_page(service.access_visit(visit_id, own_worker=_own_worker()))
+
+
+@pages.post("/visits/<int:visit_id>/assign")
+@require_role(*MANAGERS)
+def assign(visit_id: int):
+    """Assign a worker; a refusal is shown beside the field, naming the rule."""
+    try:
+        data = _form(schemas.AssignSchema(), keep={"worker_id"}) if request.form.get(
+            "worker_id") else {"worker_id": None}
+        service.check_assign_worker(visit_id, data["worker_id"], actor=_actor())
+    except (ma.ValidationError, ValidationError) as exc:
+        tenant_session().rollback()
+        return _visit_page(service.access_visit(visit_id), _page_errors(exc), 422, request.form)
+    flash(_("Worker assigned") if data["worker_id"] else _("Visit left unassigned"))
+    return redirect(url_for("rota.visit", visit_id=visit_id))
+
+
+@pages.post("/visits/<int:visit_id>/record")
+@require_role(*MANAGE_OR_WORK)
+def record(visit_id: int):
+    """Record the status and the actual times of a visit."""
+    own = _own_worker()
+    fields = service.WORKER_FIELDS if own else service.MANAGER_FIELDS
+    try:
+        changes = _form(schemas.VisitUpdateSchema(), keep=set(fields))
+        service.check_update_visit(visit_id, changes, actor=_actor(), own_worker=own)
+    except (ma.ValidationError, ValidationError) as exc:
+        tenant_session().rollback()
+        return _visit_page(service.access_visit(visit_id, own_worker=own), _page_errors(exc),
+                           422, request.form)
+    flash(_("Visit updated"))
+    return redirect(url_for("rota.visit", visit_id=visit_id))
+
+
+@pages.route("/visits/new", methods=["GET", "POST"])
+@require_role(*MANAGERS)
+def new_visit():
+    """Add a one-off visit."""
+    errors = {}
+    if request.method == "POST":
+        try:
+            data = _form(schemas.VisitCreateSchema())
+            created = service.check_create_visit(data, actor=_actor())
+        except (ma.ValidationError, ValidationError) as exc:
+            tenant_session().rollback()
+            errors = _page_errors(exc)
+        else:
+            flash(_("Visit added"))
+            return redirect(url_for("rota.visit", visit_id=created.id))
+    return render_template("rota/new_visit.html", errors=errors, form=request.form,
+                           clients=_clients(), workers=_workers(),
+                           skill_names=SKILLS), 422 if errors else 200
+
+
+@pages.route("/patterns", methods=["GET", "POST"])
+@require_role(*MANAGERS)
+def patterns():
+    """Weekly patterns, a form to add one, and a button to generate a week's visits."""
+    errors = {}
+    if request.method == "POST":
+        try:
+            service.check_create_pattern(_form(schemas.PatternCreateSchema()), actor=_actor())
+        except (ma.ValidationError, ValidationError) as exc:
+            tenant_session().rollback()
+            errors = _page_errors(exc)
+        else:
+            flash(_("Pattern added"))
+            return redirect(url_for("rota.patterns"))
+    session = tenant_session()
+    return render_template(
+        "rota/patterns.html", errors=errors, form=request.form,
+        patterns=session.scalars(service.patterns_stmt()).all(), clients=_clients(),
+        workers=_workers(), skill_names=SKILLS, weekdays=WEEKDAYS,
+        this_week=service.monday_of(local_now().date())), 422 if errors else 200
+
+
+@pages.post("/generate")
+@require_role(*MANAGERS)
+def generate():
+    """Generate a week's visits from the patterns."""
+    try:
+        data = _form(schemas.GenerateSchema(), keep={"week"})
+    except ma.ValidationError:
+        flash(_("Enter a date in the week, like 2026-11-23"))
+        return redirect(url_for("rota.patterns"))
+    result = service.do_generate_week(data["week"], actor=_actor())
+    flash(_("%(count)s visits added for the week starting %(week)s", count=result.created,
+            week=result.week.isoformat()))
+    return redirect(url_for("rota.week", week=result.week.isoformat()))

@@ -1,0 +1,174 @@
+"""Care workers: finding, creating and changing them, and the checks that are due.
+
+Naming: ``access_*`` fetches with a permission check, ``do_*`` acts, ``check_*`` refuses
+bad input. Functions flush; the request boundary commits. Every change writes an audit
+row in the same transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Select, select
+
+from core.db import db
+from core.errors import Forbidden, NotFound, ValidationError
+from core.timeutil import local_now
+from tenants.audit.service import record
+from tenants.context import current_tenant, tenant_session
+from tenants.registry.models import Membership
+from tenants.web import MANAGERS
+from tenants.workforce.checks import WARNING_DAYS, CheckStatus, check_status
+from tenants.workforce.models import Availability, Worker, WorkerSkill
+
+SCALARS = (
+    "display_name", "account_id", "welsh_level", "started_on", "scw_registration_number",
+    "scw_expires_on", "dbs_certificate_date", "dbs_update_service", "contracted_hours",
+    "wt_opt_out", "wt_opt_out_signed_on", "base_la_code", "base_postcode_district",
+    "travel_radius_km", "active",
+)
+
+
+def today() -> date:
+    """Today's date in Wales, the day checks are judged on."""
+    return local_now().date()
+
+
+def workers_query(skill: str | None = None, welsh_level: str | None = None) -> Select:
+    """Workers by name, optionally only those with ``skill`` or at ``welsh_level``."""
+    stmt = select(Worker).order_by(Worker.display_name, Worker.id)
+    if skill:
+        stmt = stmt.where(Worker.skills.any(WorkerSkill.skill == skill))
+    if welsh_level:
+        stmt = stmt.where(Worker.welsh_level == welsh_level)
+    return stmt
+
+
+def list_workers(skill: str | None = None, welsh_level: str | None = None) -> list[Worker]:
+    """Every worker matching the filters."""
+    return list(tenant_session().scalars(workers_query(skill, welsh_level)))
+
+
+def get_worker(worker_id: int) -> Worker:
+    """The worker with this id in the current co-op, or NotFound."""
+    worker = tenant_session().get(Worker, worker_id)
+    if worker is None:
+        raise NotFound("No such worker.")
+    return worker
+
+
+def worker_for_account(account_id: int) -> Worker | None:
+    """The worker record linked to this sign-in account, if any."""
+    return tenant_session().scalar(select(Worker).where(Worker.account_id == account_id))
+
+
+def access_worker(worker_id: int, account_id: int, role: str) -> Worker:
+    """The worker, if ``role`` may see it: managers see everyone, a worker only themself."""
+    worker = get_worker(worker_id)
+    if role in MANAGERS or (role == "worker" and worker.account_id == account_id):
+        return worker
+    raise Forbidden("You may see only your own worker record.")
+
+
+def _check_account(account_id: int | None, worker_id: int | None) -> None:
+    if account_id is None:
+        return
+    member = db.session.scalar(select(Membership.id).where(
+        Membership.coop_id == current_tenant().id, Membership.account_id == account_id))
+    if member is None:
+        raise ValidationError({"account_id": ["This account is not a member of the co-op."]})
+    taken = tenant_session().scalar(select(Worker.id).where(
+        Worker.account_id == account_id, Worker.id != (worker_id or 0)))
+    if taken is not None:
+        raise ValidationError({"account_id": ["This account is linked to another worker."]})
+
+
+def _overlaps(windows: list[dict]) -> bool:
+    ordered = sorted(windows, key=lambda w: (w["weekday"], w["starts"]))
+    return any(a["weekday"] == b["weekday"] and b["starts"] < a["ends"]
+               for a, b in zip(ordered, ordered[1:], strict=False))
+
+
+def check_worker_rules(values: dict, on: date) -> None:
+    """Refuse a worker whose fields disagree with each other, naming each field."""
+    errors: dict[str, list[str]] = {}
+    if values.get("wt_opt_out") and values.get("wt_opt_out_signed_on") is None:
+        errors["wt_opt_out_signed_on"] = [
+            "An opt-out from the 48-hour week must be in writing: enter the date it was signed."]
+    for field in ("wt_opt_out_signed_on", "dbs_certificate_date", "started_on"):
+        if values.get(field) is not None and values[field] > on:
+            errors.setdefault(field, []).append("Must not be in the future.")
+    if values.get("scw_registration_number") and values.get("scw_expires_on") is None:
+        errors["scw_expires_on"] = ["Enter the date the registration expires."]
+    if values.get("scw_expires_on") is not None and not values.get("scw_registration_number"):
+        errors["scw_registration_number"] = ["Enter the registration number."]
+    if _overlaps(values.get("availability") or []):
+        errors["availability"] = ["Windows on the same day must not overlap."]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _current_values(worker: Worker) -> dict:
+    values = {name: getattr(worker, name) for name in SCALARS}
+    values["availability"] = [{"weekday": a.weekday, "starts": a.starts, "ends": a.ends}
+                              for a in worker.availability]
+    return values
+
+
+def _apply(worker: Worker, data: dict) -> None:
+    for name in SCALARS:
+        if name in data:
+            setattr(worker, name, data[name])
+    if "skills" in data:
+        wanted = set(data["skills"])
+        worker.skills = [s for s in worker.skills if s.skill in wanted] + [
+            WorkerSkill(skill=code) for code in sorted(wanted - {s.skill for s in worker.skills})]
+    if "availability" in data:
+        worker.availability = [Availability(**window) for window in data["availability"]]
+
+
+def do_create_worker(data: dict, *, actor_account_id: int) -> Worker:
+    """Add a worker from loaded ``WorkerIn`` data; audited as ``worker.created``."""
+    check_worker_rules(data, today())
+    _check_account(data.get("account_id"), None)
+    worker = Worker()
+    _apply(worker, data)
+    session = tenant_session()
+    session.add(worker)
+    session.flush()
+    record(session, "worker.created", actor_account_id=actor_account_id,
+           subject_type="worker", subject_id=worker.id)
+    return worker
+
+
+def do_update_worker(worker: Worker, data: dict, *, actor_account_id: int) -> Worker:
+    """Change the fields present in ``data``; audited as ``worker.updated`` with their names."""
+    check_worker_rules({**_current_values(worker), **data}, today())
+    if "account_id" in data:
+        _check_account(data["account_id"], worker.id)
+    _apply(worker, data)
+    session = tenant_session()
+    session.flush()
+    record(session, "worker.updated", actor_account_id=actor_account_id,
+           subject_type="worker", subject_id=worker.id, fields=sorted(data))
+    return worker
+
+
+@dataclass(frozen=True)
+class CheckDue:
+    """A worker whose checks fail on the day or lapse within the window."""
+
+    worker: Worker
+    status: CheckStatus
+
+
+def checks_due(on: date | None = None, days: int = WARNING_DAYS) -> list[CheckDue]:
+    """Active workers with a check failing or lapsing within ``days``, most urgent first."""
+    on = on or today()
+    due = []
+    for worker in tenant_session().scalars(workers_query().where(Worker.active.is_(True))):
+        status = check_status(worker, on, days)
+        if status.flagged:
+            due.append(CheckDue(worker, status))
+    return sorted(due, key=lambda d: (d.status.urgency, d.worker.display_name))

@@ -1,0 +1,210 @@
+"""Workforce pages at ``/c/<slug>/workforce`` and API routes at ``/api/v1/c/<slug>/``.
+
+Admins and coordinators manage workers; a care worker sees only their own record; a
+member sees neither.
+"""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from core.areas import local_authorities
+from core.errors import ValidationError
+from tenants.registry.models import Role
+from tenants.vocabulary import SKILLS, WELSH_LEVELS
+from tenants.web import MANAGERS, SelectPage, coop_api, coop_pages, register_nav, require_role
+from tenants.workforce import schemas, service
+from tenants.workforce.checks import check_status
+
+pages = coop_pages("workforce", __name__, "/workforce")
+api = coop_api("workforce_api", __name__, description="Care workers and their checks.")
+SELF_AND_MANAGERS = (*MANAGERS, Role.WORKER)
+
+register_nav("workforce.index", _l("Workforce"), MANAGERS)
+register_nav("workforce.mine", _l("My worker record"), (Role.WORKER,))
+
+WEEKDAYS = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"),
+            _l("Saturday"), _l("Sunday"))
+REASONS = {
+    "dbs_missing": _l("No DBS certificate"),
+    "dbs_expired": _l("DBS check out of date"),
+    "scw_missing": _l("Not registered with Social Care Wales"),
+    "scw_expired": _l("Social Care Wales registration expired"),
+    "dbs_expiring": _l("DBS check due for renewal"),
+    "scw_expiring": _l("Social Care Wales registration expires"),
+    "scw_due": _l("Social Care Wales registration due (new starter)"),
+}
+FIELD_MESSAGES = {
+    "display_name": _l("Enter the worker's name"),
+    "welsh_level": _l("Choose a Welsh level"),
+    "started_on": _l("Enter the date they started, in the past, like 2024-03-27"),
+    "scw_registration_number": _l("Enter the Social Care Wales registration number"),
+    "scw_expires_on": _l("Enter the date the registration expires, like 2026-03-27"),
+    "dbs_certificate_date": _l("Enter the DBS certificate date, in the past, like 2024-03-27"),
+    "contracted_hours": _l("Enter contracted hours a week as a number from 0 to 168"),
+    "wt_opt_out_signed_on": _l(
+        "An opt-out must be in writing: enter the date it was signed, in the past"),
+    "base_la_code": _l("Choose a local authority"),
+    "base_postcode_district": _l("Enter the first half of a postcode, like LL55 or CF10"),
+    "travel_radius_km": _l("Enter a travel radius in whole kilometres from 0 to 300"),
+    "skills": _l("Choose skills from the list"),
+    "availability": _l(
+        "Enter each window's start and end time, like 09:00, with the end after the start "
+        "and no windows overlapping"),
+}
+
+
+def _page_errors(errors: dict) -> dict:
+    """One translated message per form field, from the schema's or the service's errors."""
+    fields = {key.split(".")[0] for key in errors}
+    return {field: FIELD_MESSAGES.get(field, _l("Check this answer")) for field in fields}
+
+
+def _form_page(template: str, answers: dict, errors: dict | None = None, **context):
+    status = 422 if errors else 200
+    return render_template(
+        template, answers=answers, errors=errors or {}, skills=SKILLS,
+        welsh_levels=WELSH_LEVELS, las=local_authorities().values(), weekdays=WEEKDAYS,
+        slots=schemas.slot_counts(answers), **context), status
+
+
+def _load_form(schema: ma.Schema) -> dict:
+    try:
+        return schema.load(schemas.worker_from_form(request.form))
+    except ma.ValidationError as exc:
+        raise ValidationError(exc.normalized_messages()) from exc
+
+
+# Pages
+
+
+@pages.get("/")
+@require_role(*MANAGERS)
+def index():
+    """Workers, filtered by skill and Welsh level, with flags on checks that need action."""
+    try:
+        filters = schemas.WorkerFilter().load(
+            {k: v for k, v in request.args.items() if v and k in ("skill", "welsh_level")})
+    except ma.ValidationError:
+        abort(400)
+    workers = service.list_workers(**filters)
+    today = service.today()
+    return render_template("workforce/index.html", workers=workers, filters=filters,
+                           statuses={w.id: check_status(w, today) for w in workers},
+                           skills=SKILLS, welsh_levels=WELSH_LEVELS, reasons=REASONS)
+
+
+@pages.get("/checks")
+@require_role(*MANAGERS)
+def checks():
+    """Workers whose checks fail now or lapse within 30 days, most urgent first."""
+    return render_template("workforce/checks.html", due=service.checks_due(),
+                           reasons=REASONS, today=service.today())
+
+
+@pages.get("/me")
+@require_role(*SELF_AND_MANAGERS)
+def mine():
+    """A care worker's own record."""
+    worker = service.worker_for_account(current_user.account.id)
+    if worker is None:
+        return render_template("workforce/not_linked.html")
+    return redirect(url_for(".detail", worker_id=worker.id))
+
+
+@pages.route("/new", methods=["GET", "POST"])
+@require_role(*MANAGERS)
+def create():
+    """Add a worker."""
+    if request.method == "GET":
+        return _form_page("workforce/form.html", {"welsh_level": "none", "active": True})
+    try:
+        worker = service.do_create_worker(_load_form(schemas.WorkerIn()),
+                                          actor_account_id=current_user.account.id)
+    except ValidationError as exc:
+        return _form_page("workforce/form.html", schemas.form_answers(request.form),
+                          _page_errors(exc.errors))
+    flash(_l("Worker added"))
+    return redirect(url_for(".detail", worker_id=worker.id))
+
+
+@pages.get("/<int:worker_id>")
+@require_role(*SELF_AND_MANAGERS)
+def detail(worker_id: int):
+    """One worker: their details, skills, availability and checks."""
+    worker = service.access_worker(worker_id, current_user.account.id, g.coop_role)
+    las = local_authorities()
+    today = service.today()
+    return render_template("workforce/detail.html", worker=worker,
+                           status=check_status(worker, today), reasons=REASONS,
+                           weekdays=WEEKDAYS, skills=SKILLS, welsh_levels=WELSH_LEVELS,
+                           la=las.get(worker.base_la_code), can_edit=g.coop_role in MANAGERS)
+
+
+@pages.route("/<int:worker_id>/edit", methods=["GET", "POST"])
+@require_role(*MANAGERS)
+def edit(worker_id: int):
+    """Change a worker."""
+    worker = service.get_worker(worker_id)
+    if request.method == "GET":
+        return _form_page("workforce/form.html", schemas.worker_to_form(worker), worker=worker)
+    try:
+        service.do_update_worker(worker, _load_form(schemas.WorkerIn()),
+                                 actor_account_id=current_user.account.id)
+    except ValidationError as exc:
+        return _form_page("workforce/form.html", schemas.form_answers(request.form),
+                          _page_errors(exc.errors), worker=worker)
+    flash(_l("Changes saved"))
+    return redirect(url_for(".detail", worker_id=worker.id))
+
+
+# API
+
+
+@api.get("/workers")
+@require_role(*MANAGERS)
+@api.arguments(schemas.WorkerFilter, location="query")
+@api.response(200, schemas.WorkerOut(many=True))
+@api.paginate(SelectPage)
+def api_list_workers(filters):
+    """Workers, optionally filtered by ``skill`` and ``welsh_level``; paged."""
+    return service.workers_query(**filters)
+
+
+@api.post("/workers")
+@require_role(*MANAGERS)
+@api.arguments(schemas.WorkerIn)
+@api.response(201, schemas.WorkerOut)
+def api_create_worker(data):
+    """Add a worker, with skills and availability windows."""
+    return service.do_create_worker(data, actor_account_id=current_user.account.id)
+
+
+@api.get("/workers/<int:worker_id>")
+@require_role(*SELF_AND_MANAGERS)
+@api.response(200, schemas.WorkerOut)
+def api_get_worker(worker_id: int):
+    """One worker; a care worker may read only their own record."""
+    return service.access_worker(worker_id, current_user.account.id, g.coop_role)
+
+
+@api.patch("/workers/<int:worker_id>")
+@require_role(*MANAGERS)
+@api.arguments(schemas.WorkerChange())
+@api.response(200, schemas.WorkerOut)
+def api_update_worker(data, worker_id: int):
+    """Change the fields given; ``skills`` and ``availability`` replace the stored lists."""
+    return service.do_update_worker(service.get_worker(worker_id), data,
+                                    actor_account_id=current_user.account.id)
+
+
+@api.get("/checks-due")
+@require_role(*MANAGERS)
+@api.arguments(schemas.ChecksDueQuery, location="query")
+@api.response(200, schemas.CheckDueOut(many=True))
+def api_checks_due(query):
+    """Active workers whose checks fail today or lapse within ``days`` (default 30)."""
+    return service.checks_due(days=query["days"])

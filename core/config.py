@@ -64,6 +64,9 @@ SETTINGS: tuple[Setting, ...] = (
         "PROVISION_RETRY_SECONDS", int, 120,
         "A co-op left pending or provisioning this long is provisioned again by the sweeper."),
     Setting(
+        "PUBLIC_URL", str, "http://127.0.0.1:5000",
+        "The address people reach coopfed at, for links in emails (e.g. https://coopfed.cymru)."),
+    Setting(
         "TRUSTED_PROXIES", int, 0,
         "How many reverse proxies (nginx, a load balancer) sit in front of the app; their "
         "X-Forwarded-* headers are trusted, so rate limits and audit see the real client."),
@@ -127,6 +130,9 @@ def load_settings(config: dict, instance_path: str) -> None:
         config["SECRET_KEY"] = _instance_secret(instance)
     if config["SESSION_COOKIE_SECURE"] is None:
         config["SESSION_COOKIE_SECURE"] = production
+    if production and config["PUBLIC_URL"].startswith("http://127.0.0.1"):
+        raise ConfigError("COOPFED_PUBLIC_URL must be set when COOPFED_ENV=production")
+    config["PUBLIC_URL"] = config["PUBLIC_URL"].rstrip("/")
     if not config["TENANT_MIGRATIONS_PATH"]:
         config["TENANT_MIGRATIONS_PATH"] = str(
             Path(__file__).resolve().parent.parent / "migrations" / "tenant")

@@ -22,7 +22,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, create_engine, select, text, update
 
-from core.db import FEDERATION_SCHEMA, configure_sqlite, is_sqlite
+from core.audit import record
+from core.db import FEDERATION_SCHEMA, configure_sqlite, db, is_sqlite
+from core.ddl import PG_APPEND_ONLY_FUNCTION
 from tenants.registry.models import Coop, CoopState
 from tenants.store import TenantRef, TenantStore
 
@@ -101,8 +103,6 @@ def migrate_federation(owner_url: str, app_role: str | None = None) -> str:
     try:
         with engine.begin() as conn:
             if not sqlite:
-                from core.ddl import PG_APPEND_ONLY_FUNCTION
-
                 conn.execute(text("SELECT pg_advisory_xact_lock(7201)"))
                 conn.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {FEDERATION_SCHEMA}")
                 conn.exec_driver_sql(PG_APPEND_ONLY_FUNCTION)
@@ -216,8 +216,6 @@ def migrate_all(app, *, workers: int | None = None, federation: bool = True) -> 
 
     One co-op's failure never raises: it is reported and the co-op is put into maintenance.
     """
-    from core.db import db
-
     started = time.perf_counter()
     config = app.config
     tenant_path = config["TENANT_MIGRATIONS_PATH"]
@@ -263,9 +261,6 @@ def migrate_all(app, *, workers: int | None = None, federation: bool = True) -> 
 
 def _record_results(app, report: MigrateReport, results, slugs: dict[int, str]) -> None:
     """Write each co-op's new version, or put it into maintenance, in one transaction."""
-    from core.audit import record
-    from core.db import db
-
     ok_ids = [coop_id for coop_id, error in results if error is None]
     with app.app_context():
         for start in range(0, len(ok_ids), 500):

@@ -55,3 +55,12 @@ def test_environment_variables_reach_the_app(monkeypatch, tmp_path):
     assert app.config["MIGRATE_WORKERS"] == 7
     assert app.config["DATABASE_URL"].startswith("sqlite:///")
     app.extensions["coopfed.store"].dispose()
+
+
+def test_production_requires_its_public_address_for_emailed_links(tmp_path):
+    base = {"ENV": "production", "DATABASE_URL": "postgresql://x@y/z", "SECRET_KEY": "k" * 40}
+    with pytest.raises(ConfigError, match="COOPFED_PUBLIC_URL"):
+        load_settings(dict(base), str(tmp_path))
+    config = dict(base, PUBLIC_URL="https://coopfed.cymru/")
+    load_settings(config, str(tmp_path))
+    assert config["PUBLIC_URL"] == "https://coopfed.cymru"

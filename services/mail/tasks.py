@@ -15,11 +15,8 @@ from tenants.store import TenantRef
 
 
 def invitation_link(coop_slug: str, token: str) -> str:
-    """The absolute link in an invitation email."""
-    config = current_app.config
-    host = config.get("SERVER_NAME") or "localhost:5000"
-    scheme = config.get("PREFERRED_URL_SCHEME") or "http"
-    return f"{scheme}://{host}/invitations/{coop_slug}/{token}"
+    """The absolute link in an invitation email, at the deployment's public address."""
+    return f"{current_app.config['PUBLIC_URL']}/invitations/{coop_slug}/{token}"
 
 
 def _text(coop: Coop, name: str, link: str, expires: str, locale: str) -> tuple[str, str]:

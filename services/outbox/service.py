@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from core.db import db
-from core.jobs import dispatch_now
+from core.jobs import JobRequest, dispatch_now
 from services.outbox.handlers import HANDLERS
 from services.outbox.models import InboxEvent
 from tenants import provisioning
@@ -76,8 +76,6 @@ def sweep() -> dict[str, int]:
         session = store().session(TenantRef(coop_id, slug))
         try:
             if outbox.undelivered(session, limit=1):
-                from core.jobs import JobRequest
-
                 requests.append(JobRequest(RELAY_JOB, (coop_id,), "outbox", f"relay-{coop_id}"))
                 relayed += 1
         finally:

@@ -194,6 +194,9 @@ def _run_server(app, host: str, port: int) -> None:
     """Werkzeug's threaded development server (gunicorn serves production)."""
     from werkzeug.serving import run_simple
 
+    # The command's own session must not hold a transaction (on SQLite, a write lock)
+    # while requests are served.
+    db.session.remove()
     sys.stdout.flush()
     run_simple(host, port, app, threaded=True, use_reloader=False)
 

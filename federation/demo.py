@@ -79,8 +79,10 @@ def seed_demo() -> list[tuple[str, str]]:
     _add_member(sam.id, "gofal-gwynedd", Role.WORKER)
     _add_member(sam.id, "powys-elders", Role.MEMBER)
     db.session.commit()
-    for coop in db.session.scalars(select(Coop).where(Coop.slug.in_(
-            [spec["slug"] for spec in COOPS]))):
+    coops = db.session.scalars(select(Coop).where(Coop.slug.in_(
+        [spec["slug"] for spec in COOPS]))).all()
+    db.session.commit()  # end the read: on SQLite an open transaction holds the write lock
+    for coop in coops:
         seed_workspace(coop)
     return people
 

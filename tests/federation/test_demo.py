@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import http.cookiejar
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -43,6 +46,25 @@ def test_demo_has_coops_of_different_types_and_a_person_for_every_role(isolated_
     assert "gofal-gwynedd" in home and "powys-elders" in home
 
 
+class _Browser:
+    """Just enough of a browser: cookies, and forms with their CSRF token."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+
+    def get(self, path: str) -> str:
+        with self.opener.open(self.base + path, timeout=20) as response:
+            return response.read().decode()
+
+    def post_form(self, path: str, fields: dict) -> str:
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', self.get(path)).group(1)
+        data = urllib.parse.urlencode({**fields, "csrf_token": token}).encode()
+        with self.opener.open(self.base + path, data=data, timeout=20) as response:
+            return response.read().decode()
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -72,6 +94,12 @@ def test_coopfed_demo_serves_the_home_page_within_60_seconds(tmp_path):
         assert "coopfed" in body
         assert (tmp_path / "federation.sqlite").exists()
         assert len(list((tmp_path / "coops").glob("*.sqlite"))) >= 3
+        # A person can sign in and open their co-op, as the printed sign-ins promise.
+        browser = _Browser(f"http://127.0.0.1:{port}")
+        page = browser.post_form("/signin", {"email": "ceri@demo.coopfed.cymru",
+                                             "password": DEMO_PASSWORD})
+        assert "gofal-gwynedd" in page
+        assert "Gofal Gwynedd" in browser.get("/c/gofal-gwynedd/")
     finally:
         process.terminate()
         output = process.communicate(timeout=10)[0].decode()

@@ -201,39 +201,44 @@ def local_authority_codes() -> list[str]:
     return list(local_authorities())
 
 
-def provision_run(app, count: int, admin_id: int, first: int = 1
-                  ) -> tuple[list[float], list[tuple[int, str]], float]:
-    """Provision ``count`` co-ops in a row; returns per-co-op seconds, (id, slug)s, wall time."""
+def provision_one(app, i: int, admin_id: int) -> tuple[float, int, str]:
+    """Register co-op number ``i`` (untimed), then time ``provision``; (seconds, id, slug)."""
     from core.db import db
     from tenants.provisioning import provision, validate_request
     from tenants.registry.models import Coop
 
     las = local_authority_codes()
-    jobs = app.extensions["coopfed.jobs"]
+    slug = f"bench-coop-{i}"
+    with app.app_context():
+        values = validate_request({
+            "name": f"Bench co-op {i}", "slug": slug,
+            "type": COOP_TYPES[(i - 1) % len(COOP_TYPES)], "la": las[(i - 1) % len(las)],
+            "admin_email": ADMIN_EMAIL})
+        coop = Coop(slug=values["slug"], name=values["name"], coop_type=values["type"],
+                    la_code=values["la"], first_admin_account_id=admin_id)
+        db.session.add(coop)
+        db.session.commit()
+        coop_id = coop.id
+    with app.app_context():
+        t0 = time.perf_counter()
+        state = provision(coop_id)
+        elapsed = time.perf_counter() - t0
+    if state != "active":
+        raise RuntimeError(f"co-op {slug} ended {state}")
+    app.extensions["coopfed.jobs"].drain()  # the outbox relay queued by provisioning; untimed
+    return elapsed, coop_id, slug
+
+
+def provision_run(app, count: int, admin_id: int, first: int = 1
+                  ) -> tuple[list[float], list[tuple[int, str]], float]:
+    """Provision ``count`` co-ops in a row; returns per-co-op seconds, (id, slug)s, wall time."""
     times: list[float] = []
     refs: list[tuple[int, str]] = []
     started = time.perf_counter()
-    for i in range(first - 1, first - 1 + count):
-        slug = f"bench-coop-{i + 1}"
-        with app.app_context():
-            values = validate_request({
-                "name": f"Bench co-op {i + 1}", "slug": slug,
-                "type": COOP_TYPES[i % len(COOP_TYPES)], "la": las[i % len(las)],
-                "admin_email": ADMIN_EMAIL})
-            coop = Coop(slug=values["slug"], name=values["name"], coop_type=values["type"],
-                        la_code=values["la"], first_admin_account_id=admin_id)
-            db.session.add(coop)
-            db.session.commit()
-            coop_id = coop.id
-        with app.app_context():
-            t0 = time.perf_counter()
-            state = provision(coop_id)
-            elapsed = time.perf_counter() - t0
-        if state != "active":
-            raise RuntimeError(f"co-op {slug} ended {state}")
+    for i in range(first, first + count):
+        elapsed, coop_id, slug = provision_one(app, i, admin_id)
         times.append(elapsed)
         refs.append((coop_id, slug))
-        jobs.drain()  # the outbox relay queued by provisioning; not timed
         if len(times) % 250 == 0 and count > 250:
             log(f"  provisioned {len(times)}/{count}")
     return times, refs, time.perf_counter() - started
@@ -466,6 +471,46 @@ def timed_gets(client, paths, count: int, warmup: int) -> dict:
     return figures
 
 
+def interleaved_gets(client, conditions: dict[str, list[str]], count: int, warmup: int,
+                     block: int = 50) -> dict[str, dict]:
+    """Time ``count`` GETs per condition, in blocks of ``block`` taken in rotating order.
+
+    The machine is shared: interleaving makes every condition see the same background
+    load, so their ratios hold even when the absolute figures drift.
+    """
+    position = dict.fromkeys(conditions, 0)
+
+    def get(key: str) -> float:
+        paths = conditions[key]
+        path = paths[position[key] % len(paths)]
+        position[key] += 1
+        t0 = time.perf_counter()
+        response = client.get(path)
+        elapsed = time.perf_counter() - t0
+        if response.status_code != 200:
+            raise RuntimeError(f"GET {path} → {response.status_code}")
+        return elapsed
+
+    for key in conditions:
+        for _ in range(warmup):
+            get(key)
+    times: dict[str, list[float]] = {key: [] for key in conditions}
+    walls = dict.fromkeys(conditions, 0.0)
+    keys = list(conditions)
+    for b in range(math.ceil(count / block)):
+        for key in keys[b % len(keys):] + keys[:b % len(keys)]:
+            started = time.perf_counter()
+            for _ in range(block):
+                times[key].append(get(key))
+            walls[key] += time.perf_counter() - started
+    result = {}
+    for key in keys:
+        figures = summary(times[key])
+        figures.update(rps=len(times[key]) / walls[key], wall=walls[key])
+        result[key] = figures
+    return result
+
+
 def request_latency(app, refs: list[tuple[int, str]], count: int, warmup: int,
                     rounds: int) -> dict:
     """(a) one co-op, (b) all co-ops in turn, (c) the same page without tenancy.
@@ -491,16 +536,18 @@ def request_latency(app, refs: list[tuple[int, str]], count: int, warmup: int,
     if "Member classes" not in c_body or a_body.count("govuk-table__row") != c_body.count(
             "govuk-table__row"):
         raise RuntimeError("the no-tenancy page does not render what the workspace does")
-    cycle_count = max(count, len(every))
-    result: dict = {"coops": len(refs), "one": [], "six": [], "all": [], "bare": []}
+    # Enough requests that (b) visits every co-op at least once.
+    per_condition = max(count, len(every))
+    result: dict = {"coops": len(refs), "requests": per_condition,
+                    "one": [], "six": [], "all": [], "bare": []}
     # First visit of each co-op in this process: drop the store's cached engines first.
     app.extensions["coopfed.store"].dispose()
     result["all_first_visit"] = timed_gets(client, every, len(every), 0)
     for _ in range(rounds):
-        result["one"].append(timed_gets(client, one, count, warmup))
-        result["bare"].append(timed_gets(client, bare, count, warmup))
-        result["all"].append(timed_gets(client, every, cycle_count, warmup))
-        result["six"].append(timed_gets(client, six, count, warmup))
+        figures = interleaved_gets(client, {"one": one, "bare": bare, "all": every, "six": six},
+                                   per_condition, warmup)
+        for key, value in figures.items():
+            result[key].append(value)
     # The federation home lists every co-op of the person (all of them here): context only.
     result["home"] = timed_gets(client, ["/"], min(count, 100), min(warmup, 10))
     return result
@@ -538,21 +585,28 @@ def run_store(kind: str, args) -> dict:
                 else:
                     close_app(app)
 
-        # Flat as the migration history grows: default tree vs 50 extra revisions.
+        # Flat as the migration history grows: default tree vs 50 extra revisions, the two
+        # stores provisioned alternately so that both see the same background load.
         n = args.history_coops
         history = {"coops": n, "extra_revisions": args.extra_revisions, "default": [],
                    "long": []}
         long_tree = long_history_tree(workdir / "long-tree", args.extra_revisions)
         for _ in range(args.rounds):
-            for label, overrides in (("default", {}),
-                                     ("long", {"TENANT_MIGRATIONS_PATH": str(long_tree)})):
-                with scratch_store(kind) as sc:
-                    app = make_app(sc, **overrides)
-                    admin_id = create_admin(app)
-                    log(f"{kind}: provisioning {n} co-ops, {label} migration history")
-                    times, _, wall = provision_run(app, n, admin_id)
-                    history[label].append(provisioning_figures(times, wall))
-                    close_app(app)
+            with scratch_store(kind) as sc_default, scratch_store(kind) as sc_long:
+                apps = {"default": make_app(sc_default),
+                        "long": make_app(sc_long, TENANT_MIGRATIONS_PATH=str(long_tree))}
+                admins = {label: create_admin(a) for label, a in apps.items()}
+                log(f"{kind}: provisioning {n} co-ops each with the 1-revision and the "
+                    f"{1 + args.extra_revisions}-revision tree, alternately")
+                times: dict[str, list[float]] = {"default": [], "long": []}
+                started = time.perf_counter()
+                for i in range(1, n + 1):
+                    order = ("default", "long") if i % 2 else ("long", "default")
+                    for label in order:
+                        times[label].append(provision_one(apps[label], i, admins[label])[0])
+                wall = time.perf_counter() - started
+                for label in times:
+                    history[label].append(provisioning_figures(times[label], wall))
         result["history"] = history
 
         scratch, app, refs = keep
@@ -632,7 +686,7 @@ def report(result: dict, args) -> str:
     lat = result["latency"]
     lines.append("")
     lines.append(f"Requests (Flask test client, signed in; {args.warmup} warm-up, "
-                 f"{args.requests}+ timed each)")
+                 f"{lat['requests']} timed each, interleaved in blocks of 50)")
     width = 50
     lines.append(f"{'':<{width}} {'p50':>9} {'p95':>9} {'max':>9} {'req/s':>8}")
     labels = [("one", "(a)  GET /c/<slug>/, one co-op"),

@@ -25,6 +25,7 @@ Keep that total below PostgreSQL's max_connections, summed over every web
 node, or put PgBouncer in front of PostgreSQL.
 """
 
+import gc
 import os
 
 
@@ -147,3 +148,14 @@ if os.environ.get("RUNTIME_DIRECTORY"):
     control_socket = os.path.join(
         os.environ["RUNTIME_DIRECTORY"].split(":")[0], "gunicorn.ctl"
     )
+
+
+def post_worker_init(worker):
+    """Freeze the heap the app built at start-up, once per worker.
+
+    Python's full garbage collections otherwise walk every object the app made at
+    start-up (SQLAlchemy metadata, templates, translations) on every pass: measured
+    on the 6,000-visit rota week, p95 fell from 208 ms to 112 ms (BENCHMARKS.md).
+    """
+    gc.collect()
+    gc.freeze()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 
 import click
@@ -197,6 +198,10 @@ def _run_server(app, host: str, port: int) -> None:
     # The command's own session must not hold a transaction (on SQLite, a write lock)
     # while requests are served.
     db.session.remove()
+    # As gunicorn workers do (deploy/gunicorn.conf.py): keep the start-up heap out of
+    # every full garbage collection.
+    gc.collect()
+    gc.freeze()
     sys.stdout.flush()
     run_simple(host, port, app, threaded=True, use_reloader=False)
 

@@ -434,11 +434,12 @@ def week_view(week: date, *, worker_id: int | None = None, client_id: int | None
         where.append(Visit.worker_id == worker_id)
     if client_id is not None:
         where.append(Visit.client_id == client_id)
+    # .all() fetches each result in one call; iterating the cursor would fetch row by row.
     visits = list(map(_V._make, conn.execute(select(*_VIEW_COLUMNS).where(*where)
-                                             .order_by(Visit.starts_at, Visit.id))))
+                                             .order_by(Visit.starts_at, Visit.id)).all()))
     skills: dict[int, set[str]] = defaultdict(set)
     for visit_id, skill in conn.execute(select(VisitSkill.visit_id, VisitSkill.skill)
-                                        .join(Visit).where(*where)):
+                                        .join(Visit).where(*where)).all():
         skills[visit_id].add(skill)
     worker_ids = {v.worker_id for v in visits if v.worker_id is not None}
     workers = _worker_facts(conn, worker_ids)
@@ -470,16 +471,17 @@ def _worker_facts(conn, ids) -> dict[int, _WorkerFacts]:
     ids = list(ids)
     skills: dict[int, set[str]] = defaultdict(set)
     for worker_id, skill in conn.execute(select(WorkerSkill.worker_id, WorkerSkill.skill)
-                                         .where(WorkerSkill.worker_id.in_(ids))):
+                                         .where(WorkerSkill.worker_id.in_(ids))).all():
         skills[worker_id].add(skill)
     return {row.id: _WorkerFacts(row, frozenset(skills[row.id]))
-            for row in conn.execute(select(*_WORKER_FACTS).where(Worker.id.in_(ids)))}
+            for row in conn.execute(select(*_WORKER_FACTS).where(Worker.id.in_(ids))).all()}
 
 
 def _conflicts(visits, skills, workers, monday: date, *, full_rules: bool) -> dict[int, list]:
     """Conflict codes per visit id, computed in memory from the week's rows."""
     found: dict[int, list[str]] = defaultdict(list)
     by_worker: dict[int, list] = defaultdict(list)
+    checks_fail: dict[tuple[int, date], bool] = {}  # per worker and day, not per visit
     for v in visits:
         if v.status in NOT_WORKED:
             continue
@@ -489,7 +491,10 @@ def _conflicts(visits, skills, workers, monday: date, *, full_rules: bool) -> di
             continue
         by_worker[v.worker_id].append(v)
         worker = workers[v.worker_id]
-        if worker.checks_fail(v.starts_at.date()):
+        key = (v.worker_id, v.starts_at.date())
+        if key not in checks_fail:
+            checks_fail[key] = worker.checks_fail(key[1])
+        if checks_fail[key]:
             found[v.id].append("checks")
         needed = skills.get(v.id)
         if needed and not needed <= worker.skills:

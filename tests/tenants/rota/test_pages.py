@@ -1,11 +1,13 @@
 """Rota pages: the week with its conflicts, refusals beside the field, and roles."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from tenants.rota.models import Visit
 from tests.fixtures.app import csrf_token, sign_in
 from tests.fixtures.factories import PASSWORD, add_member
 from tests.tenants.rota.helpers import make_client, make_visit, make_worker
+
+STEP = timedelta(minutes=4)
 
 
 def signed_in(app, account):
@@ -114,3 +116,22 @@ def test_pattern_and_visit_forms(app, coops, coop_session):
         "ends_at": "2026-06-02T09:00"})
     assert new.status_code == 422 and 'id="ends_at-error"' in new.get_data(as_text=True)
     assert browser.get(f"/c/{a.slug}/rota/clients/{client_id}").status_code == 200
+
+
+def test_a_busy_day_is_paged_once_below_its_table_and_the_title_stays_text(
+        app, coops, coop_session):
+    (a, admin), (b, _) = coops
+    with coop_session(b) as session:
+        make_visit(session, make_client(session), datetime(2026, 5, 4, 9), 60)
+    with coop_session(a) as session:
+        client_id = make_client(session)
+        session.add_all(Visit(client_id=client_id, starts_at=datetime(2026, 5, 4, 6, 0) + n * STEP,
+                              ends_at=datetime(2026, 5, 4, 6, 1) + n * STEP)
+                        for n in range(201))
+    html = signed_in(app, admin).get(f"/c/{a.slug}/rota/?week=2026-05-04&day=0") \
+        .get_data(as_text=True)
+    title = html.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert "<" not in title
+    assert html.count('class="govuk-pagination"') == 1
+    assert html.index('id="day-visits"') < html.index('class="govuk-pagination"')
+    assert "page 1 of 2" in html

@@ -84,6 +84,11 @@ def current_role() -> str:
     return g.coop_role
 
 
+def current_account_id() -> int:
+    """The signed-in person's account id (the actor recorded in audit rows)."""
+    return current_user.account.id
+
+
 def require_role(*roles: str) -> Callable:
     """Let only these roles in; anyone else in the co-op gets 403, audited."""
 

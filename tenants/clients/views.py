@@ -9,14 +9,20 @@ from __future__ import annotations
 import marshmallow as ma
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 
 from core.areas import local_authorities
 from core.errors import ValidationError
 from tenants.clients import schemas, service
 from tenants.registry.models import Role
 from tenants.vocabulary import AGE_BANDS, FUNDING_SOURCES, LANGUAGES, NEED_TYPES
-from tenants.web import MANAGERS, coop_api, coop_pages, register_nav, require_role
+from tenants.web import (
+    MANAGERS,
+    coop_api,
+    coop_pages,
+    current_account_id,
+    register_nav,
+    require_role,
+)
 from tenants.workforce.service import list_workers
 
 pages = coop_pages("clients", __name__, "/clients")
@@ -39,7 +45,7 @@ FIELD_MESSAGES = {
 
 
 def _viewer() -> service.Viewer:
-    return service.Viewer(current_user.account.id, g.coop_role)
+    return service.Viewer(current_account_id(), g.coop_role)
 
 
 def _form_page(answers: dict, errors: dict | None = None, client_id: int | None = None):
@@ -80,7 +86,7 @@ def create():
         return _form_page({"preferred_language": "en", "active": True})
     try:
         client = service.do_create_client(_load_form(),
-                                          actor_account_id=current_user.account.id)
+                                          actor_account_id=current_account_id())
     except ValidationError as exc:
         return _form_page(schemas.form_answers(request.form), exc.errors)
     flash(_l("Client added"))
@@ -108,7 +114,7 @@ def edit(client_id: int):
         return _form_page(schemas.client_to_form(client), client_id=client_id)
     try:
         service.do_update_client(client_id, _load_form(),
-                                 actor_account_id=current_user.account.id, via="page.edit")
+                                 actor_account_id=current_account_id(), via="page.edit")
     except ValidationError as exc:
         return _form_page(schemas.form_answers(request.form), exc.errors, client_id)
     flash(_l("Changes saved"))
@@ -137,7 +143,7 @@ def api_list_clients(pagination_parameters):
 @api.response(201, schemas.ClientOut)
 def api_create_client(data):
     """Add a client."""
-    return service.do_create_client(data, actor_account_id=current_user.account.id)
+    return service.do_create_client(data, actor_account_id=current_account_id())
 
 
 @api.get("/<int:client_id>")
@@ -154,5 +160,5 @@ def api_get_client(client_id: int):
 @api.response(200, schemas.ClientOut)
 def api_update_client(data, client_id: int):
     """Change the fields given; ``need_types`` and ``regular_carers`` replace the stored lists."""
-    return service.do_update_client(client_id, data, actor_account_id=current_user.account.id,
+    return service.do_update_client(client_id, data, actor_account_id=current_account_id(),
                                     via="api.update")

@@ -8,7 +8,6 @@ import marshmallow as ma
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 
 from core.errors import ValidationError
 from core.timeutil import LOCAL, as_utc
@@ -30,6 +29,7 @@ from tenants.web import (
     SelectPage,
     coop_api,
     coop_pages,
+    current_account_id,
     register_nav,
     require_role,
 )
@@ -39,9 +39,6 @@ api = coop_api("governance_api", __name__,
                description="Proposals and secret ballots: one member, one vote.")
 register_nav("governance.index", _l("Governance"))
 
-
-def _actor() -> int:
-    return current_user.account.id
 
 
 # -- API -------------------------------------------------------------------------------
@@ -60,7 +57,7 @@ def api_list_proposals():
 @api.response(201, ProposalSchema)
 def api_create_proposal(data):
     """Put a resolution to the members (ordinary or special)."""
-    return service.create_proposal(tenant_session(), data, actor_account_id=_actor())
+    return service.create_proposal(tenant_session(), data, actor_account_id=current_account_id())
 
 
 @api.get("/ballots")
@@ -78,7 +75,7 @@ def api_list_ballots():
 @api.response(201, BallotSchema)
 def api_create_ballot(data):
     """Schedule the ballot on a proposal: when it opens and closes, and its quorum."""
-    return service.create_ballot(tenant_session(), data, actor_account_id=_actor())
+    return service.create_ballot(tenant_session(), data, actor_account_id=current_account_id())
 
 
 @api.get("/ballots/<int:ballot_id>")
@@ -103,7 +100,7 @@ def api_results(ballot_id):
 @api.response(201, VoteReceiptSchema)
 def api_vote(data, ballot_id):
     """Vote, as the member linked to your account. One vote each; the ballot is secret."""
-    service.cast_vote(tenant_session(), ballot_id, _actor(), data["choice"])
+    service.cast_vote(tenant_session(), ballot_id, current_account_id(), data["choice"])
     return {"ballot_id": ballot_id, "voted": True}
 
 
@@ -166,8 +163,9 @@ def new():
             errors.update(_messages(exc))
         if not errors:
             try:
-                created = service.create_proposal(tenant_session(), proposal,
-                                                  actor_account_id=_actor(), ballot=times)
+                created = service.create_proposal(
+                    tenant_session(), proposal, actor_account_id=current_account_id(),
+                    ballot=times)
             except ValidationError as exc:
                 errors.update(exc.errors)
             else:
@@ -185,7 +183,7 @@ def _ballot_page(ballot_id: int, errors: dict | None = None, status: int = 200):
     return render_template(
         "governance/ballot.html", ballot=ballot, proposal=proposal,
         result=service.tally(session, ballot_id),
-        voted=service.has_voted(session, ballot_id, _actor()), local_time=local_time,
+        voted=service.has_voted(session, ballot_id, current_account_id()), local_time=local_time,
         errors=errors or {}, values=request.form), status
 
 
@@ -202,7 +200,7 @@ def vote(ballot_id):
     """Cast your vote."""
     try:
         data = VoteSchema().load({"choice": request.form.get("choice", "")})
-        service.cast_vote(tenant_session(), ballot_id, _actor(), data["choice"])
+        service.cast_vote(tenant_session(), ballot_id, current_account_id(), data["choice"])
     except ma.ValidationError:
         return _ballot_page(ballot_id, {"choice": [_("Choose for, against or abstain.")]}, 400)
     flash(_("Thank you. Your vote has been counted."))

@@ -11,7 +11,6 @@ import marshmallow as ma
 from flask import Response, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 
 from core.errors import ValidationError
 from tenants.context import tenant_session
@@ -32,6 +31,7 @@ from tenants.web import (
     SelectPage,
     coop_api,
     coop_pages,
+    current_account_id,
     register_nav,
     require_role,
 )
@@ -43,9 +43,6 @@ register_nav("members.index", _l("Members"))
 
 PAGE_SIZE = 50
 
-
-def _actor() -> int:
-    return current_user.account.id
 
 
 # -- API -------------------------------------------------------------------------------
@@ -64,7 +61,8 @@ def api_list_classes():
 @api.response(200, MemberClassSchema)
 def api_update_class(changes, class_id):
     """Change a class's vote, vote cap, minimum shareholding or eligibility (admins)."""
-    return service.update_class(tenant_session(), class_id, changes, actor_account_id=_actor())
+    return service.update_class(tenant_session(), class_id, changes,
+                                actor_account_id=current_account_id())
 
 
 @api.get("/members")
@@ -82,7 +80,7 @@ def api_list_members():
 @api.response(201, MemberSchema)
 def api_create_member(data):
     """Add a person to the register."""
-    return service.create_member(tenant_session(), data, actor_account_id=_actor())
+    return service.create_member(tenant_session(), data, actor_account_id=current_account_id())
 
 
 @api.get("/members/<int:member_id>")
@@ -99,7 +97,8 @@ def api_get_member(member_id):
 @api.response(200, MemberSchema)
 def api_update_member(data, member_id):
     """Change an entry in the register; set ``left_on`` to mark a member as left."""
-    return service.update_member(tenant_session(), member_id, data, actor_account_id=_actor())
+    return service.update_member(tenant_session(), member_id, data,
+                                 actor_account_id=current_account_id())
 
 
 @api.post("/invitations")
@@ -108,7 +107,8 @@ def api_update_member(data, member_id):
 @api.response(201, InvitationSchema)
 def api_invite(data):
     """Email a member a link to sign in and join the co-op's workspace."""
-    return service.invite_member(tenant_session(), data["member_id"], actor_account_id=_actor())
+    return service.invite_member(tenant_session(), data["member_id"],
+                                 actor_account_id=current_account_id())
 
 
 # -- pages -----------------------------------------------------------------------------
@@ -155,7 +155,7 @@ def index():
 @require_role(*MANAGERS)
 def register_csv():
     """The register as CSV, in the layout of the statutory register."""
-    body = service.register_csv(tenant_session(), actor_account_id=_actor())
+    body = service.register_csv(tenant_session(), actor_account_id=current_account_id())
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{g.coop.slug}-register.csv"',
         "Cache-Control": "no-store"})
@@ -181,7 +181,7 @@ def new():
     raw = _form_data(_MEMBER_FORM)
     try:
         member = service.create_member(tenant_session(), MemberCreateSchema().load(raw),
-                                       actor_account_id=_actor())
+                                       actor_account_id=current_account_id())
     except (ma.ValidationError, ValidationError) as exc:
         return _render_member_form(values=raw, errors=_errors(exc), status=400)
     flash(_("%(name)s has been added to the register.", name=member.display_name))
@@ -215,7 +215,7 @@ def edit(member_id):
         data.setdefault(optional, None)
     try:
         service.update_member(tenant_session(), member_id, MemberUpdateSchema().load(data),
-                              actor_account_id=_actor())
+                              actor_account_id=current_account_id())
     except (ma.ValidationError, ValidationError) as exc:
         return _render_member_form(member, raw, _errors(exc), status=400)
     flash(_("The register has been updated."))
@@ -236,7 +236,7 @@ def leave(member_id):
             if data.get("left_on") is None:
                 raise ValidationError({"left_on": [_("Enter the date they left.")]})
             service.mark_left(tenant_session(), member_id, data["left_on"],
-                              actor_account_id=_actor())
+                              actor_account_id=current_account_id())
         except (ma.ValidationError, ValidationError) as exc:
             errors = _errors(exc)
         else:
@@ -251,7 +251,7 @@ def leave(member_id):
 def invite(member_id):
     """Email the member a link to sign in."""
     try:
-        service.invite_member(tenant_session(), member_id, actor_account_id=_actor())
+        service.invite_member(tenant_session(), member_id, actor_account_id=current_account_id())
     except ValidationError as exc:
         member = service.get_member(tenant_session(), member_id)
         return render_template("members/detail.html", member=member, manager=True,
@@ -290,7 +290,8 @@ def edit_class(class_id):
                                                         "like 1.")]})
             data["min_shares"] = int(data["min_shares"])
             service.update_class(tenant_session(), class_id,
-                                 MemberClassUpdateSchema().load(data), actor_account_id=_actor())
+                                 MemberClassUpdateSchema().load(data),
+                                 actor_account_id=current_account_id())
         except (ma.ValidationError, ValidationError) as exc:
             errors = _errors(exc)
             values = raw

@@ -14,7 +14,6 @@ import marshmallow as ma
 from flask import Response, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from sqlalchemy import select
 
 from core.errors import NotFound, ValidationError
@@ -30,6 +29,7 @@ from tenants.web import (
     SelectPage,
     coop_api,
     coop_pages,
+    current_account_id,
     register_nav,
     require_role,
 )
@@ -56,13 +56,10 @@ register_nav("payments.index", _l("Direct Payment pool"), MANAGE_OR_MEMBER,
              coop_types=(CoopType.DP_POOL,))
 
 
-def _actor() -> int:
-    return current_user.account.id
-
 
 def _viewer_account() -> int | None:
     """The account a member is limited to; None for managers, who see every member."""
-    return _actor() if g.coop_role == Role.MEMBER else None
+    return current_account_id() if g.coop_role == Role.MEMBER else None
 
 
 def _period(args) -> tuple[date, date]:
@@ -87,7 +84,7 @@ def api_members():
 @require_role(*MANAGERS)
 def api_create_member(data):
     """Add a member to the pool."""
-    return service.check_create_pool_member(data, actor=_actor())
+    return service.check_create_pool_member(data, actor=current_account_id())
 
 
 @api.route("/members/<int:pool_member_id>/adjustments", methods=["POST"])
@@ -96,7 +93,7 @@ def api_create_member(data):
 @require_role(*MANAGERS)
 def api_adjust(data, pool_member_id: int):
     """Add an adjustment to a member's account."""
-    return service.check_add_adjustment(pool_member_id, data, actor=_actor())
+    return service.check_add_adjustment(pool_member_id, data, actor=current_account_id())
 
 
 @api.route("/post", methods=["POST"])
@@ -110,8 +107,8 @@ def api_post(data):
 
 def _post(week: date) -> dict:
     sunday = service.week_start(week).toordinal() + 6
-    return {"budget_credits": service.do_post_budgets(week, actor=_actor()),
-            "care_debits": service.do_post_care(actor=_actor(),
+    return {"budget_credits": service.do_post_budgets(week, actor=current_account_id()),
+            "care_debits": service.do_post_care(actor=current_account_id(),
                                                 until=date.fromordinal(sunday))}
 
 
@@ -159,7 +156,7 @@ def _index_page(errors=None, status=200):
 def index():
     """Managers: every pool member's budget, rate, hours and balance. Members: their statement."""
     if g.coop_role == Role.MEMBER:
-        own = service.pool_member_for_account(_actor())
+        own = service.pool_member_for_account(current_account_id())
         if own is None:
             raise NotFound()
         return redirect(url_for("payments.statement", pool_member_id=own.id))
@@ -173,7 +170,7 @@ def add_member():
     try:
         data = _form(schemas.PoolMemberCreateSchema(),
                      ("member_id", "client_id", "weekly_budget", "hourly_rate", "starts_on"))
-        service.check_create_pool_member(data, actor=_actor())
+        service.check_create_pool_member(data, actor=current_account_id())
     except (ma.ValidationError, ValidationError) as exc:
         tenant_session().rollback()
         return _index_page(_page_errors(exc), 422)
@@ -246,7 +243,7 @@ def adjust(pool_member_id: int):
     """Add an adjustment, then show the statement."""
     try:
         data = _form(schemas.AdjustmentSchema(), ("amount", "entry_date", "description"))
-        service.check_add_adjustment(pool_member_id, data, actor=_actor())
+        service.check_add_adjustment(pool_member_id, data, actor=current_account_id())
     except (ma.ValidationError, ValidationError) as exc:
         tenant_session().rollback()
         pool_member = service.access_pool_member(pool_member_id)

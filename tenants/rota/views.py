@@ -11,7 +11,6 @@ import marshmallow as ma
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from sqlalchemy import false, select
 
 from core.errors import Forbidden, ValidationError
@@ -23,7 +22,15 @@ from tenants.rota import schemas, service
 from tenants.rota.models import VISIT_STATUSES
 from tenants.rota.rules import RULES
 from tenants.vocabulary import SKILLS
-from tenants.web import MANAGERS, SelectPage, coop_api, coop_pages, register_nav, require_role
+from tenants.web import (
+    MANAGERS,
+    SelectPage,
+    coop_api,
+    coop_pages,
+    current_account_id,
+    register_nav,
+    require_role,
+)
 from tenants.workforce.models import Worker
 
 pages = coop_pages("rota", __name__, "/rota")
@@ -59,15 +66,12 @@ FIELD_MESSAGES = {
 }
 
 
-def _actor() -> int:
-    return current_user.account.id
-
 
 def _own_worker() -> Worker | None:
     """The signed-in person's worker record when their role is worker; None for managers."""
     if g.coop_role != Role.WORKER:
         return None
-    worker = service.worker_for_account(_actor())
+    worker = service.worker_for_account(current_account_id())
     if worker is None:
         raise Forbidden(_("You have no worker record in this co-op."))
     return worker
@@ -84,7 +88,7 @@ def _own_worker() -> Worker | None:
 def api_visits(week: date | None = None):
     """Visits in time order, of one week with ``week``; a worker sees only their own."""
     if g.coop_role == Role.WORKER:
-        worker = service.worker_for_account(_actor())
+        worker = service.worker_for_account(current_account_id())
         stmt = service.visits_stmt(week, worker.id if worker else None)
         return stmt if worker else stmt.where(false())
     return service.visits_stmt(week)
@@ -96,7 +100,7 @@ def api_visits(week: date | None = None):
 @require_role(*MANAGERS)
 def api_create_visit(data):
     """A one-off visit; a worker given here must pass every rule."""
-    return service.check_create_visit(data, actor=_actor())
+    return service.check_create_visit(data, actor=current_account_id())
 
 
 @api.route("/visits/<int:visit_id>", methods=["GET"])
@@ -113,7 +117,7 @@ def api_visit(visit_id: int):
 @require_role(*MANAGE_OR_WORK)
 def api_update_visit(changes, visit_id: int):
     """Record status and actual times; a worker may record actual times on their own visits."""
-    return service.check_update_visit(visit_id, changes, actor=_actor(),
+    return service.check_update_visit(visit_id, changes, actor=current_account_id(),
                                       own_worker=_own_worker())
 
 
@@ -123,7 +127,7 @@ def api_update_visit(changes, visit_id: int):
 @require_role(*MANAGERS)
 def api_assign(data, visit_id: int):
     """Assign a worker; a refusal (422) names each rule that failed under ``worker_id``."""
-    return service.check_assign_worker(visit_id, data["worker_id"], actor=_actor())
+    return service.check_assign_worker(visit_id, data["worker_id"], actor=current_account_id())
 
 
 @api.route("/patterns", methods=["GET"])
@@ -141,7 +145,7 @@ def api_patterns():
 @require_role(*MANAGERS)
 def api_create_pattern(data):
     """A weekly pattern."""
-    return service.check_create_pattern(data, actor=_actor())
+    return service.check_create_pattern(data, actor=current_account_id())
 
 
 @api.route("/rota/generate", methods=["POST"])
@@ -150,7 +154,7 @@ def api_create_pattern(data):
 @require_role(*MANAGERS)
 def api_generate(data):
     """Create a week's visits from the patterns; running it again creates nothing more."""
-    return service.do_generate_week(data["week"], actor=_actor())
+    return service.do_generate_week(data["week"], actor=current_account_id())
 
 
 # -- pages -------------------------------------------------------------------------------------
@@ -283,7 +287,7 @@ def assign(visit_id: int):
     try:
         data = _form(schemas.AssignSchema(), keep={"worker_id"}) if request.form.get(
             "worker_id") else {"worker_id": None}
-        service.check_assign_worker(visit_id, data["worker_id"], actor=_actor())
+        service.check_assign_worker(visit_id, data["worker_id"], actor=current_account_id())
     except (ma.ValidationError, ValidationError) as exc:
         tenant_session().rollback()
         return _visit_page(service.access_visit(visit_id), _page_errors(exc), 422, request.form)
@@ -299,7 +303,7 @@ def record(visit_id: int):
     fields = service.WORKER_FIELDS if own else service.MANAGER_FIELDS
     try:
         changes = _form(schemas.VisitUpdateSchema(), keep=set(fields))
-        service.check_update_visit(visit_id, changes, actor=_actor(), own_worker=own)
+        service.check_update_visit(visit_id, changes, actor=current_account_id(), own_worker=own)
     except (ma.ValidationError, ValidationError) as exc:
         tenant_session().rollback()
         return _visit_page(service.access_visit(visit_id, own_worker=own), _page_errors(exc),
@@ -316,7 +320,7 @@ def new_visit():
     if request.method == "POST":
         try:
             data = _form(schemas.VisitCreateSchema())
-            created = service.check_create_visit(data, actor=_actor())
+            created = service.check_create_visit(data, actor=current_account_id())
         except (ma.ValidationError, ValidationError) as exc:
             tenant_session().rollback()
             errors = _page_errors(exc)
@@ -335,7 +339,8 @@ def patterns():
     errors = {}
     if request.method == "POST":
         try:
-            service.check_create_pattern(_form(schemas.PatternCreateSchema()), actor=_actor())
+            service.check_create_pattern(_form(schemas.PatternCreateSchema()),
+                                         actor=current_account_id())
         except (ma.ValidationError, ValidationError) as exc:
             tenant_session().rollback()
             errors = _page_errors(exc)
@@ -359,7 +364,7 @@ def generate():
     except ma.ValidationError:
         flash(_("Enter a date in the week, like 2026-11-23"))
         return redirect(url_for("rota.patterns"))
-    result = service.do_generate_week(data["week"], actor=_actor())
+    result = service.do_generate_week(data["week"], actor=current_account_id())
     flash(_("%(count)s visits added for the week starting %(week)s", count=result.created,
             week=result.week.isoformat()))
     return redirect(url_for("rota.week", week=result.week.isoformat()))

@@ -9,13 +9,20 @@ from __future__ import annotations
 import marshmallow as ma
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 
 from core.areas import local_authorities
 from core.errors import ValidationError
 from tenants.registry.models import Role
 from tenants.vocabulary import SKILLS, WELSH_LEVELS
-from tenants.web import MANAGERS, SelectPage, coop_api, coop_pages, register_nav, require_role
+from tenants.web import (
+    MANAGERS,
+    SelectPage,
+    coop_api,
+    coop_pages,
+    current_account_id,
+    register_nav,
+    require_role,
+)
 from tenants.workforce import schemas, service
 from tenants.workforce.checks import check_status
 
@@ -109,7 +116,7 @@ def checks():
 @require_role(*SELF_AND_MANAGERS)
 def mine():
     """A care worker's own record."""
-    worker = service.worker_for_account(current_user.account.id)
+    worker = service.worker_for_account(current_account_id())
     if worker is None:
         return render_template("workforce/not_linked.html")
     return redirect(url_for(".detail", worker_id=worker.id))
@@ -123,7 +130,7 @@ def create():
         return _form_page("workforce/form.html", {"welsh_level": "none", "active": True})
     try:
         worker = service.do_create_worker(_load_form(schemas.WorkerIn()),
-                                          actor_account_id=current_user.account.id)
+                                          actor_account_id=current_account_id())
     except ValidationError as exc:
         return _form_page("workforce/form.html", schemas.form_answers(request.form),
                           _page_errors(exc.errors))
@@ -135,7 +142,7 @@ def create():
 @require_role(*SELF_AND_MANAGERS)
 def detail(worker_id: int):
     """One worker: their details, skills, availability and checks."""
-    worker = service.access_worker(worker_id, current_user.account.id, g.coop_role)
+    worker = service.access_worker(worker_id, current_account_id(), g.coop_role)
     las = local_authorities()
     today = service.today()
     return render_template("workforce/detail.html", worker=worker,
@@ -153,7 +160,7 @@ def edit(worker_id: int):
         return _form_page("workforce/form.html", schemas.worker_to_form(worker), worker=worker)
     try:
         service.do_update_worker(worker, _load_form(schemas.WorkerIn()),
-                                 actor_account_id=current_user.account.id)
+                                 actor_account_id=current_account_id())
     except ValidationError as exc:
         return _form_page("workforce/form.html", schemas.form_answers(request.form),
                           _page_errors(exc.errors), worker=worker)
@@ -180,7 +187,7 @@ def api_list_workers(filters):
 @api.response(201, schemas.WorkerOut)
 def api_create_worker(data):
     """Add a worker, with skills and availability windows."""
-    return service.do_create_worker(data, actor_account_id=current_user.account.id)
+    return service.do_create_worker(data, actor_account_id=current_account_id())
 
 
 @api.get("/workers/<int:worker_id>")
@@ -188,7 +195,7 @@ def api_create_worker(data):
 @api.response(200, schemas.WorkerOut)
 def api_get_worker(worker_id: int):
     """One worker; a care worker may read only their own record."""
-    return service.access_worker(worker_id, current_user.account.id, g.coop_role)
+    return service.access_worker(worker_id, current_account_id(), g.coop_role)
 
 
 @api.patch("/workers/<int:worker_id>")
@@ -198,7 +205,7 @@ def api_get_worker(worker_id: int):
 def api_update_worker(data, worker_id: int):
     """Change the fields given; ``skills`` and ``availability`` replace the stored lists."""
     return service.do_update_worker(service.get_worker(worker_id), data,
-                                    actor_account_id=current_user.account.id)
+                                    actor_account_id=current_account_id())
 
 
 @api.get("/checks-due")

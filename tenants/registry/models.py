@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.areas import local_authorities
 from core.db import FederationBase
+from tenants.vocabulary import in_list
 
 
 class CoopType(enum.StrEnum):
@@ -52,18 +53,15 @@ class Role(enum.StrEnum):
     MEMBER = "member"
 
 
-def _in(column: str, values) -> str:
-    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
-
 
 class Coop(FederationBase):
     """A co-op known to the federation, and where its provisioning and schema stand."""
 
     __tablename__ = "coops"
     __table_args__ = (
-        CheckConstraint(_in("coop_type", CoopType), name="coop_type"),
-        CheckConstraint(_in("state", CoopState), name="state"),
-        CheckConstraint(_in("la_code", local_authorities()), name="la_code"),
+        CheckConstraint(in_list("coop_type", CoopType), name="coop_type"),
+        CheckConstraint(in_list("state", CoopState), name="state"),
+        CheckConstraint(in_list("la_code", local_authorities()), name="la_code"),
         CheckConstraint("default_locale IN ('en', 'cy')", name="default_locale"),
         CheckConstraint("length(slug) BETWEEN 2 AND 40", name="slug_length"),
     )
@@ -97,7 +95,7 @@ class Membership(FederationBase):
     __tablename__ = "memberships"
     __table_args__ = (
         UniqueConstraint("account_id", "coop_id"),
-        CheckConstraint(_in("role", Role), name="role"),
+        CheckConstraint(in_list("role", Role), name="role"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

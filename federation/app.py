@@ -115,14 +115,17 @@ def _register_blueprints(app: Flask) -> None:
     from federation.home.views import bp as home_bp
     from federation.i18n import bp as i18n_bp
     from federation.invitations.views import bp as invitations_bp
+    from federation.sections import SECTIONS
     from tenants.features import FEATURES
 
     for blueprint in (home_bp, accounts_bp, i18n_bp, invitations_bp):
         app.register_blueprint(blueprint)
     api_blueprints = []
-    for feature in FEATURES:
-        views = importlib.import_module(f"{feature}.views")
-        app.register_blueprint(views.pages)
+    for module in (*(f"{feature}.views" for feature in FEATURES), *SECTIONS):
+        views = importlib.import_module(module)
+        for name in ("bp", "pages"):
+            if hasattr(views, name):
+                app.register_blueprint(getattr(views, name))
         if hasattr(views, "api"):
             api_blueprints.append(views.api)
     api.init_app(app, api_blueprints)

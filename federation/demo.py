@@ -20,6 +20,16 @@ from tenants.registry.models import Coop, Membership, Role
 from tenants.store import TenantRef
 
 DEMO_PASSWORD = "coopfed-demo-2026"
+# Seeded after the co-ops' workspaces, in this order. Each module's ``seed(today)`` is
+# idempotent and returns any further (role, email) pairs to print.
+SHARED_DEMOS = (
+    "federation.agencies.demo",
+    "federation.onboarding.demo",
+    "services.pool.demo",
+    "services.lending.demo",
+    "services.stats.demo",
+    "federation.oauth.demo",
+)
 DOMAIN = "demo.coopfed.cymru"
 
 COOPS = (
@@ -84,6 +94,10 @@ def seed_demo() -> list[tuple[str, str]]:
     db.session.commit()  # end the read: on SQLite an open transaction holds the write lock
     for coop in coops:
         seed_workspace(coop)
+    for module in SHARED_DEMOS:
+        if importlib.util.find_spec(module) is not None:
+            people.extend(importlib.import_module(module).seed(date.today()) or [])
+            db.session.commit()
     return people
 
 

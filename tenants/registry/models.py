@@ -6,12 +6,14 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     DateTime,
     ForeignKey,
     Integer,
     String,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -83,6 +85,9 @@ class Coop(FederationBase):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now())
     provisioned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Data sharing, each chosen by the co-op's admin (DESIGN §3.3, §3.4 rule 7).
+    shares_statistics: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    joins_worker_pool: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     def display_name(self, locale: str) -> str:
         """The co-op's name in ``locale``, falling back to English."""

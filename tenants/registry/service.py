@@ -75,3 +75,26 @@ def change_state(slug: str, action: str, *, actor_account_id: int | None = None,
                  coop_id=coop.id, before=str(before), after=str(target))
     db.session.flush()
     return coop
+
+
+SHARING_CHOICES = ("shares_statistics", "joins_worker_pool")
+
+
+def set_sharing(coop_id: int, *, actor_account_id: int | None, **choices: bool) -> Coop:
+    """Record the co-op's data-sharing choices, audited in the same transaction.
+
+    ``choices`` takes any of ``SHARING_CHOICES``; each is an explicit yes or no.
+    """
+    unknown = set(choices) - set(SHARING_CHOICES)
+    if unknown:
+        raise ValueError(f"unknown sharing choice {sorted(unknown)}")
+    coop = db.session.get(Coop, coop_id)
+    if coop is None:
+        raise NotFound()
+    for name, value in choices.items():
+        if getattr(coop, name) != bool(value):
+            setattr(coop, name, bool(value))
+            audit.record(db.session, f"coop.sharing.{name}", actor_account_id=actor_account_id,
+                         coop_id=coop.id, after=bool(value))
+    db.session.flush()
+    return coop

@@ -1,0 +1,5 @@
+"""Pages and API of federation.onboarding (being built)."""
+
+from flask import Blueprint
+
+bp = Blueprint("federation_onboarding", __name__)

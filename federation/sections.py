@@ -1,0 +1,16 @@
+"""The federation's own sections and the shared services' pages, in registration order.
+
+Each module named here may define ``bp`` (a plain Flask blueprint), ``pages`` (a
+``coop_pages`` blueprint, under ``/c/<slug>/``) and ``api`` (a flask-smorest blueprint
+under ``/api/v1``); the app factory registers whichever it finds.
+"""
+
+SECTIONS = (
+    "federation.onboarding.views",
+    "federation.agencies.views",
+    "federation.admin.views",
+    "services.pool.views",
+    "services.lending.views",
+    "federation.regional.views",
+    "federation.oauth.views",
+)

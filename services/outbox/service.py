@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from core.db import db
 from core.jobs import JobRequest, dispatch_now
-from services.outbox.handlers import HANDLERS
+from services.outbox.handlers import HANDLERS, load_handler_modules
 from services.outbox.models import InboxEvent
 from tenants import provisioning
 from tenants.context import store
@@ -44,6 +44,7 @@ def relay(coop_id: int) -> int:
             if event.event_id in seen:
                 continue
             db.session.add(InboxEvent(coop_id=coop_id, event_id=event.event_id, type=event.type))
+            load_handler_modules()
             handler = HANDLERS.get(event.type)
             if handler is None:
                 log.warning("no handler for outbox event %s from co-op %s", event.type, coop_id)

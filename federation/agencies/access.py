@@ -7,7 +7,8 @@ a co-op that has not granted the advisor's agency access.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, select
+from sqlalchemy.exc import IntegrityError
 
 from core import audit
 from core.db import db
@@ -17,7 +18,16 @@ from federation.agencies.models import Agency, AgencyAccess, AgencyAdvisor
 from tenants.registry.models import Coop
 
 
+def agency(agency_id: int) -> Agency:
+    """One agency; NotFound if there is none."""
+    found = db.session.get(Agency, agency_id)
+    if found is None:
+        raise NotFound("no such agency")
+    return found
+
+
 def live_grant(coop_id: int, agency_id: int) -> AgencyAccess | None:
+    """The co-op's grant to the agency that is in force, if any."""
     return db.session.scalar(select(AgencyAccess).where(
         AgencyAccess.coop_id == coop_id, AgencyAccess.agency_id == agency_id,
         AgencyAccess.withdrawn_at.is_(None)))
@@ -25,16 +35,22 @@ def live_grant(coop_id: int, agency_id: int) -> AgencyAccess | None:
 
 def grant_access(coop_id: int, agency_id: int, *, actor_account_id: int | None) -> AgencyAccess:
     """Let ``agency_id`` see the co-op; idempotent while a grant is live."""
-    if db.session.get(Agency, agency_id) is None:
-        raise NotFound("no such agency")
+    agency(agency_id)
     grant = live_grant(coop_id, agency_id)
-    if grant is None:
-        grant = AgencyAccess(coop_id=coop_id, agency_id=agency_id,
-                             granted_by_account_id=actor_account_id)
-        db.session.add(grant)
-        audit.record(db.session, "agency.access_granted", actor_account_id=actor_account_id,
-                     coop_id=coop_id, agency_id=agency_id)
-        db.session.flush()
+    if grant is not None:
+        return grant
+    grant = AgencyAccess(coop_id=coop_id, agency_id=agency_id,
+                         granted_by_account_id=actor_account_id)
+    try:
+        with db.session.begin_nested():
+            db.session.add(grant)
+            db.session.flush()
+    except IntegrityError:
+        # Another request granted it at the same moment; the live-grant index kept one.
+        return live_grant(coop_id, agency_id)
+    audit.record(db.session, "agency.access_granted", actor_account_id=actor_account_id,
+                 coop_id=coop_id, agency_id=agency_id)
+    db.session.flush()
     return grant
 
 
@@ -48,6 +64,22 @@ def withdraw_access(coop_id: int, agency_id: int, *, actor_account_id: int | Non
     audit.record(db.session, "agency.access_withdrawn", actor_account_id=actor_account_id,
                  coop_id=coop_id, agency_id=agency_id)
     db.session.flush()
+
+
+def agencies_for_coop(coop_id: int, *, offset: int = 0,
+                      limit: int | None = None) -> list[tuple[Agency, AgencyAccess | None]]:
+    """Agencies by name, with the co-op's live grant to each (None: no access)."""
+    rows = db.session.execute(
+        select(Agency, AgencyAccess).outerjoin(AgencyAccess, and_(
+            AgencyAccess.agency_id == Agency.id, AgencyAccess.coop_id == coop_id,
+            AgencyAccess.withdrawn_at.is_(None))).order_by(Agency.name, Agency.id)
+        .offset(offset).limit(limit)).all()
+    return [(found, grant) for found, grant in rows]
+
+
+def count_agencies() -> int:
+    """How many agencies there are."""
+    return db.session.scalar(select(func.count(Agency.id)))
 
 
 def advisor_agency_ids(account_id: int) -> list[int]:

@@ -1,5 +1,209 @@
-"""Pages and API of services.pool (being built)."""
+"""The worker pool in a co-op's workspace: ``/c/<slug>/worker-pool`` and its API.
 
-from flask import Blueprint
+A care worker opts in or withdraws, answers offers, sees "my shifts" (home visits and
+lent slots together) and the open shifts board. Coordinators approve consents; admins
+choose whether the co-op joins the pool at all.
+"""
 
-bp = Blueprint("services_pool", __name__)
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+import marshmallow as ma
+from flask import flash, g, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from marshmallow import validate
+
+from core.db import db
+from core.errors import DomainError, NotFound
+from core.timeutil import local_now
+from services.lending import service as lending
+from services.lending.views import STATE_NAMES
+from services.pool.service import do_leave_pool
+from tenants.context import tenant_session
+from tenants.lending import service as consent
+from tenants.registry.models import Role
+from tenants.registry.service import set_sharing
+from tenants.web import (
+    MANAGERS,
+    StrictSchema,
+    coop_api,
+    coop_pages,
+    current_account_id,
+    register_nav,
+    require_role,
+)
+from tenants.workforce.service import worker_for_account
+
+pages = coop_pages("pool", __name__, "/worker-pool")
+api = coop_api("pool_api", __name__, "/worker-pool", description="The worker pool: consent.")
+ALL = (*MANAGERS, Role.WORKER)
+
+register_nav("pool.index", _l("Worker pool"), ALL)
+
+
+class ConsentIn(StrictSchema):
+    """The worker's explicit statement of consent."""
+
+    i_consent = ma.fields.Boolean(required=True, validate=validate.Equal(True),
+                                  metadata={"description": "Must be true: consent is explicit"})
+
+
+class ConsentOut(ma.Schema):
+    """A worker's pool consent."""
+
+    id = ma.fields.Integer()
+    worker_id = ma.fields.Integer()
+    state = ma.fields.String()
+
+
+@pages.context_processor
+def _names():
+    return {"state_names_lending": STATE_NAMES}
+
+
+def _own_worker():
+    worker = worker_for_account(current_account_id())
+    if worker is None:
+        raise NotFound("You have no worker record in this co-op.")
+    return worker
+
+
+# -- API -------------------------------------------------------------------------------------
+
+
+@api.post("/consent")
+@require_role(*ALL)
+@api.arguments(ConsentIn)
+@api.response(201, ConsentOut)
+def api_opt_in(_data):
+    """The signed-in worker opts into the pool (a coordinator then approves)."""
+    return consent.do_opt_in(tenant_session(), _own_worker(), actor=current_account_id())
+
+
+@api.delete("/consent/<int:consent_id>")
+@require_role(*ALL)
+@api.response(200, ConsentOut)
+def api_withdraw(consent_id: int):
+    """The signed-in worker withdraws their consent; they leave the pool within one relay
+    cycle. Another person's consent answers 404."""
+    worker = _own_worker()
+    live = consent.live_consent(tenant_session(), worker.id)
+    if live is None or live.id != consent_id:
+        raise NotFound()
+    return consent.do_withdraw(tenant_session(), worker, actor=current_account_id())
+
+
+@api.get("/consents")
+@require_role(*MANAGERS)
+@api.response(200, ConsentOut(many=True))
+@api.paginate()
+def api_consents(pagination_parameters):
+    """Consents not withdrawn, those awaiting approval first."""
+    found = [c for c, _w in consent.consents(tenant_session())]
+    pagination_parameters.item_count = len(found)
+    first = pagination_parameters.first_item
+    return found[first:first + pagination_parameters.page_size]
+
+
+@api.post("/consents/<int:consent_id>/approve")
+@require_role(*MANAGERS)
+@api.response(200, ConsentOut)
+def api_approve(consent_id: int):
+    """Approve a worker's consent; their minimal profile is then published."""
+    return consent.do_approve_consent(tenant_session(), consent_id, actor=current_account_id())
+
+
+# -- pages -----------------------------------------------------------------------------------
+
+
+@pages.get("/")
+@require_role(*ALL)
+def index():
+    """The worker's consent, offers, shifts and board; coordinators' approvals."""
+    session = tenant_session()
+    worker = worker_for_account(current_account_id())
+    now = local_now()
+    start = datetime.combine(now.date(), time())
+    context = {
+        "worker": worker,
+        "consent": consent.live_consent(session, worker.id) if worker else None,
+        "shifts": consent.my_shifts(session, worker, start, start + timedelta(days=14),
+                                    g.coop.name) if worker else [],
+        "offers": lending.offers_for_worker(current_account_id()),
+        "board": lending.board_for(current_account_id()),
+        "consents": consent.consents(session) if g.coop_role in MANAGERS else [],
+        "is_admin": g.coop_role == Role.ADMIN,
+        "notifications": lending.notifications_for(current_account_id()),
+    }
+    return render_template("pool/index.html", **context)
+
+
+def _act(action, done_message):
+    try:
+        action()
+        flash(done_message)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        flash(_l("That could not be done: %(reason)s", reason=str(exc)))
+    return redirect(url_for(".index"))
+
+
+@pages.post("/consent")
+@require_role(*ALL)
+def opt_in():
+    """Opt into the pool."""
+    return _act(lambda: consent.do_opt_in(tenant_session(), _own_worker(),
+                                          actor=current_account_id()),
+                _l("You have opted in. A coordinator will approve it."))
+
+
+@pages.post("/consent/withdraw")
+@require_role(*ALL)
+def withdraw():
+    """Withdraw from the pool."""
+    return _act(lambda: consent.do_withdraw(tenant_session(), _own_worker(),
+                                            actor=current_account_id()),
+                _l("You have left the pool."))
+
+
+@pages.post("/consents/<int:consent_id>/approve")
+@require_role(*MANAGERS)
+def approve(consent_id: int):
+    """Approve a worker's consent."""
+    return _act(lambda: consent.do_approve_consent(tenant_session(), consent_id,
+                                                   actor=current_account_id()),
+                _l("Consent approved"))
+
+
+@pages.post("/joins")
+@require_role(Role.ADMIN)
+def joins():
+    """The admin chooses whether the co-op joins the pool."""
+    choice = request.form.get("joins") == "y"
+    set_sharing(g.coop.id, actor_account_id=current_account_id(), joins_worker_pool=choice)
+    if not choice:
+        do_leave_pool(g.coop.id)
+    else:
+        consent.do_request_refresh(tenant_session(), actor=current_account_id())
+    db.session.flush()
+    flash(_l("Saved"))
+    return redirect(url_for(".index"))
+
+
+@pages.post("/offers/<int:agreement_id>/<any(accept, refuse):action>")
+@require_role(*ALL)
+def answer(agreement_id: int, action: str):
+    """The worker accepts or refuses an offer."""
+    return _act(lambda: lending.do_worker_respond(agreement_id, current_account_id(),
+                                                  action == "accept"),
+                _l("Thank you: your answer was sent"))
+
+
+@pages.post("/board/<int:request_id>")
+@require_role(*ALL)
+def volunteer(request_id: int):
+    """A pooled worker offers to take a shift from the open board."""
+    return _act(lambda: lending.check_volunteer(request_id, current_account_id()),
+                _l("Your offer was sent to your co-op for approval"))

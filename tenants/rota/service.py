@@ -21,6 +21,7 @@ from core.errors import Forbidden, NotFound, ValidationError
 from tenants.audit.service import record
 from tenants.clients.models import Client
 from tenants.context import tenant_session
+from tenants.lending.service import commitment_shifts
 from tenants.rota import rules
 from tenants.rota.models import PatternSkill, Visit, VisitPattern, VisitSkill
 from tenants.workforce.checks import checks_valid_on
@@ -129,6 +130,9 @@ def _shifts_by_worker(worker_ids, start: datetime, end: datetime,
         if row.id != exclude_visit:
             found[row.worker_id].append(shift_of(row.starts_at, row.ends_at, row.travel_minutes,
                                                  row.actual_start, row.actual_end, row.status))
+    # Slots the co-op has lent the worker out for are working time too (every employer).
+    for worker_id, lent in commitment_shifts(tenant_session(), worker_ids, start, end).items():
+        found[worker_id].extend(lent)
     return found
 
 

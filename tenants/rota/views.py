@@ -5,7 +5,7 @@ Coordinators and admins manage the rota; a worker sees and records their own shi
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import marshmallow as ma
 from flask import abort, flash, g, redirect, render_template, request, url_for
@@ -17,11 +17,12 @@ from core.errors import Forbidden, ValidationError
 from core.timeutil import local_now
 from tenants.clients.models import Client
 from tenants.context import tenant_session
+from tenants.lending.service import guests_between, my_shifts
 from tenants.registry.models import Role
 from tenants.rota import schemas, service
 from tenants.rota.models import VISIT_STATUSES
 from tenants.rota.rules import RULES
-from tenants.vocabulary import SKILLS
+from tenants.vocabulary import SKILLS, WELSH_LEVELS
 from tenants.web import (
     MANAGERS,
     SelectPage,
@@ -216,8 +217,11 @@ def week():
     pages_count = max(1, -(-len(rows) // DAY_PAGE_SIZE))
     page = min(max(request.args.get("page", 1, type=int), 1), pages_count)
     shown = rows[(page - 1) * DAY_PAGE_SIZE:page * DAY_PAGE_SIZE]
+    day_start = datetime.combine(monday + timedelta(days=day), time())
+    guests = guests_between(tenant_session(), day_start, day_start + timedelta(days=1))
     return render_template("rota/week.html", view=view, day=day, rows=shown, page=page,
-                           pages_count=pages_count, **_nav_context(monday))
+                           pages_count=pages_count, guests=guests, welsh_levels=WELSH_LEVELS,
+                           **_nav_context(monday))
 
 
 @pages.get("/mine")
@@ -227,8 +231,12 @@ def mine():
     worker = _own_worker()
     monday = _week_arg()
     view = service.week_view(monday, worker_id=worker.id, full_rules=True)
+    start = datetime.combine(monday, time())
+    lent = [s for s in my_shifts(tenant_session(), worker, start, start + timedelta(days=7),
+                                 "") if s.kind == "lent"]
     return render_template("rota/person_week.html", view=view, heading=_("My shifts"),
-                           subject=worker.display_name, show="client", **_nav_context(monday))
+                           subject=worker.display_name, show="client", lent=lent,
+                           **_nav_context(monday))
 
 
 @pages.get("/workers/<int:worker_id>")

@@ -1,0 +1,187 @@
+"""Lending between co-ops: requests, agreements, the ledger and notifications (DESIGN §3.3).
+
+A request carries slots, an area, skills and whether Welsh is needed, plus an optional
+continuity hint (pseudonymous refs the borrower computed from its own store). Nothing
+here names or identifies a client.
+
+Agreement states: ``offered`` (to the lending co-op) → ``approved`` (by the lender, so
+offered to the worker) → ``accepted`` (by the worker) → ``confirmed`` (by the borrower)
+→ ``completed``; or ``declined``, ``cancelled`` or ``expired`` on the way.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.areas import local_authorities
+from core.db import FederationBase
+from tenants.vocabulary import in_list
+
+REQUEST_STATES = ("open", "filled", "cancelled", "expired")
+AGREEMENT_STATES = ("offered", "approved", "accepted", "confirmed", "completed", "declined",
+                    "cancelled", "expired")
+LIVE_STATES = ("offered", "approved", "accepted", "confirmed")
+BOOKED_STATES = ("confirmed", "completed")
+NOTIFICATION_KINDS = ("offered", "approved", "accepted", "confirmed", "completed", "declined",
+                      "cancelled", "expired")
+
+
+class LendingRequest(FederationBase):
+    """A borrowing co-op's request for cover; ``on_board`` also lists it on the open board."""
+
+    __tablename__ = "lending_requests"
+    __table_args__ = (
+        CheckConstraint(in_list("state", REQUEST_STATES), name="state"),
+        CheckConstraint(in_list("la_code", local_authorities()), name="la_code"),
+        CheckConstraint("rate >= 0", name="rate"),
+        Index("ix_lending_requests_open", "state", "on_board"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    borrower_coop_id: Mapped[int] = mapped_column(
+        ForeignKey("federation.coops.id", ondelete="CASCADE"), index=True)
+    la_code: Mapped[str] = mapped_column(String(9))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    skills: Mapped[list] = mapped_column(JSON, default=list)
+    skills_mask: Mapped[int] = mapped_column(Integer, default=0)
+    welsh_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    continuity_refs: Mapped[list] = mapped_column(JSON, default=list)
+    #: Hourly rate the borrower offers, in pounds.
+    rate: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    on_board: Mapped[bool] = mapped_column(Boolean, default=False)
+    state: Mapped[str] = mapped_column(String(16), default="open")
+    created_by_account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("federation.accounts.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                 server_default=func.now())
+
+    slots: Mapped[list[LendingSlot]] = relationship(
+        cascade="all, delete-orphan", order_by="LendingSlot.starts_at", lazy="selectin")
+
+
+class LendingSlot(FederationBase):
+    """One stretch of work a request asks for (wall-clock time in Wales)."""
+
+    __tablename__ = "lending_slots"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ends_after_starts"),
+        CheckConstraint("travel_minutes BETWEEN 0 AND 600", name="travel_minutes"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("federation.lending_requests.id", ondelete="CASCADE"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(DateTime)
+    ends_at: Mapped[datetime] = mapped_column(DateTime)
+    travel_minutes: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class LendingAgreement(FederationBase):
+    """A request offered to one pooled worker's co-op, and where it stands."""
+
+    __tablename__ = "lending_agreements"
+    __table_args__ = (
+        CheckConstraint(in_list("state", AGREEMENT_STATES), name="state"),
+        CheckConstraint("rate >= 0", name="rate"),
+        CheckConstraint("borrower_coop_id <> lender_coop_id", name="two_coops"),
+        # One live offer per worker per request.
+        Index("uq_lending_agreements_live", "request_id", "worker_ref", unique=True,
+              sqlite_where=text("state IN ('offered', 'approved', 'accepted', 'confirmed')"),
+              postgresql_where=text(
+                  "state IN ('offered', 'approved', 'accepted', 'confirmed')")),
+        Index("ix_lending_agreements_worker_state", "worker_ref", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("federation.lending_requests.id", ondelete="CASCADE"), index=True)
+    borrower_coop_id: Mapped[int] = mapped_column(
+        ForeignKey("federation.coops.id", ondelete="CASCADE"), index=True)
+    lender_coop_id: Mapped[int] = mapped_column(
+        ForeignKey("federation.coops.id", ondelete="CASCADE"), index=True)
+    profile_id: Mapped[int | None] = mapped_column(
+        ForeignKey("federation.pool_profiles.id", ondelete="SET NULL"), index=True)
+    worker_ref: Mapped[str] = mapped_column(String(36))
+    worker_account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("federation.accounts.id", ondelete="SET NULL"), index=True)
+    rate: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    state: Mapped[str] = mapped_column(String(16), default="offered")
+    #: The worker offered themselves from the open shifts board.
+    volunteered: Mapped[bool] = mapped_column(Boolean, default=False)
+    reasons: Mapped[dict] = mapped_column(JSON, default=dict)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                 server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                 server_default=func.now())
+
+    request: Mapped[LendingRequest] = relationship(lazy="joined")
+
+
+class LedgerEntry(FederationBase):
+    """Completed lent time of one agreement, valued at its hourly rate; posted once."""
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (
+        CheckConstraint("rate >= 0", name="rate"),
+        CheckConstraint("minutes > 0", name="minutes"),
+        CheckConstraint("lender_coop_id <> borrower_coop_id", name="two_coops"),
+        Index("ix_ledger_entries_pair_month", "lender_coop_id", "borrower_coop_id", "month"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(
+        ForeignKey("federation.lending_agreements.id", ondelete="CASCADE"), unique=True)
+    lender_coop_id: Mapped[int] = mapped_column(
+        ForeignKey("federation.coops.id", ondelete="CASCADE"))
+    borrower_coop_id: Mapped[int] = mapped_column(
+        ForeignKey("federation.coops.id", ondelete="CASCADE"), index=True)
+    #: The first day of the month the hours were worked in.
+    month: Mapped[date] = mapped_column(Date)
+    #: Worked minutes (travel included): whole minutes keep the valuation exact.
+    minutes: Mapped[int] = mapped_column(Integer)
+    rate: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    posted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                server_default=func.now())
+
+
+class Notification(FederationBase):
+    """Something a person should see about a loan (ids and a kind; read on their pages)."""
+
+    __tablename__ = "lending_notifications"
+    __table_args__ = (
+        CheckConstraint(in_list("kind", NOTIFICATION_KINDS), name="kind"),
+        UniqueConstraint("account_id", "agreement_id", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("federation.accounts.id", ondelete="CASCADE"), index=True)
+    coop_id: Mapped[int] = mapped_column(ForeignKey("federation.coops.id", ondelete="CASCADE"))
+    agreement_id: Mapped[int] = mapped_column(
+        ForeignKey("federation.lending_agreements.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                 server_default=func.now())
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,1 @@
+"""The regional statistics portal, its API for regional bodies, and the admin's releases."""

@@ -1,4 +1,4 @@
-"""statistics rollup bookkeeping (issue 6; being built)
+"""statistics rollup bookkeeping: the digest and revision of each week a co-op has sent
 
 Revision ID: 0004
 Revises: 0003
@@ -16,8 +16,15 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table('stats_rollup_states',
+    sa.Column('week', sa.String(length=8), nullable=False),
+    sa.Column('revision', sa.Integer(), nullable=False),
+    sa.Column('digest', sa.String(length=64), nullable=False),
+    sa.Column('emitted_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('revision > 0', name=op.f('ck_stats_rollup_states_revision_positive')),
+    sa.PrimaryKeyConstraint('week', name=op.f('pk_stats_rollup_states'))
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table('stats_rollup_states')

@@ -1,0 +1,225 @@
+"""Turning raw co-op rollups into cell inputs: totals and who contributed, per fixed cell.
+
+Pure functions over plain data (no database), vectorised with numpy so a federation of
+1,000 co-ops × 52 weeks aggregates in seconds. The disclosure rules need, for every
+cell, the total, the number of co-ops that contributed a non-zero value, the two
+largest contributions, how many co-ops reported at all, and the set of contributors
+(for the held-back rule).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from services.stats.cells import (
+    LENDING_MEASURES,
+    MEASURE_BREAKDOWNS,
+    STOCK_MEASURES,
+    WALES_CODE,
+    categories,
+    geography_codes,
+    la_to_rpb,
+    measure_periods,
+    week_periods,
+)
+
+CellKey = tuple[str, str, str, str, str, str, str]
+"""(geography_kind, geography_code, measure, period_kind, period, breakdown, category)"""
+
+Series = tuple[str, str, str]
+"""(measure, breakdown, category)"""
+
+
+@dataclass(frozen=True)
+class CoopInfo:
+    """What the publish job knows of a consenting co-op: where it is and what kind it is."""
+
+    la_code: str
+    coop_type: str
+
+
+@dataclass
+class CellInput:
+    """The raw facts of one cell, before any disclosure rule."""
+
+    total: int = 0
+    contributors: tuple[int, ...] = ()  # co-ops with a non-zero value, sorted
+    top1: int = 0
+    top2: int = 0
+    reporting: int = 0  # co-ops that reported the measure for this geography and period
+
+
+@dataclass
+class Aggregate:
+    """Every fixed cell of a release with its inputs, and the periods it covers."""
+
+    cells: dict[CellKey, CellInput] = field(default_factory=dict)
+    weeks: tuple[str, ...] = ()
+    # period_kind → period → the weeks of the data inside it, sorted
+    period_weeks: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+
+
+def series_of(measure: str) -> list[Series]:
+    """Every (measure, breakdown, category) published for ``measure``."""
+    return [(measure, breakdown, category)
+            for breakdown in MEASURE_BREAKDOWNS[measure] for category in categories(breakdown)]
+
+
+ALL_SERIES: tuple[Series, ...] = tuple(s for m in MEASURE_BREAKDOWNS for s in series_of(m))
+_SERIES_INDEX = {s: i for i, s in enumerate(ALL_SERIES)}
+
+
+def aggregate(coops: Mapping[int, CoopInfo],
+              rows: Iterable[tuple[int, str, str, str, str, int]], *,
+              grid: str = "full") -> Aggregate:
+    """Aggregate rollup rows ``(coop_id, week, measure, breakdown, category, value)``.
+
+    Rows of co-ops not in ``coops`` (no consent) and rows outside the fixed cells are
+    ignored. The co-op-type breakdown is derived here from each co-op's total, since
+    the co-op's type is the federation's fact, not the co-op's.
+
+    A release has the ``"full"`` grid of cells. ``"present"`` adds only the empty cells of
+    geographies that have co-ops (a cell of a geography with none is known to be 0 and
+    holds nothing to protect) and ``"none"`` adds no empty cells: both keep property
+    tests over many small federations fast.
+    """
+    coop_ids, week_codes, series_ids, values = [], [], [], []
+    for coop_id, week, measure, breakdown, category, value in rows:
+        info = coops.get(coop_id)
+        if info is None:
+            continue
+        index = _SERIES_INDEX.get((measure, breakdown, category))
+        if index is None or breakdown == "coop_type":
+            continue
+        coop_ids.append(coop_id)
+        week_codes.append(week)
+        series_ids.append(index)
+        values.append(value)
+        if breakdown == "" and "coop_type" in MEASURE_BREAKDOWNS[measure]:
+            coop_ids.append(coop_id)
+            week_codes.append(week)
+            series_ids.append(_SERIES_INDEX[(measure, "coop_type", info.coop_type)])
+            values.append(value)
+    weeks = tuple(sorted(set(week_codes)))
+    result = Aggregate(weeks=weeks)
+    result.period_weeks = _period_weeks(weeks)
+    if not weeks:
+        return result
+    week_index = {w: i for i, w in enumerate(weeks)}
+    coop_arr = np.asarray(coop_ids, dtype=np.int64)
+    week_arr = np.fromiter((week_index[w] for w in week_codes), dtype=np.int64,
+                           count=len(week_codes))
+    series_arr = np.asarray(series_ids, dtype=np.int64)
+    value_arr = np.asarray(values, dtype=np.int64)
+    coop_list = sorted(coops)
+    las = {code: i for i, code in enumerate(geography_codes("la"))}
+    rpbs = {code: i for i, code in enumerate(geography_codes("rpb"))}
+    geo_of_coop = {
+        "la": {c: las[coops[c].la_code] for c in coop_list},
+        "rpb": {c: rpbs[la_to_rpb()[coops[c].la_code]] for c in coop_list},
+        "wales": dict.fromkeys(coop_list, 0),
+    }
+    geo_codes = {"la": geography_codes("la"), "rpb": geography_codes("rpb"),
+                 "wales": (WALES_CODE,)}
+    is_stock = np.array([s[0] in STOCK_MEASURES for s in ALL_SERIES])
+    is_lending = np.array([s[0] in LENDING_MEASURES for s in ALL_SERIES])
+    is_total = np.array([s[1] == "" for s in ALL_SERIES])
+    for period_kind, periods in result.period_weeks.items():
+        period_names = sorted(periods)
+        period_of_week = np.empty(len(weeks), dtype=np.int64)
+        end_week = np.zeros(len(weeks), dtype=bool)
+        for p, name in enumerate(period_names):
+            members = [week_index[w] for w in periods[name]]
+            period_of_week[members] = p
+            end_week[members[-1]] = True
+        keep = np.ones(len(week_arr), dtype=bool)
+        if period_kind in ("week", "month"):
+            keep &= ~is_lending[series_arr]
+        # Person counts are a caseload: a longer period takes its last week's value.
+        keep &= ~is_stock[series_arr] | end_week[week_arr]
+        c, p, s, v = (coop_arr[keep], period_of_week[week_arr[keep]], series_arr[keep],
+                      value_arr[keep])
+        # One value per co-op, period and series (flow measures add up their weeks).
+        key = (c * len(period_names) + p) * len(ALL_SERIES) + s
+        uniq, inverse = np.unique(key, return_inverse=True)
+        summed = np.bincount(inverse, weights=v).astype(np.int64)
+        c = uniq // (len(period_names) * len(ALL_SERIES))
+        p = (uniq // len(ALL_SERIES)) % len(period_names)
+        s = uniq % len(ALL_SERIES)
+        for geo_kind, mapping in geo_of_coop.items():
+            g = np.fromiter((mapping[x] for x in c.tolist()), dtype=np.int64, count=len(c))
+            _cells_of(result.cells, geo_kind, geo_codes[geo_kind], period_kind, period_names,
+                      c, g, p, s, summed, is_total)
+    if grid != "none":
+        _fill_grid(result, None if grid == "full" else {
+            code for c in coop_list
+            for code in (coops[c].la_code, la_to_rpb()[coops[c].la_code], WALES_CODE)})
+    return result
+
+
+def _cells_of(out, geo_kind, codes, period_kind, period_names, coop, geo, period, series,
+              value, is_total) -> None:
+    n_series = len(ALL_SERIES)
+    group = (geo * len(period_names) + period) * n_series + series
+    order = np.lexsort((coop, -value, group))
+    group, coop, value = group[order], coop[order], value[order]
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    ends = np.r_[starts[1:], len(group)]
+    totals = np.add.reduceat(value, starts)
+    nonzero = np.add.reduceat((value > 0).astype(np.int64), starts)
+    top1 = value[starts]
+    second = np.where(ends - starts > 1, starts + 1, starts)
+    top2 = np.where(ends - starts > 1, value[second], 0)
+    counts = ends - starts
+    group_list = group[starts].tolist()
+    coop_list = coop.tolist()
+    reporting: dict[tuple[int, str], int] = {}
+    for i, gid in enumerate(group_list):
+        if is_total[gid % n_series]:
+            reporting[(gid // n_series, ALL_SERIES[gid % n_series][0])] = int(counts[i])
+    for i, gid in enumerate(group_list):
+        gp, s = divmod(gid, n_series)
+        measure, breakdown, category = ALL_SERIES[s]
+        start = int(starts[i])
+        contributors = tuple(sorted(coop_list[start:start + int(nonzero[i])]))
+        geo_i, period_i = divmod(gp, len(period_names))
+        key = (geo_kind, codes[geo_i], measure, period_kind, period_names[period_i], breakdown,
+               category)
+        out[key] = CellInput(int(totals[i]), contributors, int(top1[i]), int(top2[i]),
+                             reporting.get((gp, measure), 0))
+
+
+def _period_weeks(weeks: tuple[str, ...]) -> dict[str, dict[str, tuple[str, ...]]]:
+    out: dict[str, dict[str, list[str]]] = {k: {} for k in ("week", "month", "quarter", "year")}
+    for week in weeks:
+        for kind, period in week_periods(week).items():
+            out[kind].setdefault(period, []).append(week)
+    return {k: {p: tuple(sorted(ws)) for p, ws in v.items()} for k, v in out.items()}
+
+
+def _fill_grid(result: Aggregate, only: set[str] | None) -> None:
+    """Add every fixed cell the data has no row for, as an empty cell (total 0, no co-ops).
+
+    The grid is complete, so a missing cell never hints at anything, and empty cells
+    still report how many co-ops reported the measure there (needed to show a true 0).
+    """
+    reporting: dict[tuple, int] = {}
+    for key, cell in result.cells.items():
+        if key[5] == "":
+            reporting[key[:5]] = cell.reporting
+    for measure in MEASURE_BREAKDOWNS:
+        for period_kind in measure_periods(measure):
+            for period in result.period_weeks[period_kind]:
+                for geo_kind in ("wales", "rpb", "la"):
+                    for code in geography_codes(geo_kind):
+                        if only is not None and code not in only:
+                            continue
+                        head = (geo_kind, code, measure, period_kind, period)
+                        for _, breakdown, category in series_of(measure):
+                            key = (*head, breakdown, category)
+                            if key not in result.cells:
+                                result.cells[key] = CellInput(
+                                    reporting=reporting.get(head, 0))

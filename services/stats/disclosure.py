@@ -1,0 +1,583 @@
+"""Statistical disclosure control of a release: DESIGN §3.4 rules 2-6, as pure functions.
+
+The input is an :class:`~services.stats.aggregate.Aggregate` (every fixed cell with
+its total and contributors) and the contributor sets of the previous release; the
+output is every cell's published value or suppression reason, in canonical order,
+with the reference sets the next release needs. Nothing here touches a database, so
+property tests can run it over thousands of generated federations.
+
+Secondary suppression (rule 5) works on the linear relations an attacker knows hold
+between the true values: LAs add up to their RPB and RPBs to Wales; categories add up
+to the total (need types only bound it, since a client may have several); weeks add up
+to months, months to quarters, quarters to years for flows (hours, visits), and a
+longer period equals its last shorter one for caseloads (person counts). It runs in
+two stages until nothing changes:
+
+1. a line rule on every relation: never one suppressed cell alone, and, where the
+   total is shown, the suppressed cells carry at least ``PROTECTION`` between them;
+2. an interval audit by linear programming: for each suppressed cell, the attacker's
+   minimum and maximum given every shown cell's rounding interval and the relations.
+   A cell that can be pinned to a range narrower than ``PROTECTION`` gets one more
+   complementary suppression, chosen deterministically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.sparse import csc_matrix
+
+from services.stats import highs as _hs
+from services.stats.aggregate import Aggregate, CellInput, CellKey
+from services.stats.cells import (
+    LINKED_PERSON_MEASURE,
+    MEASURE_BREAKDOWNS,
+    MINUTES_MEASURES,
+    NON_ADDITIVE_BREAKDOWNS,
+    PERSON_MEASURES,
+    STOCK_MEASURES,
+    categories,
+    geography_codes,
+    la_to_rpb,
+    published_units,
+    week_periods,
+)
+
+MIN_COOPS = 5           # rule 3: at least five contributing co-ops
+TOP1_PCT = 50           # rule 3: the largest at most 50% of the cell
+TOP2_PCT = 67           # rule 3: the top two at most 67%
+LOW_COUNT_MAX = 7       # rule 2: 1-7 people are suppressed
+PROTECTION = 8          # rule 5: no suppressed cell pinned to a range narrower than this
+HELD_BACK_MAX = 4       # rule 6: a contributor set changed by 1-4 co-ops is held back
+
+CHILD_KIND = {"month": "week", "quarter": "month", "year": "quarter"}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One published cell: a value, or a suppression with its reason."""
+
+    value: int | None
+    reason: str | None
+
+    @property
+    def status(self) -> str:
+        return "shown" if self.reason is None else "suppressed"
+
+
+@dataclass
+class Release:
+    """The disclosure-controlled cells in canonical order, and the references to keep."""
+
+    cells: list[tuple[CellKey, Outcome]]
+    refs: dict[str, tuple[int, ...]]
+    audited: int = 0  # suppressed cells checked by linear programming
+    lp_solves: int = 0
+
+    def serialise(self) -> bytes:
+        """The canonical bytes of the release: one line per cell, sorted, no timestamps."""
+        return b"".join(serialise_cell(key, outcome) for key, outcome in self.cells)
+
+    def digest(self) -> str:
+        """sha256 of :meth:`serialise`."""
+        return hashlib.sha256(self.serialise()).hexdigest()
+
+
+def serialise_cell(key: CellKey, outcome: Outcome) -> bytes:
+    """One cell as a tab-separated line."""
+    value = "" if outcome.value is None else str(outcome.value)
+    return ("\t".join((*key, value, outcome.status, outcome.reason or "")) + "\n").encode()
+
+
+def cell_key_text(key: CellKey) -> str:
+    """A cell's key as one string, for the reference table."""
+    return "|".join(key)
+
+
+# --- rules 2-4 ------------------------------------------------------------------------
+
+
+def round_person(n: int) -> int:
+    """Rule 2: to the nearest 5 (n ≥ 8, so the result is at least 10)."""
+    return (n + 2) // 5 * 5
+
+
+def round_volume(measure: str, raw: int) -> int:
+    """Rule 4: hours (and visits) to the nearest 10, halves up; hours arrive in minutes."""
+    unit = 60 if measure in MINUTES_MEASURES else 1
+    return (raw + 5 * unit) // (10 * unit) * 10
+
+
+def primary(measure: str, cell: CellInput) -> Outcome:
+    """Rules 2-4 for one cell on its own: its published value or why it is suppressed."""
+    if cell.total == 0:
+        # A true zero is shown as 0, but only where enough co-ops reported it that the
+        # zero says nothing about any one of them.
+        return Outcome(0, None) if cell.reporting >= MIN_COOPS else Outcome(None, "few_coops")
+    if measure in PERSON_MEASURES and cell.total <= LOW_COUNT_MAX:
+        return Outcome(None, "low_count")
+    if len(cell.contributors) < MIN_COOPS:
+        return Outcome(None, "few_coops")
+    if (cell.top1 * 100 > TOP1_PCT * cell.total
+            or (cell.top1 + cell.top2) * 100 > TOP2_PCT * cell.total):
+        return Outcome(None, "dominance")
+    if measure in PERSON_MEASURES:
+        return Outcome(round_person(cell.total), None)
+    return Outcome(round_volume(measure, cell.total), None)
+
+
+def interval(measure: str, outcome: Outcome) -> tuple[float, float | None]:
+    """What a shown value tells an attacker about the true value; a suppressed one, ≥ 0."""
+    if outcome.value is None:
+        return 0.0, None
+    v = outcome.value
+    if measure in PERSON_MEASURES:
+        return (0.0, 0.0) if v == 0 else (float(max(v - 2, LOW_COUNT_MAX + 1)), float(v + 2))
+    if measure in MINUTES_MEASURES:  # whole minutes: up to 4 h 59 min either way
+        return (0.0, 5 - 1 / 60) if v == 0 else (v - 5.0, v + 5 - 1 / 60)
+    return (0.0, 4.0) if v == 0 else (float(v - 5), float(v + 4))
+
+
+def changed_by(old: tuple[int, ...], new: tuple[int, ...]) -> int:
+    """How many co-ops joined or left a contributor set."""
+    return len(set(old).symmetric_difference(new))
+
+
+# --- the relations between cells ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Relation:
+    """``total = Σ parts`` (additive) or ``part ≤ total`` for each part (not additive)."""
+
+    total: int
+    parts: tuple[int, ...]
+    additive: bool = True
+
+
+def relations(keys: list[CellKey], period_weeks: Mapping[str, Mapping[str, tuple[str, ...]]]
+              ) -> list[Relation]:
+    """Every linear relation between the cells ``keys`` (indexes into that list)."""
+    index = {key: i for i, key in enumerate(keys)}
+    las_of_rpb: dict[str, list[str]] = {}
+    for la, rpb in sorted(la_to_rpb().items()):
+        las_of_rpb.setdefault(rpb, []).append(la)
+    children = _child_periods(period_weeks)
+    out: list[Relation] = []
+
+    def add(total: CellKey, parts: list[CellKey], additive: bool = True) -> None:
+        found = [index[p] for p in parts if p in index]
+        if found:
+            out.append(Relation(index[total], tuple(found), additive))
+
+    for key in keys:
+        kind, code, measure, period_kind, period, breakdown, category = key
+        rest = (measure, period_kind, period, breakdown, category)
+        if kind == "rpb":
+            add(key, [("la", la, *rest) for la in las_of_rpb[code]])
+        elif kind == "wales":
+            add(key, [("rpb", rpb, *rest) for rpb in geography_codes("rpb")])
+        if breakdown == "":
+            for other in MEASURE_BREAKDOWNS[measure]:
+                if other:
+                    add(key, [(kind, code, measure, period_kind, period, other, c)
+                              for c in categories(other)],
+                        additive=other not in NON_ADDITIVE_BREAKDOWNS)
+        if period_kind in CHILD_KIND:
+            child_kind = CHILD_KIND[period_kind]
+            inside = children[period_kind][period]
+            if measure in STOCK_MEASURES:
+                inside = inside[-1:]
+            add(key, [(kind, code, measure, child_kind, p, breakdown, category)
+                      for p in inside])
+    return out
+
+
+def _child_periods(period_weeks) -> dict[str, dict[str, tuple[str, ...]]]:
+    out: dict[str, dict[str, tuple[str, ...]]] = {}
+    for kind, child in CHILD_KIND.items():
+        out[kind] = {}
+        for period, weeks in period_weeks.get(kind, {}).items():
+            out[kind][period] = tuple(sorted({week_periods(w)[child] for w in weeks}))
+    return out
+
+
+# --- the whole release ----------------------------------------------------------------
+
+
+@dataclass
+class _State:
+    keys: list[CellKey]
+    truth: np.ndarray
+    outcomes: list[Outcome]
+    relations: list[Relation]
+    # Cells holding some co-op's figures; a cell no co-op reported to is known to be 0.
+    sensitive: np.ndarray
+    by_cell: list[list[int]] = field(default_factory=list)
+
+    def suppressed(self, i: int) -> bool:
+        return self.outcomes[i].value is None
+
+    def hidden(self, i: int) -> bool:
+        """Suppressed, and unknown to an attacker."""
+        return self.outcomes[i].value is None and bool(self.sensitive[i])
+
+    def bounds(self, i: int) -> tuple[float, float | None]:
+        if not self.sensitive[i]:
+            return 0.0, 0.0
+        return interval(self.keys[i][2], self.outcomes[i])
+
+    def suppress(self, i: int, reason: str) -> None:
+        self.outcomes[i] = Outcome(None, reason)
+
+
+def protect(agg: Aggregate, previous_refs: Mapping[str, tuple[int, ...]] | None = None,
+            *, progress=None) -> Release:
+    """Apply rules 2-6 to every cell of ``agg``; ``previous_refs`` are the contributor
+    sets of the previous release (rule 6). ``progress(fraction)`` is told how far it got.
+    """
+    previous_refs = previous_refs or {}
+    keys = sorted(agg.cells)
+    cells = [agg.cells[k] for k in keys]
+    outcomes = [primary(k[2], c) for k, c in zip(keys, cells, strict=True)]
+    for i, (key, cell) in enumerate(zip(keys, cells, strict=True)):
+        ref = previous_refs.get(cell_key_text(key))
+        if (outcomes[i].reason is None and ref is not None
+                and 0 < changed_by(ref, cell.contributors) <= HELD_BACK_MAX):
+            outcomes[i] = Outcome(None, "held_back")
+    truth = np.array([published_units(k[2], c.total) for k, c in zip(keys, cells, strict=True)],
+                     dtype=float)
+    state = _State(keys, truth, outcomes,
+                   relations(keys, agg.period_weeks),
+                   np.array([c.total > 0 or c.reporting > 0 for c in cells], dtype=bool))
+    state.by_cell = [[] for _ in keys]
+    for r, rel in enumerate(state.relations):
+        state.by_cell[rel.total].append(r)
+        for p in rel.parts:
+            state.by_cell[p].append(r)
+    linked = _linked_cells(keys)
+    audited = solves = 0
+    checked: set[int] = set()
+    while True:
+        _suppress_linked(state, linked)
+        _line_rule(state, linked)
+        if progress:
+            progress(0.5)
+        failing, n_audited, n_solves = _audit(state, checked)
+        audited += n_audited
+        solves += n_solves
+        if not failing:
+            break
+        for cell in failing:
+            _add_complement(state, cell)
+    refs = {}
+    for key, cell, outcome in zip(keys, cells, state.outcomes, strict=True):
+        text = cell_key_text(key)
+        if outcome.reason is None:
+            refs[text] = cell.contributors
+        elif text in previous_refs:
+            refs[text] = tuple(previous_refs[text])
+    return Release(list(zip(keys, state.outcomes, strict=True)), refs, audited, solves)
+
+
+def _linked_cells(keys: list[CellKey]) -> dict[int, int]:
+    """Volume cell → the person cell whose suppression it follows (rule 4)."""
+    index = {key: i for i, key in enumerate(keys)}
+    out = {}
+    for i, key in enumerate(keys):
+        person = LINKED_PERSON_MEASURE.get(key[2])
+        if person:
+            j = index.get((key[0], key[1], person, *key[3:]))
+            if j is not None:
+                out[i] = j
+    return out
+
+
+def _suppress_linked(state: _State, linked: dict[int, int]) -> bool:
+    changed = False
+    for volume, person in linked.items():
+        if state.suppressed(person) and not state.suppressed(volume):
+            state.suppress(volume, "linked_person_cell")
+            changed = True
+    return changed
+
+
+def _line_rule(state: _State, linked: dict[int, int]) -> None:
+    """Stage 1: in every additive relation, no lone suppression and enough suppressed mass."""
+    changed = True
+    while changed:
+        changed = False
+        for rel in state.relations:
+            if not rel.additive:
+                continue
+            members = (rel.total, *rel.parts)
+            hidden = [i for i in members if state.hidden(i)]
+            if not hidden:
+                continue
+            hidden_parts = [p for p in rel.parts if state.hidden(p)]
+            mass = float(state.truth[hidden_parts].sum()) if hidden_parts else 0.0
+            total_shown = not state.hidden(rel.total)
+            if len(hidden) >= 2 and (not total_shown or mass >= PROTECTION):
+                continue
+            candidates = [p for p in rel.parts if not state.suppressed(p)]
+            if candidates:
+                state.suppress(_choose(state, candidates, PROTECTION - mass), "secondary")
+            elif not state.suppressed(rel.total):
+                state.suppress(rel.total, "secondary")
+            else:
+                continue
+            changed = True
+        if _suppress_linked(state, linked):
+            changed = True
+
+
+def _choose(state: _State, candidates: list[int], need: float) -> int:
+    """The complementary cell: the smallest that supplies ``need``, else the largest.
+
+    Ties go to the first in canonical order, so the choice is deterministic.
+    """
+    enough = [c for c in candidates if state.truth[c] >= need]
+    if enough:
+        return min(enough, key=lambda c: (float(state.truth[c]), c))
+    return max(candidates, key=lambda c: (float(state.truth[c]), -c))
+
+
+def _add_complement(state: _State, cell: int) -> None:
+    """One more suppression near a cell the audit could pin down: the best shown cell
+    sharing a relation with it, or, if there is none, with the nearest ring beyond."""
+    frontier, seen = {cell}, {cell}
+    while frontier:
+        ring = {m for c in frontier for r in state.by_cell[c]
+                for m in (state.relations[r].total, *state.relations[r].parts)} - seen
+        candidates = sorted(m for m in ring if not state.suppressed(m))
+        if candidates:
+            state.suppress(_choose(state, candidates, PROTECTION), "secondary")
+            return
+        seen |= ring
+        frontier = ring
+    raise RuntimeError("interval audit failed with every related cell suppressed")
+
+
+def _components(state: _State) -> list[list[int]]:
+    """Groups of suppressed cells linked through relations, each in canonical order."""
+    parent: dict[int, int] = {}
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    hidden = [i for i in range(len(state.keys)) if state.hidden(i)]
+    for i in hidden:
+        parent[i] = i
+    for rel in state.relations:
+        members = [m for m in (rel.total, *rel.parts) if m in parent]
+        for m in members[1:]:
+            a, b = find(members[0]), find(m)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    groups: dict[int, list[int]] = {}
+    for i in hidden:
+        groups.setdefault(find(i), []).append(i)
+    return [groups[k] for k in sorted(groups)]
+
+
+# A component whose linear programme would have more variables than this is audited
+# table by table instead (see ``_slices``).
+JOINT_LIMIT = 3000
+
+
+def _audit(state: _State, checked: set[int]) -> tuple[list[int], int, int]:
+    """Stage 2: the suppressed cells an attacker could pin to a range narrower than
+    ``PROTECTION``, in canonical order. Components that passed are remembered: more
+    suppression elsewhere only widens their ranges."""
+    failing, audited, solves = [], 0, 0
+    for component in _components(state):
+        fingerprint = hash(tuple(component))
+        if fingerprint in checked:
+            continue
+        problems = [_Problem(state, component)]
+        if len(problems[0].columns) > JOINT_LIMIT:
+            problems = [_Problem(state, cells, rels) for cells, rels in _slices(state, component)]
+        bad: set[int] = set()
+        for problem in problems:
+            pinned, n = problem.pinned()
+            bad.update(pinned)
+            solves += n
+        audited += len(component)
+        if not bad:
+            checked.add(fingerprint)
+        failing.extend(bad)
+    return sorted(failing), audited, solves
+
+
+def _slices(state: _State, component: list[int]):
+    """A big component split into the two-way tables it is made of (the modular method
+    statistical offices use for large hierarchical tables): for each measure and period,
+    geography × category; for each measure, geography and breakdown, category × period.
+    Every relation belongs to at least one of them; each is audited on its own."""
+    members = set(component)
+    tables: dict[tuple, set[int]] = {}
+    for r in sorted({r for c in component for r in state.by_cell[c]}):
+        rel = state.relations[r]
+        total = state.keys[rel.total]
+        first = state.keys[rel.parts[0]]
+        gk, gc, measure, pk, period, breakdown = total[:6]
+        if first[0] != gk or first[1] != gc:  # geography
+            tables.setdefault(("geo", measure, pk, period), set()).add(r)
+        elif first[3] != pk:  # time
+            breakdowns = MEASURE_BREAKDOWNS[measure] if breakdown == "" else (breakdown,)
+            for b in breakdowns:
+                tables.setdefault(("time", measure, gk, gc, b), set()).add(r)
+        else:  # breakdown
+            tables.setdefault(("geo", measure, pk, period), set()).add(r)
+            tables.setdefault(("time", measure, gk, gc, first[5]), set()).add(r)
+    for key in sorted(tables):
+        rels = sorted(tables[key])
+        cells = sorted({m for r in rels for m in (state.relations[r].total,
+                                                  *state.relations[r].parts)} & members)
+        if cells:
+            yield cells, rels
+
+
+# Suppressed cells get an artificial ceiling this far above their true value while the
+# audit looks for feasible points; a range that reaches it is wide enough anyway.
+CEILING = 4 * PROTECTION
+
+
+class _Problem:
+    """The attacker's linear programme around a component of suppressed cells.
+
+    Its variables are the cells of every relation that holds a suppressed cell of the
+    component; shown cells are bounded by their rounding interval. Relations that reach
+    outside those variables contribute the interval the outside cells allow. The model
+    is built once and re-solved with a new objective per question (warm start).
+    """
+
+    def __init__(self, state: _State, component: list[int], rel_ids: list[int] | None = None):
+        self.component = component
+        if rel_ids is None:
+            rel_ids = sorted({r for cell in component for r in state.by_cell[cell]})
+        variables = sorted({m for r in rel_ids
+                            for m in (state.relations[r].total, *state.relations[r].parts)})
+        self.columns = {v: j for j, v in enumerate(variables)}
+        self.truth = state.truth[variables].astype(float)
+        bounds = []
+        for v, truth in zip(variables, self.truth, strict=True):
+            low, high = state.bounds(v)
+            bounds.append((low, truth + CEILING if high is None else high))
+        rows: list[tuple[list[int], list[float], float, float]] = []
+        if len(rel_ids) == len({r for c in component for r in state.by_cell[c]}):
+            rel_ids = sorted({r for v in variables for r in state.by_cell[v]})
+        for r in rel_ids:
+            rows.extend(self._rows(state, state.relations[r]))
+        self.highs = _new_solver(bounds, rows, len(variables))
+
+    def _rows(self, state: _State, rel: Relation):
+        columns = self.columns
+        if not rel.additive:
+            if rel.total in columns:
+                for p in rel.parts:
+                    if p in columns:
+                        yield [columns[p], columns[rel.total]], [1.0, -1.0], -INF, 0.0
+            return
+        terms = [(rel.total, -1.0), *((p, 1.0) for p in rel.parts)]
+        inside = [(columns[m], c) for m, c in terms if m in columns]
+        # Σ inside = -Σ outside, and each outside cell lies in its interval.
+        low = high = 0.0
+        for m, coef in terms:
+            if m in columns:
+                continue
+            lo, hi = state.bounds(m)
+            hi = INF if hi is None else hi
+            if coef > 0:
+                low, high = low - hi, high - lo
+            else:
+                low, high = low + lo, high + hi
+        if low == -INF and high == INF:
+            return
+        yield [j for j, _ in inside], [c for _, c in inside], low, high
+
+    def pinned(self) -> tuple[list[int], int]:
+        """The cells of the component whose attacker range is narrower than
+        ``PROTECTION``; and how many LPs that took.
+
+        Every optimum is a feasible point, as is the truth: a cell whose values over the
+        points seen so far already spread over ``PROTECTION`` needs no LP of its own.
+        """
+        cols = np.array([self.columns[c] for c in self.component], dtype=np.int64)
+        position = {c: i for i, c in enumerate(self.component)}
+        seen_low = self.truth[cols].copy()
+        seen_high = seen_low.copy()
+        solves = 0
+
+        def wide(cell: int) -> bool:
+            i = position[cell]
+            return seen_high[i] - seen_low[i] >= PROTECTION - 1e-6
+
+        def note(point) -> None:
+            values = point[cols]
+            np.minimum(seen_low, values, out=seen_low)
+            np.maximum(seen_high, values, out=seen_high)
+
+        for sense in (-1.0, 1.0):
+            note(self._solve({self.columns[c]: sense for c in self.component}))
+            solves += 1
+        bad = []
+        for cell in self.component:
+            for sense in (-1.0, 1.0):
+                if wide(cell):
+                    break
+                note(self._solve({self.columns[cell]: sense}))
+                solves += 1
+            if not wide(cell):
+                bad.append(cell)
+        return bad, solves
+
+    def _solve(self, objective: dict[int, float]):
+        n = len(self.columns)
+        cost = np.zeros(n)
+        for j, v in objective.items():
+            cost[j] = v
+        self.highs.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
+        self.highs.run()
+        status = self.highs.getModelStatus()
+        if status != _hs.HighsModelStatus.kOptimal:
+            message = self.highs.modelStatusToString(status)
+            raise RuntimeError(f"interval audit LP failed: {message}")
+        return np.asarray(self.highs.getSolution().col_value)
+
+
+INF = float("inf")
+
+
+def _new_solver(bounds, rows, n_cols):
+    """A HiGHS model: 0 ≤ cells within their bounds, and the ranged relation rows."""
+    highs = _hs.Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("presolve", "off")
+    lp = _hs.HighsLp()
+    lp.num_col_ = n_cols
+    lp.num_row_ = len(rows)
+    lp.col_cost_ = np.zeros(n_cols)
+    lp.col_lower_ = np.array([lo for lo, _ in bounds], dtype=float)
+    lp.col_upper_ = np.array([_hs.kHighsInf if hi is None else hi for _, hi in bounds],
+                             dtype=float)
+    lp.row_lower_ = np.array([max(lo, -_hs.kHighsInf) for *_, lo, _ in rows], dtype=float)
+    lp.row_upper_ = np.array([min(hi, _hs.kHighsInf) for *_, hi in rows], dtype=float)
+    data, row_ids, col_ids = [], [], []
+    for r, (cols, coefs, _, _) in enumerate(rows):
+        row_ids += [r] * len(cols)
+        col_ids += cols
+        data += coefs
+    matrix = csc_matrix((data, (row_ids, col_ids)), shape=(len(rows), n_cols))
+    lp.a_matrix_.format_ = _hs.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
+    lp.a_matrix_.value_ = matrix.data.astype(float)
+    highs.passModel(lp)
+    return highs

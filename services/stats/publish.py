@@ -1,0 +1,199 @@
+"""Publishing a release: raw rollups → fixed cells → disclosure control → stored cells.
+
+``request_release`` makes the release row and queues the job; ``publish`` is the job's
+body and takes only the release id. The heavy work runs on plain data
+(:mod:`services.stats.aggregate`, :mod:`services.stats.disclosure`); this module reads
+the inputs, writes the outputs and reports progress.
+
+Progress is written in short transactions of its own, so the admin page sees it while
+the job runs: that is the one deliberate exception to "the job runner commits". The
+job holds no transaction while it computes (on SQLite an open one would hold the write
+lock), and writes the release in the runner's transaction at the end.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from sqlalchemy import delete, func, insert, select, update
+
+from core import audit
+from core.db import db
+from core.errors import Conflict
+from core.jobs import enqueue_after_commit
+from core.timeutil import utcnow
+from services.stats.aggregate import CoopInfo, aggregate
+from services.stats.disclosure import Release, protect
+from services.stats.models import (
+    StatsCell,
+    StatsCellRef,
+    StatsRelease,
+    StatsReleaseCoop,
+    StatsRollup,
+    StatsRollupWeek,
+)
+from tenants.registry.models import Coop, CoopState
+
+log = logging.getLogger(__name__)
+PUBLISH_JOB = "services.stats.tasks:publish_release"
+# Co-ops in these states contribute nothing, whatever they chose.
+NOT_CONTRIBUTING = (CoopState.PENDING, CoopState.PROVISIONING, CoopState.FAILED,
+                    CoopState.ARCHIVED)
+
+
+def request_release(*, actor_account_id: int | None = None) -> StatsRelease:
+    """Start a new release (the next version) and queue its job once this commits.
+
+    Conflict if a release is already running: versions are built one at a time.
+    """
+    running = db.session.scalar(select(StatsRelease.id).where(StatsRelease.status == "running"))
+    if running is not None:
+        raise Conflict("a release is already being published")
+    version = (db.session.scalar(select(func.max(StatsRelease.version))) or 0) + 1
+    release = StatsRelease(version=version, status="running", progress=0,
+                           requested_by_account_id=actor_account_id)
+    db.session.add(release)
+    db.session.flush()
+    audit.record(db.session, "stats.release_requested", actor_account_id=actor_account_id,
+                 release_id=release.id, version=version)
+    enqueue_after_commit(db.session, PUBLISH_JOB, release.id, queue="default",
+                         job_id=f"stats-publish-{release.id}")
+    return release
+
+
+def latest_published() -> StatsRelease | None:
+    """The newest published release, which readers see."""
+    return db.session.scalar(select(StatsRelease).where(StatsRelease.status == "published")
+                             .order_by(StatsRelease.version.desc()).limit(1))
+
+
+def publish(release_id: int) -> StatsRelease | None:
+    """Job body: build, protect and store the cells of a running release.
+
+    Idempotent: a release that is no longer running is left as it is. On error the
+    release is marked failed (in a transaction of its own) and the error re-raised.
+    """
+    release = db.session.get(StatsRelease, release_id)
+    if release is None or release.status != "running":
+        return release
+    try:
+        return _publish(release_id)
+    except Exception as exc:
+        db.session.rollback()
+        _mark_failed(release_id, f"{type(exc).__name__}: {exc}")
+        raise
+
+
+def _publish(release_id: int) -> StatsRelease:
+    coops, consent_rows = _consent()
+    rows = _rollup_rows(coops)
+    previous = latest_published()
+    previous_refs = _refs(previous.id) if previous else {}
+    input_digest = _input_digest(consent_rows, previous_refs)
+    db.session.rollback()  # end the read: no transaction is held while computing
+    _progress(release_id, 10)
+    agg = aggregate(coops, rows)
+    del rows
+    _progress(release_id, 30)
+    result = protect(agg, previous_refs,
+                     progress=lambda f: _progress(release_id, 30 + int(50 * f)))
+    _progress(release_id, 85)
+    release = db.session.get(StatsRelease, release_id)
+    _store(release, result, consent_rows)
+    release.input_digest = input_digest
+    release.output_digest = result.digest()
+    release.cell_count = len(result.cells)
+    release.status = "published"
+    release.progress = 100
+    release.finished_at = utcnow()
+    audit.record(db.session, "stats.release_published", release_id=release.id,
+                 version=release.version, cells=release.cell_count)
+    db.session.flush()
+    log.info("stats release %s published: %s cells, %s audited by LP in %s solves",
+             release.version, len(result.cells), result.audited, result.lp_solves)
+    return release
+
+
+def run_engine(coops: dict[int, CoopInfo], rows, previous_refs=None) -> Release:
+    """The whole pure pipeline, for tests and benchmarks that bypass the database."""
+    return protect(aggregate(coops, rows), previous_refs or {})
+
+
+def _consent() -> tuple[dict[int, CoopInfo], list[tuple[int, bool, str, str]]]:
+    """Each co-op's consent as of now (rule 7): only those that opted in contribute."""
+    rows = db.session.execute(
+        select(Coop.id, Coop.shares_statistics, Coop.la_code, Coop.coop_type, Coop.state)
+        .order_by(Coop.id)).all()
+    snapshot, coops = [], {}
+    for coop_id, shares, la_code, coop_type, state in rows:
+        contributes = bool(shares) and state not in NOT_CONTRIBUTING
+        snapshot.append((coop_id, contributes, la_code, coop_type))
+        if contributes:
+            coops[coop_id] = CoopInfo(la_code, coop_type)
+    return coops, snapshot
+
+
+def _rollup_rows(coops: dict[int, CoopInfo]) -> list[tuple]:
+    stmt = (select(StatsRollup.coop_id, StatsRollup.week, StatsRollup.measure,
+                   StatsRollup.breakdown, StatsRollup.category, StatsRollup.value)
+            .join(Coop, Coop.id == StatsRollup.coop_id)
+            .where(Coop.shares_statistics.is_(True)))
+    return [tuple(r) for r in db.session.execute(stmt) if r[0] in coops]
+
+
+def _refs(release_id: int) -> dict[str, tuple[int, ...]]:
+    rows = db.session.execute(select(StatsCellRef.cell_key, StatsCellRef.coop_ids)
+                              .where(StatsCellRef.release_id == release_id))
+    return {key: tuple(int(x) for x in ids.split(",") if x) for key, ids in rows}
+
+
+def _input_digest(consent_rows, previous_refs) -> str:
+    """sha256 of everything the output depends on: consent, each week's revision and
+    digest, and the previous release's references."""
+    h = hashlib.sha256()
+    for coop_id, contributes, la_code, coop_type in consent_rows:
+        h.update(f"c\t{coop_id}\t{int(contributes)}\t{la_code}\t{coop_type}\n".encode())
+    contributing = {c for c, yes, *_ in consent_rows if yes}
+    weeks = db.session.execute(select(StatsRollupWeek.coop_id, StatsRollupWeek.week,
+                                      StatsRollupWeek.revision, StatsRollupWeek.digest)
+                               .order_by(StatsRollupWeek.coop_id, StatsRollupWeek.week))
+    for coop_id, week, revision, digest in weeks:
+        if coop_id in contributing:
+            h.update(f"w\t{coop_id}\t{week}\t{revision}\t{digest}\n".encode())
+    for key in sorted(previous_refs):
+        h.update(f"r\t{key}\t{','.join(map(str, previous_refs[key]))}\n".encode())
+    return h.hexdigest()
+
+
+def _store(release: StatsRelease, result: Release, consent_rows) -> None:
+    rid = release.id
+    db.session.execute(insert(StatsCell), [
+        {"release_id": rid, "geography_kind": k[0], "geography_code": k[1], "measure": k[2],
+         "period_kind": k[3], "period": k[4], "breakdown": k[5], "category": k[6],
+         "value": o.value, "status": o.status, "reason": o.reason}
+        for k, o in result.cells])
+    db.session.execute(insert(StatsReleaseCoop), [
+        {"release_id": rid, "coop_id": c, "shares_statistics": yes, "la_code": la,
+         "coop_type": t} for c, yes, la, t in consent_rows])
+    # Only the newest release's references are ever read (rule 6).
+    db.session.execute(delete(StatsCellRef))
+    if result.refs:
+        db.session.execute(insert(StatsCellRef), [
+            {"release_id": rid, "cell_key": key, "coop_ids": ",".join(map(str, ids))}
+            for key, ids in sorted(result.refs.items())])
+
+
+def _progress(release_id: int, percent: int) -> None:
+    """Record progress in a transaction of its own, visible at once to the admin page."""
+    with db.engine.begin() as conn:
+        conn.execute(update(StatsRelease).where(StatsRelease.id == release_id,
+                                                StatsRelease.status == "running")
+                     .values(progress=min(max(percent, 0), 99)))
+
+
+def _mark_failed(release_id: int, error: str) -> None:
+    with db.engine.begin() as conn:
+        conn.execute(update(StatsRelease).where(StatsRelease.id == release_id,
+                                                StatsRelease.status == "running")
+                     .values(status="failed", error=error[:2000], finished_at=utcnow()))

@@ -1,0 +1,163 @@
+"""An attacker with a linear-programming solver, written apart from the engine's own audit.
+
+It knows what anyone reading a release knows: every shown value (so the true value lies
+in its rounding interval), that true values are whole and not negative, that LAs add up
+to their RPB and RPBs to Wales, that categories add up to the total (need types only
+bound it), that flows add up over periods and that a caseload's longer period equals
+its last shorter one, and which geographies have no co-ops. For each suppressed cell it
+finds the narrowest range the published release allows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import linprog
+from scipy.sparse import lil_matrix
+
+from services.stats.cells import (
+    MEASURE_BREAKDOWNS,
+    MINUTES_MEASURES,
+    NON_ADDITIVE_BREAKDOWNS,
+    PERSON_MEASURES,
+    STOCK_MEASURES,
+    la_to_rpb,
+    week_periods,
+)
+
+PARENT_KIND = {"week": "month", "month": "quarter", "quarter": "year"}
+
+
+def shown_interval(measure: str, value: int) -> tuple[float, float]:
+    if measure in PERSON_MEASURES:
+        return (0, 0) if value == 0 else (max(value - 2, 8), value + 2)
+    if measure in MINUTES_MEASURES:  # hours counted in whole minutes
+        return (0, 5 - 1 / 60) if value == 0 else (value - 5, value + 5 - 1 / 60)
+    return (0, 4) if value == 0 else (value - 5, value + 4)
+
+
+def _children(keys):
+    """For each (…, period_kind, period, …) total: its child cells over time."""
+    groups: dict[tuple, list[tuple]] = {}
+    for key in keys:
+        kind, code, measure, period_kind, period, breakdown, category = key
+        if period_kind == "year":
+            continue
+        if period_kind == "week":
+            parent = week_periods(period)["month"]
+        elif period_kind == "month":
+            year, month = period.split("-")
+            parent = f"{year}-Q{(int(month) - 1) // 3 + 1}"
+        else:
+            parent = period.split("-")[0]
+        groups.setdefault((kind, code, measure, PARENT_KIND[period_kind], parent, breakdown,
+                           category), []).append(key)
+    return groups
+
+
+def constraints(keys: list[tuple]):
+    """(equalities, inequalities) as lists of {column: coefficient}."""
+    index = {k: i for i, k in enumerate(keys)}
+    eq, ub = [], []
+    # geography
+    by_rest: dict[tuple, list[tuple]] = {}
+    for key in keys:
+        by_rest.setdefault(key[2:], []).append(key)
+    for key in keys:
+        kind, code = key[:2]
+        same = by_rest[key[2:]]
+        if kind == "rpb":
+            parts = [index[k] for k in same if k[0] == "la" and la_to_rpb()[k[1]] == code]
+        elif kind == "wales":
+            parts = [index[k] for k in same if k[0] == "rpb"]
+        else:
+            continue
+        row = {p: 1.0 for p in parts}
+        row[index[key]] = -1.0
+        eq.append(row)
+    # breakdowns
+    by_head: dict[tuple, list[tuple]] = {}
+    for key in keys:
+        by_head.setdefault(key[:5], []).append(key)
+    for key in keys:
+        if key[5] != "":
+            continue
+        for breakdown in MEASURE_BREAKDOWNS[key[2]]:
+            if not breakdown:
+                continue
+            parts = [index[k] for k in by_head[key[:5]] if k[5] == breakdown]
+            if breakdown in NON_ADDITIVE_BREAKDOWNS:
+                ub += [{p: 1.0, index[key]: -1.0} for p in parts]
+            elif parts:
+                row = {p: 1.0 for p in parts}
+                row[index[key]] = -1.0
+                eq.append(row)
+    # periods
+    for total, children in _children(keys).items():
+        if total not in index:
+            continue
+        children = sorted(children, key=lambda k: k[4])
+        if total[2] in STOCK_MEASURES:
+            children = children[-1:]
+        row = {index[c]: 1.0 for c in children}
+        row[index[total]] = -1.0
+        eq.append(row)
+    return eq, ub
+
+
+def narrowest_ranges(cells, empty_geographies: set[str]):
+    """{key: (low, high)} for every suppressed cell outside ``empty_geographies``.
+
+    ``cells`` is [(key, value or None)] of one release.
+    """
+    keys = [k for k, _ in cells]
+    n = len(keys)
+    bounds = []
+    for key, value in cells:
+        if key[1] in empty_geographies:
+            bounds.append((0, 0))
+        elif value is None:
+            bounds.append((0, None))
+        else:
+            bounds.append(shown_interval(key[2], value))
+    eq, ub = constraints(keys)
+
+    def matrix(rows):
+        if not rows:
+            return None
+        m = lil_matrix((len(rows), n))
+        for r, row in enumerate(rows):
+            for c, v in row.items():
+                m[r, c] = v
+        return m.tocsr()
+
+    a_eq, a_ub = matrix(eq), matrix(ub)
+    b_eq = np.zeros(len(eq)) if eq else None
+    b_ub = np.zeros(len(ub)) if ub else None
+    targets = [i for i, (k, v) in enumerate(cells) if v is None and k[1] not in empty_geographies]
+    low = {i: np.inf for i in targets}
+    high = {i: -np.inf for i in targets}
+    exact = set()
+
+    def solve(c):
+        res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds,
+                      method="highs")
+        if res.status == 3:
+            return None
+        assert res.status == 0, res.message
+        return res.x
+
+    for i in targets:
+        if high[i] - low[i] >= 8:
+            continue
+        for sense in (1.0, -1.0):
+            c = np.zeros(n)
+            c[i] = sense
+            x = solve(c)
+            if x is None:
+                high[i] = np.inf
+                continue
+            for j in targets:
+                low[j] = min(low[j], x[j])
+                high[j] = max(high[j], x[j])
+        exact.add(i)
+    return {keys[i]: (low[i], high[i]) for i in targets}

@@ -1,0 +1,181 @@
+"""The publish job on a real store: status and progress, versions, determinism, consent
+(rule 7), the held-back rule (rule 6), and the CLI refusing bad input.
+
+Each test has a federation of its own (``isolated_app``): a release covers every co-op
+that opted in, so a shared store would mix other tests' co-ops into the cells.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from sqlalchemy import func, select
+
+from core.db import db
+from core.errors import Conflict
+from federation.cli import main as coopfed
+from services.stats import publish, rollups
+from services.stats.disclosure import Outcome, serialise_cell
+from services.stats.models import StatsCell, StatsRelease, StatsReleaseCoop
+from tenants.registry.service import set_sharing
+from tests.fixtures.factories import create_coop, drain_jobs
+
+LA = "W06000018"  # Caerphilly, in Gwent
+WEEKS = ("2026-W01", "2026-W02")
+CELL = ("la", LA, "clients", "week", "2026-W01", "", "")
+
+
+def _coops(app, n: int, *, clients: int = 10, share: bool = True):
+    made = []
+    for _ in range(n):
+        coop, _ = create_coop(app, la=LA)
+        made.append(coop)
+        with app.app_context():
+            if share:
+                set_sharing(coop.id, actor_account_id=None, shares_statistics=True)
+            for week in WEEKS:
+                rows = [["clients", "", "", clients], ["care_hours", "", "", clients * 180],
+                        ["visits", "", "", clients * 2]]
+                for measure, value in list((r[0], r[3]) for r in rows):
+                    rows += [[measure, "age_band", "85+", value],
+                             [measure, "funding_source", "direct_payment", value],
+                             [measure, "language", "en", value]]
+                stored = rollups.store_week(coop.id, {"week": week, "revision": 1, "rows": rows})
+                assert stored is share  # nothing is kept from a co-op that has not opted in
+            db.session.commit()
+    return made
+
+
+def _publish(app) -> int:
+    with app.app_context():
+        release_id = publish.request_release().id
+        db.session.commit()
+    drain_jobs(app)
+    return release_id
+
+
+def _cell(app, release_id, key=CELL):
+    with app.app_context():
+        row = db.session.execute(select(StatsCell.value, StatsCell.status, StatsCell.reason)
+                                 .where(StatsCell.release_id == release_id,
+                                        *(getattr(StatsCell, c) == v for c, v in zip(
+                                            ("geography_kind", "geography_code", "measure",
+                                             "period_kind", "period", "breakdown",
+                                             "category"), key, strict=True)))).one()
+        return tuple(row)
+
+
+def _serialised(app, release_id) -> bytes:
+    columns = ("geography_kind", "geography_code", "measure", "period_kind", "period",
+               "breakdown", "category")
+    with app.app_context():
+        rows = db.session.execute(select(
+            *(getattr(StatsCell, c) for c in columns), StatsCell.value, StatsCell.reason)
+            .where(StatsCell.release_id == release_id)).all()
+    cells = sorted((tuple(r[:7]), Outcome(r[7], r[8])) for r in rows)
+    return b"".join(serialise_cell(k, o) for k, o in cells)
+
+
+@pytest.fixture
+def fed(isolated_app):
+    return isolated_app()
+
+
+def test_a_release_is_published_with_its_progress_digest_and_version(fed):
+    _coops(fed, 6)
+    _coops(fed, 1, share=False)  # a second kind of co-op: one that keeps its figures
+    first = _publish(fed)
+    with fed.app_context():
+        release = db.session.get(StatsRelease, first)
+        assert (release.status, release.progress, release.version) == ("published", 100, 1)
+        assert release.finished_at is not None and release.error is None
+        stored = db.session.scalar(select(func.count()).select_from(StatsCell)
+                                   .where(StatsCell.release_id == first))
+        assert release.cell_count == stored > 0
+        digest = release.output_digest
+        consent = db.session.execute(select(StatsReleaseCoop.shares_statistics, func.count())
+                                     .where(StatsReleaseCoop.release_id == first)
+                                     .group_by(StatsReleaseCoop.shares_statistics)).all()
+        assert dict(consent) == {True: 6, False: 1}
+        # The job is idempotent: running it again on a published release changes nothing.
+        assert publish.publish(first).output_digest == digest
+    assert hashlib.sha256(_serialised(fed, first)).hexdigest() == digest
+    assert _cell(fed, first) == (60, "shown", None)  # six co-ops × 10; the seventh is out
+    # 6 × 10 clients × 3 hours (sent as minutes)
+    assert _cell(fed, first, ("la", LA, "care_hours", "week", "2026-W01", "", "")) == (
+        180, "shown", None)
+
+
+def test_one_release_runs_at_a_time(fed):
+    with fed.app_context():
+        publish.request_release()
+        db.session.commit()
+        with pytest.raises(Conflict):
+            publish.request_release()
+        db.session.rollback()
+    drain_jobs(fed)
+    with fed.app_context():
+        assert db.session.scalar(select(func.count()).select_from(StatsRelease)) == 1
+
+
+def test_the_same_inputs_give_a_byte_identical_release(fed):
+    _coops(fed, 7)
+    ids = [_publish(fed) for _ in range(3)]
+    with fed.app_context():
+        releases = [db.session.get(StatsRelease, i) for i in ids]
+        assert [r.version for r in releases] == [1, 2, 3]
+        assert len({r.output_digest for r in releases}) == 1
+        assert releases[1].input_digest == releases[2].input_digest
+    assert _serialised(fed, ids[0]) == _serialised(fed, ids[2])
+
+
+def test_opting_out_takes_effect_at_the_next_release(fed):
+    coops = _coops(fed, 11)
+    first = _publish(fed)
+    assert _cell(fed, first) == (110, "shown", None)
+    with fed.app_context():
+        for coop in coops[:5]:
+            set_sharing(coop.id, actor_account_id=None, shares_statistics=False)
+        db.session.commit()
+    # Nothing published changes when a co-op opts out ...
+    assert _cell(fed, first) == (110, "shown", None)
+    # ... the next release leaves it out.
+    second = _publish(fed)
+    assert _cell(fed, second) == (60, "shown", None)
+    with fed.app_context():
+        out = db.session.scalars(select(StatsReleaseCoop.coop_id).where(
+            StatsReleaseCoop.release_id == second,
+            StatsReleaseCoop.shares_statistics.is_(False))).all()
+    assert sorted(out) == sorted(c.id for c in coops[:5])
+
+
+def test_a_cell_whose_co_ops_changed_by_fewer_than_five_is_held_back(fed):
+    _coops(fed, 6)
+    first = _publish(fed)
+    assert _cell(fed, first) == (60, "shown", None)
+    _coops(fed, 1)
+    second = _publish(fed)
+    # Shown, the difference from the last release would be the new co-op's own figure.
+    assert _cell(fed, second) == (None, "suppressed", "held_back")
+    _coops(fed, 3)
+    third = _publish(fed)  # four changed since the cell was last shown: still held back
+    assert _cell(fed, third) == (None, "suppressed", "held_back")
+    _coops(fed, 1)
+    fourth = _publish(fed)  # five changed: shown again
+    assert _cell(fed, fourth) == (110, "shown", None)
+
+
+def test_the_cli_publishes_and_refuses_bad_input(fed, make_account):
+    _coops(fed, 5)
+    runner = fed.test_cli_runner()
+    bad = runner.invoke(coopfed, ["stats", "publish", "--by", "nobody@example.org"])
+    assert bad.exit_code == 2
+    assert "by: no federation admin has this email" in bad.output
+    unknown = runner.invoke(coopfed, ["stats", "publish", "--colour", "red"])
+    assert unknown.exit_code == 2 and "--colour" in unknown.output
+    with fed.app_context():
+        assert db.session.scalar(select(func.count()).select_from(StatsRelease)) == 0
+    good = runner.invoke(coopfed, ["stats", "publish"])
+    assert good.exit_code == 0, good.output
+    assert "release 1: published" in good.output

@@ -164,20 +164,33 @@ def worker_command() -> None:
     Worker(queues, connection=backend.redis).work(with_scheduler=True)
 
 
+# Periodic jobs: (job path, seconds between runs). Each runs through the job runner,
+# which gives it an app context and owns its transaction, as for any other job.
+PERIODIC_JOBS = (
+    ("services.outbox.tasks:sweep", 60),
+    ("federation.onboarding.tasks:sweep", 300),
+    ("services.lending.tasks:expire", 300),
+    ("services.stats.tasks:sweep_rollups", 3600),
+    ("services.pool.tasks:refresh_all", 86400),
+)
+
+
 @main.command("scheduler")
 @with_appcontext
 def scheduler_command() -> None:
-    """Run RQ's cron scheduler: the outbox and provisioning sweep every minute."""
+    """Run RQ's cron scheduler for the periodic jobs in PERIODIC_JOBS."""
     from rq.cron import CronScheduler
 
     from services.jobs.backends import RQBackend
-    from services.outbox.tasks import sweep
+    from services.jobs.runner import run_job
 
     backend = current_app.extensions["coopfed.jobs"]
     if not isinstance(backend, RQBackend):
         raise click.ClickException("COOPFED_REDIS_URL is not set")
     scheduler = CronScheduler(connection=backend.redis, name=f"{backend.prefix}-cron")
-    scheduler.register(sweep, queue_name=backend.queue_name("default"), interval=60)
+    for job, seconds in PERIODIC_JOBS:
+        scheduler.register(run_job, queue_name=backend.queue_name("default"), args=(job,),
+                           interval=seconds, name=job)
     scheduler.start()
 
 
@@ -239,3 +252,52 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
     if not no_serve:
         click.echo(f"\ncoopfed demo is serving on http://{host}:{port}/", nl=True)
         _run_server(app, host, port)
+
+
+STATS_PUBLISH_TIMEOUT = 900.0
+
+
+@main.group("stats")
+def stats_group() -> None:
+    """Pooled statistics: publish a disclosure-controlled release."""
+
+
+@stats_group.command("publish")
+@click.option("--by", "by_email", default=None,
+              help="Email of the federation admin recorded as asking for the release.")
+@click.option("--rollups/--no-rollups", default=False,
+              help="First ask every co-op to send its changed weeks, and relay them.")
+@with_appcontext
+def stats_publish(by_email: str | None, rollups: bool) -> None:
+    """Publish the next release of pooled statistics and wait for it."""
+    from federation.accounts.models import Account
+    from services.stats.models import StatsRelease
+    from services.stats.publish import request_release
+    from services.stats.tasks import sweep_rollups
+
+    actor_id = None
+    if by_email is not None:
+        account = db.session.scalar(select(Account).where(
+            Account.email == by_email.strip().lower()))
+        if account is None or not account.is_federation_admin:
+            _fail(ValidationError({"by": ["no federation admin has this email"]}))
+        actor_id = account.id
+    if rollups:
+        sweep_rollups()
+        db.session.commit()
+        jobs_drain()
+    try:
+        release_id = request_release(actor_account_id=actor_id).id
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        _fail(exc)
+    # A full release takes a minute or two at a thousand co-ops.
+    current_app.extensions["coopfed.jobs"].drain(timeout=STATS_PUBLISH_TIMEOUT)
+    db.session.expire_all()
+    release = db.session.get(StatsRelease, release_id)
+    click.echo(f"release {release.version}: {release.status}, {release.cell_count or 0} cells, "
+               f"output sha256 {release.output_digest or '-'}")
+    if release.status != "published":
+        click.echo(f"error: {release.error or 'the publish job did not finish'}", err=True)
+        sys.exit(1)

@@ -83,7 +83,7 @@ def seed_demo() -> list[tuple[str, str]]:
         db.session.add(agency)
         db.session.flush()
         db.session.add(AgencyAdvisor(agency_id=agency.id, account_id=advisor.id))
-        db.session.add(AnalystGrant(account_id=analyst.id, area_kind="rpb", area="Gwent"))
+        db.session.add(AnalystGrant(account_id=analyst.id, area_kind="rpb", area="gwent"))
     db.session.commit()
     current_app.extensions["coopfed.jobs"].drain()
     _add_member(sam.id, "gofal-gwynedd", Role.WORKER)

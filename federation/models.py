@@ -4,11 +4,34 @@ from core.audit import AuditEvent
 from core.db import FederationBase
 from federation.accounts.models import Account, LoginSession
 from federation.agencies.models import Agency, AgencyAccess, AgencyAdvisor
+from federation.oauth.models import OAuthClient, OAuthToken
+from federation.onboarding.models import Draft
 from federation.regional.models import AnalystGrant
+from services.lending.models import (
+    LedgerEntry,
+    LendingAgreement,
+    LendingRequest,
+    LendingSlot,
+    Notification,
+)
 from services.outbox.models import InboxEvent
+from services.pool.models import PoolProfile, PoolShift
+from services.stats.models import (
+    StatsCell,
+    StatsCellRef,
+    StatsRelease,
+    StatsReleaseCoop,
+    StatsRollup,
+    StatsRollupWeek,
+)
 from tenants.registry.models import Coop, Membership
 
 metadata = FederationBase.metadata
 
 __all__ = ["Account", "Agency", "AgencyAccess", "AgencyAdvisor", "AnalystGrant", "AuditEvent",
-           "Coop", "InboxEvent", "LoginSession", "Membership", "metadata"]
+           "Coop", "Draft", "InboxEvent", "LedgerEntry", "LendingAgreement", "LendingRequest",
+           "LendingSlot", "LoginSession", "Membership", "Notification", "OAuthClient",
+           "PoolProfile", "PoolShift",
+           "OAuthToken", "StatsCell", "StatsCellRef", "StatsRelease", "StatsReleaseCoop",
+           "StatsRollup", "StatsRollupWeek",
+           "metadata"]

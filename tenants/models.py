@@ -4,18 +4,27 @@ from core.db import TenantBase
 from tenants.audit.models import TenantAuditEvent
 from tenants.clients.models import Client, ClientNeed, RegularCarer
 from tenants.governance.models import Ballot, BallotChoice, BallotParticipation, Proposal
+from tenants.lending.models import (
+    GuestAssignment,
+    LendingCommitment,
+    PoolConsent,
+    RequestClient,
+)
 from tenants.members.models import Invitation, Member, MemberClass, MemberClassLink
 from tenants.outbox.models import OutboxEvent
 from tenants.payments.models import PoolEntry, PoolMember
 from tenants.rota.models import PatternSkill, Visit, VisitPattern, VisitSkill
 from tenants.settings_models import CoopSetting
+from tenants.stats.models import RollupState
 from tenants.workforce.models import Availability, Worker, WorkerSkill
 
 metadata = TenantBase.metadata
 
 __all__ = [
     "Availability", "Ballot", "BallotChoice", "BallotParticipation", "Client", "ClientNeed",
-    "CoopSetting", "Invitation", "Member", "MemberClass", "MemberClassLink", "OutboxEvent",
-    "PatternSkill", "PoolEntry", "PoolMember", "Proposal", "RegularCarer", "TenantAuditEvent",
+    "CoopSetting", "GuestAssignment", "Invitation", "LendingCommitment", "Member",
+    "MemberClass", "MemberClassLink", "OutboxEvent", "PatternSkill", "PoolConsent", "PoolEntry",
+    "PoolMember", "Proposal", "RegularCarer", "RequestClient", "RollupState",
+    "TenantAuditEvent",
     "Visit", "VisitPattern", "VisitSkill", "Worker", "WorkerSkill", "metadata",
 ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -70,6 +71,10 @@ def test_api_never_fails_and_keeps_to_its_schema(api_schema, admin_session, mode
 
         try:
             run()
+        except Unsatisfiable:
+            # An operation with no parameters and no body has nothing to make invalid.
+            if mode is not GenerationMode.NEGATIVE:
+                raise
         except Exception as exc:  # noqa: BLE001 - collect every operation's failure
             failures.append(f"{operation.label}: {exc}"[:2000])
     assert failures == [], "\n\n".join(failures)

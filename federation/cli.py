@@ -154,12 +154,13 @@ def worker_command() -> None:
     from rq import Worker
 
     from services.jobs.backends import QUEUES, RQBackend
-    from services.jobs.runner import use_app
+    from services.jobs.runner import preload, use_app
 
     backend = current_app.extensions["coopfed.jobs"]
     if not isinstance(backend, RQBackend):
         raise click.ClickException("COOPFED_REDIS_URL is not set: jobs already run in-process")
     use_app(current_app._get_current_object())
+    preload(current_app)
     queues = [backend.queue(q) for q in QUEUES]
     Worker(queues, connection=backend.redis).work(with_scheduler=True)
 

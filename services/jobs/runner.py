@@ -26,6 +26,36 @@ def use_app(app: Flask) -> None:
     _app = app
 
 
+# Packages whose ``tasks`` modules hold job functions, plus provisioning.
+JOB_MODULES = (
+    "tenants.provisioning",
+    "services.outbox.tasks",
+    "services.mail.tasks",
+    "services.pool.tasks",
+    "services.lending.tasks",
+    "services.stats.tasks",
+    "federation.onboarding.tasks",
+    "federation.agencies.tasks",
+)
+
+
+def preload(app: Flask) -> None:
+    """Import every job module and read the migration heads once, in the worker's parent.
+
+    RQ forks a work horse for each job; what the parent has already imported and cached
+    each child inherits for free, instead of importing it again (and throwing it away)
+    for every job. Provisioning needs the tenant tree's head, which reads every
+    migration script.
+    """
+    from importlib import import_module
+
+    from tenants import migrate
+
+    for module in JOB_MODULES:
+        import_module(module)
+    migrate.head(app.config["TENANT_MIGRATIONS_PATH"])
+
+
 def _resolve_app() -> Flask:
     if has_app_context():
         return current_app._get_current_object()

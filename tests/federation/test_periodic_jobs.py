@@ -12,3 +12,9 @@ from services.jobs.runner import run_job
 def test_each_periodic_job_runs_in_its_own_transaction(app, two_coops, job):
     with app.app_context():
         run_job(job)  # raises if the path is wrong or the job needs an argument
+
+
+def test_the_worker_can_preload_every_job_module(app):
+    from services.jobs.runner import preload
+
+    preload(app)  # raises if a job module was renamed or moved

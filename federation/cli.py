@@ -173,6 +173,7 @@ PERIODIC_JOBS = (
     ("services.lending.tasks:expire", 300),
     ("services.stats.tasks:sweep_rollups", 3600),
     ("services.pool.tasks:refresh_all", 86400),
+    ("federation.oauth.tasks:purge_tokens", 86400),
 )
 
 

@@ -36,6 +36,7 @@ JOB_MODULES = (
     "services.stats.tasks",
     "federation.onboarding.tasks",
     "federation.agencies.tasks",
+    "federation.oauth.tasks",
 )
 
 

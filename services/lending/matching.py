@@ -156,11 +156,19 @@ def failed_rules(profile, need: Need, busy: list[rules.Shift]) -> list[str]:
 
 
 def rule_window(slots) -> tuple[datetime, datetime]:
-    """Committed time that can matter: the 17-week reference period up to a day after."""
+    """Committed time that can matter: the 17-week reference period, to the end of the week.
+
+    The window runs to whichever is later: a day after the last slot ends (rest and breaks
+    look across midnight) or the end of the week the last slot starts in, because shifts
+    later in that week count towards its 48 hours just as much as earlier ones.
+    """
     first = min(s.start for s in slots)
-    last = max(s.end for s in slots)
+    last_end = max(s.end for s in slots)
+    last_start = max(s.start for s in slots)
     monday = datetime.combine(rules.week_start(first.date()), time())
-    return monday - timedelta(weeks=rules.REFERENCE_WEEKS - 1, days=1), last + timedelta(days=1)
+    week_after = datetime.combine(rules.week_start(last_start.date()), time()) + timedelta(days=8)
+    return (monday - timedelta(weeks=rules.REFERENCE_WEEKS - 1, days=1),
+            max(last_end + timedelta(days=1), week_after))
 
 
 def busy_by_ref(profiles, start: datetime, end: datetime) -> dict[str, list[rules.Shift]]:

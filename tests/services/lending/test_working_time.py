@@ -73,6 +73,38 @@ def test_40_hours_at_home_and_10_lent_is_refused_unless_opted_out(app, api_clien
     assert ref in free
 
 
+def test_hours_later_in_the_same_week_count_too(app, api_client, coop_session):
+    """A Monday loan in a week whose Tuesday to Saturday already hold 45 hours at home."""
+    lender, _ = pool_coop(app, "W06000002")
+    borrower, borrower_admin = pool_coop(app, "W06000003")
+    monday = next_weekday(0, weeks_ahead=2)
+    worker_id, _account, ref = pool_worker(app, lender, coop_session)
+    from tenants.clients import schemas as client_schemas
+    from tenants.clients.service import do_create_client
+
+    with coop_session(lender) as session:
+        client = do_create_client(client_schemas.ClientIn().load(client_payload()),
+                                  actor_account_id=1)
+        for day in range(1, 6):  # Tuesday to Saturday, 9 hours with an hour's break
+            date = monday + timedelta(days=day)
+            session.add(Visit(client_id=client.id, worker_id=worker_id,
+                              starts_at=at(date, 7), ends_at=at(date, 11), status="scheduled"))
+            session.add(Visit(client_id=client.id, worker_id=worker_id,
+                              starts_at=at(date, 12), ends_at=at(date, 17), status="scheduled"))
+    with coop_session(lender) as session:
+        from tenants.lending.service import do_request_refresh
+
+        do_request_refresh(session)
+    drain_jobs(app)
+    body = request_body(monday, slots=[{"starts_at": at(monday, 9).isoformat(),
+                                        "ends_at": at(monday, 14).isoformat()}])
+    assert ref not in _refs_found(app, api_client, borrower, borrower_admin, body)
+    later = monday + timedelta(weeks=1)
+    free = request_body(later, slots=[{"starts_at": at(later, 9).isoformat(),
+                                       "ends_at": at(later, 14).isoformat()}])
+    assert ref in _refs_found(app, api_client, borrower, borrower_admin, free)
+
+
 def test_a_refused_offer_names_the_48_hour_rule(app, api_client, coop_session):
     lender, _ = pool_coop(app, "W06000002")
     borrower, borrower_admin = pool_coop(app, "W06000003")

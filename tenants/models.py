@@ -2,17 +2,36 @@
 
 from core.db import TenantBase
 from tenants.audit.models import TenantAuditEvent
+from tenants.care_person.models import CareLink, CarerPreference, FamilyGrant
 from tenants.clients.models import Client, ClientNeed, RegularCarer
-from tenants.governance.models import Ballot, BallotChoice, BallotParticipation, Proposal
+from tenants.governance.models import (
+    Ballot,
+    BallotChoice,
+    BallotParticipation,
+    GeneralMeeting,
+    MeetingAttendance,
+    MeetingNotice,
+    Proposal,
+    ProposalComment,
+    ProxyAppointment,
+    SocietyReminder,
+)
 from tenants.lending.models import (
     GuestAssignment,
     LendingCommitment,
     PoolConsent,
     RequestClient,
 )
-from tenants.members.models import Invitation, Member, MemberClass, MemberClassLink
+from tenants.members.models import (
+    Invitation,
+    Member,
+    MemberClass,
+    MemberClassLink,
+    ShareTransaction,
+)
 from tenants.outbox.models import OutboxEvent
 from tenants.payments.models import PoolEntry, PoolMember
+from tenants.position.models import LegalPosition, RegisteredService
 from tenants.rota.models import PatternSkill, Visit, VisitPattern, VisitSkill
 from tenants.settings_models import CoopSetting
 from tenants.stats.models import RollupState
@@ -21,10 +40,13 @@ from tenants.workforce.models import Availability, Worker, WorkerSkill
 metadata = TenantBase.metadata
 
 __all__ = [
-    "Availability", "Ballot", "BallotChoice", "BallotParticipation", "Client", "ClientNeed",
+    "Availability", "Ballot", "BallotChoice", "BallotParticipation", "CareLink",
+    "CarerPreference", "Client", "ClientNeed", "FamilyGrant",
     "CoopSetting", "GuestAssignment", "Invitation", "LendingCommitment", "Member",
     "MemberClass", "MemberClassLink", "OutboxEvent", "PatternSkill", "PoolConsent", "PoolEntry",
     "PoolMember", "Proposal", "RegularCarer", "RequestClient", "RollupState",
-    "TenantAuditEvent",
+    "LegalPosition", "RegisteredService",
+    "TenantAuditEvent", "GeneralMeeting", "MeetingAttendance", "MeetingNotice",
+    "ProposalComment", "ProxyAppointment", "ShareTransaction", "SocietyReminder",
     "Visit", "VisitPattern", "VisitSkill", "Worker", "WorkerSkill", "metadata",
 ]

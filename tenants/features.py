@@ -12,4 +12,5 @@ FEATURES = (
     "tenants.clients",
     "tenants.rota",
     "tenants.payments",
+    "tenants.position",
 )

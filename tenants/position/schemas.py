@@ -1,0 +1,91 @@
+"""What the legal position API and settings pages accept and return."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from tenants.position.models import LEGAL_FORMS, SERVICE_TYPES
+from tenants.web import StrictSchema
+
+FCA_NUMBER = r"^[0-9]{1,6}[A-Z]{0,2}$"
+
+
+def _text(max_length: int, **kwargs) -> fields.String:
+    return fields.String(validate=[validate.Length(min=1, max=max_length),
+                                   validate.Regexp(r"\s*\S", error="Must not be blank.")],
+                         **kwargs)
+
+
+class PositionIn(StrictSchema):
+    """The co-op's legal position; fields left out keep their stored value."""
+
+    legal_form = fields.String(validate=validate.OneOf(LEGAL_FORMS))
+    fca_society_number = fields.String(
+        allow_none=True, validate=validate.Regexp(
+            FCA_NUMBER, error="Enter the society number as on the FCA register, like 31234R."))
+    registered_on = fields.Date(allow_none=True)
+    dbs_status_check_days = fields.Integer(strict=True, validate=validate.Range(1, 1095))
+
+    @ma.pre_load
+    def _normalise(self, data, **_kwargs):
+        number = data.get("fca_society_number")
+        if isinstance(number, str):
+            data = {**data, "fca_society_number": number.strip().upper() or None}
+        return data
+
+
+class ServiceIn(StrictSchema):
+    """A service registered with Care Inspectorate Wales."""
+
+    service_type = fields.String(required=True, validate=validate.OneOf(SERVICE_TYPES))
+    ciw_service_id = _text(32, required=True)
+    responsible_individual = _text(200, required=True)
+    registered_manager = _text(200, allow_none=True, load_default=None)
+    rating_url = fields.Url(allow_none=True, load_default=None, schemes={"https"})
+    registered_on = fields.Date(allow_none=True, load_default=None)
+
+
+class ServiceOut(ma.Schema):
+    """A CIW-registered service."""
+
+    id = fields.Integer()
+    service_type = fields.String()
+    ciw_service_id = fields.String()
+    responsible_individual = fields.String()
+    registered_manager = fields.String(allow_none=True)
+    rating_url = fields.String(allow_none=True)
+    registered_on = fields.Date(allow_none=True)
+
+
+class PositionOut(ma.Schema):
+    """The co-op's legal position and its registered services."""
+
+    legal_form = fields.String()
+    fca_society_number = fields.String(allow_none=True)
+    registered_on = fields.Date(allow_none=True)
+    dbs_status_check_days = fields.Integer()
+    services = fields.List(fields.Nested(ServiceOut))
+
+
+def form_to_position(form) -> dict:
+    """The settings form's answers shaped for ``PositionIn`` (empty answers as None)."""
+    raw: dict = {"legal_form": form.get("legal_form", "")}
+    for name in ("fca_society_number", "registered_on"):
+        raw[name] = form.get(name, "").strip() or None
+    days = form.get("dbs_status_check_days", "").strip()
+    if days:
+        try:
+            raw["dbs_status_check_days"] = int(days)
+        except ValueError:
+            raw["dbs_status_check_days"] = days
+    return raw
+
+
+def form_to_service(form) -> dict:
+    """The add-service form's answers shaped for ``ServiceIn`` (empty answers as None)."""
+    raw = {name: form.get(name, "").strip() or None
+           for name in ("service_type", "ciw_service_id", "responsible_individual",
+                        "registered_manager", "rating_url", "registered_on")}
+    return {k: v for k, v in raw.items()
+            if v is not None or k in ("registered_manager", "rating_url", "registered_on")}

@@ -66,6 +66,8 @@ class LendingRequest(FederationBase):
     skills_mask: Mapped[int] = mapped_column(Integer, default=0)
     welsh_required: Mapped[bool] = mapped_column(Boolean, default=False)
     continuity_refs: Mapped[list] = mapped_column(JSON, default=list)
+    #: Workers the person cared for asked not to have ("please not"): ranked last.
+    avoid_refs: Mapped[list | None] = mapped_column(JSON)
     #: Hourly rate the borrower offers, in pounds.
     rate: Mapped[Decimal] = mapped_column(Numeric(8, 2))
     on_board: Mapped[bool] = mapped_column(Boolean, default=False)

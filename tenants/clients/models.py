@@ -5,9 +5,9 @@ Every read of a client record is written to the co-op's audit log (clients.servi
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String, func
+from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.areas import local_authorities
@@ -32,13 +32,22 @@ class Client(TenantBase):
     age_band: Mapped[str] = mapped_column(String(8))
     la_code: Mapped[str] = mapped_column(String(9))
     postcode_district: Mapped[str | None] = mapped_column(String(8))
-    preferred_language: Mapped[str] = mapped_column(String(2), default="en")
+    #: Recorded explicitly, never defaulted: the Active Offer must not depend on someone
+    #: remembering to change a default (wales-care-rules.md §9).
+    preferred_language: Mapped[str] = mapped_column(String(2))
+    #: The day the person said their visits need not be in Welsh, despite preferring it.
+    welsh_visits_waived_on: Mapped[date | None] = mapped_column(Date)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     needs: Mapped[list[ClientNeed]] = relationship(cascade="all, delete-orphan",
                                                    order_by="ClientNeed.need_type")
     regular_carers: Mapped[list[RegularCarer]] = relationship(cascade="all, delete-orphan")
+
+    @property
+    def needs_welsh(self) -> bool:
+        """A Welsh preference makes their visits Welsh-required, unless they said otherwise."""
+        return self.preferred_language == "cy" and self.welsh_visits_waived_on is None
 
 
 class ClientNeed(TenantBase):

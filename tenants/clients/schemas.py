@@ -14,6 +14,9 @@ from tenants.vocabulary import AGE_BANDS, FUNDING_SOURCES, LANGUAGES, NEED_TYPES
 from tenants.web import StrictSchema
 from tenants.workforce.schemas import PostcodeDistrict
 
+LANGUAGE_REQUIRED = ("Record the language the person prefers for their care, 'cy' (Welsh) "
+                     "or 'en' (English): there is no default (the Active Offer).")
+
 
 class ClientIn(StrictSchema):
     """A client as created; ``ClientChange`` is the same, every field optional."""
@@ -27,8 +30,12 @@ class ClientIn(StrictSchema):
     age_band = fields.String(required=True, validate=validate.OneOf(list(AGE_BANDS)))
     la_code = fields.String(required=True, validate=validate.OneOf(list(local_authorities())))
     postcode_district = PostcodeDistrict(allow_none=True, load_default=None)
-    preferred_language = fields.String(load_default="en",
-                                       validate=validate.OneOf(list(LANGUAGES)))
+    # No default: the Active Offer means the language is asked and recorded every time.
+    preferred_language = fields.String(
+        required=True, validate=validate.OneOf(list(LANGUAGES)),
+        error_messages={"required": LANGUAGE_REQUIRED})
+    #: The person said their visits need not be in Welsh, although they prefer it.
+    welsh_visits_waived = fields.Boolean(load_default=False)
     regular_carers = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1)),
                                  load_default=list)
     active = fields.Boolean(load_default=True)
@@ -52,6 +59,8 @@ class ClientOut(ma.Schema):
     la_code = fields.String()
     postcode_district = fields.String(allow_none=True)
     preferred_language = fields.String()
+    welsh_visits_waived_on = fields.Date(allow_none=True)
+    welsh_required = fields.Boolean(attribute="needs_welsh")
     regular_carers = fields.Function(
         lambda client: sorted(r.worker_id for r in client.regular_carers))
     active = fields.Boolean()
@@ -74,6 +83,7 @@ def client_from_form(form) -> dict:
             carers.append(value)
     raw["regular_carers"] = carers
     raw["active"] = form.get("active") == "yes"
+    raw["welsh_visits_waived"] = form.get("welsh_visits_waived") == "yes"
     return raw
 
 
@@ -85,6 +95,7 @@ def client_to_form(client) -> dict:
     answers["need_types"] = [n.need_type for n in client.needs]
     answers["regular_carers"] = [str(r.worker_id) for r in client.regular_carers]
     answers["active"] = client.active
+    answers["welsh_visits_waived"] = client.welsh_visits_waived_on is not None
     return answers
 
 
@@ -94,4 +105,5 @@ def form_answers(form) -> dict:
     answers["need_types"] = form.getlist("need_types")
     answers["regular_carers"] = form.getlist("regular_carers")
     answers["active"] = form.get("active") == "yes"
+    answers["welsh_visits_waived"] = form.get("welsh_visits_waived") == "yes"
     return answers

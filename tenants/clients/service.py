@@ -12,13 +12,15 @@ they are a regular carer for; anyone else is refused.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 
-from sqlalchemy import Select, false, func, select
+from sqlalchemy import Select, false, func, select, update
 
 from core.errors import Forbidden, NotFound, ValidationError
 from tenants.audit.service import record
 from tenants.clients.models import Client, ClientNeed, RegularCarer
 from tenants.context import tenant_session
+from tenants.rota.models import Visit, VisitPattern
 from tenants.web import MANAGERS
 from tenants.workforce.models import Worker
 from tenants.workforce.service import worker_for_account
@@ -104,10 +106,20 @@ SCALARS = ("display_name", "funding_source", "age_band", "la_code", "postcode_di
            "preferred_language", "active")
 
 
+def _apply_welsh_waiver(client: Client, data: dict) -> None:
+    """Record (with the day) that the person said their visits need not be in Welsh."""
+    waived = data.get("welsh_visits_waived", client.welsh_visits_waived_on is not None)
+    if client.preferred_language != "cy" or not waived:
+        client.welsh_visits_waived_on = None
+    elif client.welsh_visits_waived_on is None:
+        client.welsh_visits_waived_on = date.today()
+
+
 def _apply(client: Client, data: dict) -> None:
     for name in SCALARS:
         if name in data:
             setattr(client, name, data[name])
+    _apply_welsh_waiver(client, data)
     if "need_types" in data:
         wanted = set(data["need_types"])
         client.needs = [n for n in client.needs if n.need_type in wanted] + [
@@ -129,8 +141,31 @@ def do_create_client(data: dict, *, actor_account_id: int) -> Client:
     session.add(client)
     session.flush()
     record(session, "client.created", actor_account_id=actor_account_id,
-           subject_type="client", subject_id=client.id)
+           subject_type="client", subject_id=client.id, language=client.preferred_language,
+           welsh_required=client.needs_welsh)
     return client
+
+
+def _sync_welsh_visits(client: Client, *, actor_account_id: int) -> int:
+    """Carry a change of the client's Welsh need to their patterns and coming visits.
+
+    The Active Offer (wales-care-rules.md §9): a Welsh preference makes the visits
+    Welsh-required, so the rota warns when a worker who does not speak Welsh is put on them.
+    """
+    session = tenant_session()
+    wanted = client.needs_welsh
+    changed = session.execute(update(VisitPattern).where(
+        VisitPattern.client_id == client.id, VisitPattern.welsh_required != wanted)
+        .values(welsh_required=wanted).execution_options(synchronize_session=False)).rowcount
+    changed += session.execute(update(Visit).where(
+        Visit.client_id == client.id, Visit.status == "scheduled",
+        Visit.starts_at >= datetime.now(), Visit.welsh_required != wanted)
+        .values(welsh_required=wanted).execution_options(synchronize_session=False)).rowcount
+    if changed:
+        record(session, "client.welsh_visits_changed", actor_account_id=actor_account_id,
+               subject_type="client", subject_id=client.id, welsh_required=wanted,
+               rows=changed)
+    return changed
 
 
 def do_update_client(client_id: int, data: dict, *, actor_account_id: int,
@@ -143,8 +178,11 @@ def do_update_client(client_id: int, data: dict, *, actor_account_id: int,
     if client is None:
         raise NotFound("No such client.")
     _check_carers(data.get("regular_carers", []))
+    needed_welsh = client.needs_welsh
     _apply(client, data)
     tenant_session().flush()
+    if client.needs_welsh != needed_welsh:
+        _sync_welsh_visits(client, actor_account_id=actor_account_id)
     record(tenant_session(), "client.updated", actor_account_id=actor_account_id,
            subject_type="client", subject_id=client.id, fields=sorted(data))
     record(tenant_session(), "client.read", actor_account_id=actor_account_id,

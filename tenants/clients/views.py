@@ -39,7 +39,8 @@ FIELD_MESSAGES = {
     "age_band": _l("Choose an age band"),
     "la_code": _l("Choose a local authority"),
     "postcode_district": _l("Enter the first half of a postcode, like LL55 or CF10"),
-    "preferred_language": _l("Choose the language they prefer"),
+    "preferred_language": _l("Choose the language they prefer for their care, Welsh or "
+                             "English: there is no default (the Active Offer)"),
     "regular_carers": _l("Choose regular carers from the co-op's workers"),
 }
 
@@ -83,7 +84,7 @@ def index():
 def create():
     """Add a client."""
     if request.method == "GET":
-        return _form_page({"preferred_language": "en", "active": True})
+        return _form_page({"active": True})
     try:
         client = service.do_create_client(_load_form(),
                                           actor_account_id=current_account_id())

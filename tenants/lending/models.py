@@ -84,6 +84,8 @@ class GuestAssignment(TenantBase):
     starts_at: Mapped[datetime] = mapped_column(DateTime)
     ends_at: Mapped[datetime] = mapped_column(DateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: What the person cared for is told: the first name of who is coming (issue 12).
+    worker_first_name: Mapped[str | None] = mapped_column(String(60))
 
 
 class LendingCommitment(TenantBase):

@@ -189,10 +189,12 @@ def check_create_visit(data: dict, *, actor: int) -> Visit:
     session = tenant_session()
     if data["ends_at"] <= data["starts_at"]:
         raise ValidationError({"ends_at": [str(_l("The end must be after the start."))]})
-    _require(Client, data["client_id"], "client_id")
+    client = _require(Client, data["client_id"], "client_id")
+    # The Active Offer: a Welsh preference makes the visit Welsh-required (issue 12).
     visit = Visit(client_id=data["client_id"], starts_at=data["starts_at"],
                   ends_at=data["ends_at"], travel_minutes=data.get("travel_minutes", 0),
-                  welsh_required=data.get("welsh_required", False), note=data.get("note"),
+                  welsh_required=data.get("welsh_required", False) or client.needs_welsh,
+                  note=data.get("note"),
                   status="scheduled",
                   skills=[VisitSkill(skill=s) for s in sorted(set(data.get("skills", [])))])
     session.add(visit)
@@ -233,7 +235,7 @@ def check_update_visit(visit_id: int, changes: dict, *, actor: int,
 def check_create_pattern(data: dict, *, actor: int) -> VisitPattern:
     """A weekly pattern; its visits appear when a week is generated."""
     session = tenant_session()
-    _require(Client, data["client_id"], "client_id")
+    client = _require(Client, data["client_id"], "client_id")
     _require(Worker, data.get("worker_id"), "worker_id")
     valid_from = data["valid_from"]
     if data.get("valid_until") is not None and data["valid_until"] < valid_from:
@@ -242,7 +244,8 @@ def check_create_pattern(data: dict, *, actor: int) -> VisitPattern:
     pattern = VisitPattern(
         client_id=data["client_id"], worker_id=data.get("worker_id"), weekday=data["weekday"],
         starts=data["starts"], duration_minutes=data["duration_minutes"],
-        welsh_required=data.get("welsh_required", False), valid_from=valid_from,
+        welsh_required=data.get("welsh_required", False) or client.needs_welsh,
+        valid_from=valid_from,
         valid_until=data.get("valid_until"),
         skills=[PatternSkill(skill=s) for s in sorted(set(data.get("skills", [])))])
     session.add(pattern)

@@ -31,7 +31,7 @@ def make_worker(session, *, skills=("personal_care",), **values) -> int:
 def make_client(session, **values) -> int:
     """A client; returns its id."""
     defaults = {"display_name": f"Client {next(_names)}", "funding_source": "direct_payment",
-                "age_band": "75-84", "la_code": "W06000015"}
+                "age_band": "75-84", "la_code": "W06000015", "preferred_language": "en"}
     client = Client(**{**defaults, **values})
     session.add(client)
     session.flush()

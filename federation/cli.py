@@ -147,6 +147,74 @@ for _action in ("suspend", "reactivate", "archive"):
     _state_command(_action)
 
 
+@coop_group.command("export")
+@click.argument("slug")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False),
+              help="Where to write the archive (a .zip file).")
+@with_appcontext
+def coop_export(slug: str, out: str) -> None:
+    """Write one co-op's store and federation records to an archive (issue 15)."""
+    from services.portability.service import do_export_to_file
+
+    try:
+        manifest = do_export_to_file(slug, out)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        _fail(exc)
+    rows = sum(sum(group.values()) for group in manifest["counts"].values())
+    click.echo(f"{slug}: {len(manifest['parts'])} parts, {rows} rows, schema "
+               f"{manifest['schema_head']} -> {out}")
+
+
+@coop_group.command("import")
+@click.argument("archive", type=click.Path(dir_okay=False))
+@click.option("--slug", default=None, help="Import under this slug instead of the archive's.")
+@with_appcontext
+def coop_import(archive: str, slug: str | None) -> None:
+    """Create a co-op from an archive; refuses a damaged or newer one and writes nothing."""
+    from services.portability.importer import import_coop
+
+    try:
+        result = import_coop(archive, slug=slug)
+    except DomainError as exc:
+        db.session.rollback()
+        _fail(exc)
+    if result.already:
+        click.echo(f"{result.slug}: already imported from this archive; nothing to do")
+        return
+    click.echo(f"{result.slug}: imported {result.rows} rows, {result.memberships} memberships"
+               + (f", migrated from {result.migrated_from}" if result.migrated_from else ""))
+    for email in result.unmatched_accounts:
+        click.echo(f"no account here for {email}: invite them to the co-op", err=True)
+
+
+@coop_group.command("leave")
+@click.argument("slug")
+@click.option("--grace-days", type=int, default=None, help="Days before the store is dropped.")
+@click.option("--cancel", is_flag=True, help="Cancel a leaving still in its grace period.")
+@with_appcontext
+def coop_leave(slug: str, grace_days: int | None, cancel: bool) -> None:
+    """Start (or cancel) a co-op's leaving: export, grace period, then its store is dropped."""
+    from services.portability import leaving
+
+    try:
+        if cancel:
+            leaving.do_cancel_leaving(slug)
+        else:
+            record = leaving.do_start_leaving(slug, grace_days=grace_days)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        _fail(exc)
+    if cancel:
+        click.echo(f"{slug}: leaving cancelled")
+    else:
+        jobs_drain()
+        click.echo(f"{slug}: leaves at {record.leaves_at:%Y-%m-%d %H:%M} UTC; export job "
+                   f"{record.export_job_id}")
+
+
 @main.command("worker")
 @with_appcontext
 def worker_command() -> None:

@@ -16,6 +16,7 @@ from services.lending.models import (
 )
 from services.outbox.models import InboxEvent
 from services.pool.models import PoolProfile, PoolShift
+from services.portability.models import CoopImport, CoopLeaving, PortabilityJob  # noqa: F401
 from services.stats.models import (
     StatsCell,
     StatsCellRef,

@@ -1,0 +1,265 @@
+"""The archive format: a zip of parts (JSON Lines and CSV) described by a manifest.
+
+``manifest.json`` names the format and its version, the schema heads the data was
+taken at, and for every part its row count, size and SHA-256. Reading an archive
+verifies everything (format, version, every part's digest and row count, no part
+missing and none extra) before a single row is handed to the caller, so a damaged
+or tampered archive is refused before anything is written.
+
+The digests give integrity, not authenticity: whoever can rewrite the archive can
+rewrite the manifest too (docs/data-protection.md says how to keep archives safe).
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import io
+import json
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from pathlib import Path
+
+from flask_babel import gettext as _
+
+from core.errors import DomainError
+
+FORMAT = "coopfed-archive"
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+# Fixed member dates keep two exports of the same data byte-identical.
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+# A leading character that makes a spreadsheet read a cell as a formula (OWASP CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+class ArchiveRefused(DomainError):
+    """The archive is damaged, tampered with, or newer than this coopfed understands."""
+
+    status = 422
+    code = "archive_refused"
+
+
+# -- values ----------------------------------------------------------------------------
+
+
+def encode(value):
+    """A JSON-ready form of a database value; datetimes with a zone become naive UTC."""
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value.isoformat()
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, bytes | memoryview):
+        return base64.b64encode(bytes(value)).decode()
+    return value
+
+
+def csv_cell(value) -> str:
+    """One CSV cell: text that a spreadsheet would run as a formula is quoted with ``'``."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        value = json.dumps(value, sort_keys=True, ensure_ascii=False)
+    if isinstance(value, str):
+        return "'" + value if value.startswith(FORMULA_START) else value
+    return str(value)
+
+
+def _json_line(row: dict) -> str:
+    return json.dumps(row, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+# -- writing ---------------------------------------------------------------------------
+
+
+class _HashingWriter(io.RawIOBase):
+    """Counts and hashes what is written through it into a zip member."""
+
+    def __init__(self, target):
+        self.target = target
+        self.digest = hashlib.sha256()
+        self.size = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self.digest.update(data)
+        self.size += len(data)
+        return self.target.write(data)
+
+
+class ArchiveWriter:
+    """Writes parts one by one into a zip, then the manifest that describes them."""
+
+    def __init__(self, path: Path | str, archive_format: str = FORMAT):
+        self.path = Path(path)
+        self.format = archive_format
+        self.zip = zipfile.ZipFile(self.path, "w", compression=zipfile.ZIP_DEFLATED)
+        self.parts: list[dict] = []
+
+    def _member(self, name: str):
+        info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o644 << 16
+        return self.zip.open(info, "w", force_zip64=True)
+
+    def _write_part(self, name: str, kind: str, chunks: Iterable[str], rows: int,
+                    extra: dict) -> None:
+        with self._member(name) as member:
+            hashing = _HashingWriter(member)
+            for chunk in chunks:
+                hashing.write(chunk.encode())
+        self.parts.append({"name": name, "kind": kind, "rows": rows, "bytes": hashing.size,
+                           "sha256": hashing.digest.hexdigest(), **extra})
+
+    def add_table(self, name: str, columns: list[str], rows: Iterable[dict], *,
+                  group: str, key: list[str]) -> int:
+        """Add one table as ``<group>/<name>.jsonl`` and ``<group>/<name>.csv``; return its rows.
+
+        The rows are encoded once and buffered as text, so each table is read only once.
+        """
+        lines: list[str] = []
+        table_csv = io.StringIO()
+        writer = csv.writer(table_csv, lineterminator="\r\n")
+        writer.writerow(columns)
+        count = 0
+        for row in rows:
+            encoded = {c: encode(row[c]) for c in columns}
+            lines.append(_json_line(encoded))
+            writer.writerow([csv_cell(encoded[c]) for c in columns])
+            count += 1
+        extra = {"table": name, "group": group, "columns": columns, "key": key}
+        self._write_part(f"{group}/{name}.jsonl", "jsonl", lines, count, extra)
+        self._write_part(f"{group}/{name}.csv", "csv", [table_csv.getvalue()], count, extra)
+        return count
+
+    def finish(self, manifest: dict) -> dict:
+        """Write the manifest (with every part's digest) and close the zip."""
+        manifest = {"format": self.format, "format_version": FORMAT_VERSION, **manifest,
+                    "parts": self.parts}
+        with self._member(MANIFEST) as member:
+            member.write((json.dumps(manifest, sort_keys=True, indent=1,
+                                     ensure_ascii=False) + "\n").encode())
+        self.zip.close()
+        return manifest
+
+    def abort(self) -> None:
+        """Close and remove a half-written archive."""
+        self.zip.close()
+        self.path.unlink(missing_ok=True)
+
+
+# -- reading ---------------------------------------------------------------------------
+
+
+@dataclass
+class VerifiedArchive:
+    """An archive whose every part has been checked against its manifest."""
+
+    path: Path
+    manifest: dict
+    sha256: str
+
+    def tables(self, group: str) -> list[dict]:
+        """The manifest entries of the JSON Lines parts in ``group``."""
+        return [p for p in self.manifest["parts"]
+                if p["kind"] == "jsonl" and p["group"] == group]
+
+    def rows(self, group: str, table: str) -> Iterator[dict]:
+        """The rows of one table, in the order they were exported."""
+        with zipfile.ZipFile(self.path) as archive, \
+                archive.open(f"{group}/{table}.jsonl") as member:
+            for line in io.TextIOWrapper(member, encoding="utf-8"):
+                yield json.loads(line)
+
+    def has_table(self, group: str, table: str) -> bool:
+        """Whether the archive holds ``table`` in ``group``."""
+        return any(p["table"] == table for p in self.tables(group))
+
+
+def _refuse(message: str) -> ArchiveRefused:
+    return ArchiveRefused(message)
+
+
+def file_sha256(path: Path | str) -> str:
+    """The SHA-256 of a whole file."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify(path: Path | str, *, expected_format: str = FORMAT) -> VerifiedArchive:
+    """Check the whole archive against its manifest; raise ArchiveRefused saying what is wrong."""
+    path = Path(path)
+    if not path.is_file():
+        raise _refuse(_("There is no archive at %(path)s.", path=str(path)))
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):
+        raise _refuse(_("The file is not a coopfed archive (it is not a readable zip file)."
+                        )) from None
+    with archive:
+        names = set(archive.namelist())
+        if MANIFEST not in names:
+            raise _refuse(_("The archive has no manifest.json."))
+        try:
+            manifest = json.loads(archive.read(MANIFEST))
+        except (ValueError, zipfile.BadZipFile, OSError):
+            raise _refuse(_("The archive's manifest is damaged.")) from None
+        if not isinstance(manifest, dict) or manifest.get("format") != expected_format:
+            raise _refuse(_("The file is not a coopfed archive of this kind."))
+        version = manifest.get("format_version")
+        if not isinstance(version, int) or version > FORMAT_VERSION:
+            raise _refuse(_(
+                "The archive is in format version %(found)s; this coopfed reads version "
+                "%(known)s or older. Upgrade coopfed first.",
+                found=version, known=FORMAT_VERSION))
+        parts = manifest.get("parts")
+        if not isinstance(parts, list):
+            raise _refuse(_("The archive's manifest lists no parts."))
+        listed = {p.get("name") for p in parts if isinstance(p, dict)}
+        missing = sorted(listed - names)
+        if missing:
+            raise _refuse(_("The archive is missing %(parts)s.", parts=", ".join(missing)))
+        extra = sorted(names - listed - {MANIFEST})
+        if extra:
+            raise _refuse(_("The archive holds files its manifest does not list: %(parts)s.",
+                            parts=", ".join(extra)))
+        for part in parts:
+            _verify_part(archive, part)
+    return VerifiedArchive(path, manifest, file_sha256(path))
+
+
+def _verify_part(archive: zipfile.ZipFile, part: dict) -> None:
+    name = part["name"]
+    digest = hashlib.sha256()
+    size = 0
+    lines = 0
+    try:
+        with archive.open(name) as member:
+            for block in iter(lambda: member.read(1 << 20), b""):
+                digest.update(block)
+                size += len(block)
+                lines += block.count(b"\n")
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        # zip's own CRC check fails first when a compressed byte was changed.
+        raise _refuse(_("The archive's part %(part)s is damaged.", part=name)) from None
+    if digest.hexdigest() != part.get("sha256") or size != part.get("bytes"):
+        raise _refuse(_("The archive's part %(part)s does not match its checksum: it has "
+                        "been changed or damaged.", part=name))
+    if part.get("kind") == "jsonl" and lines != part.get("rows"):
+        raise _refuse(_("The archive's part %(part)s holds %(found)s rows, not %(rows)s.",
+                        part=name, found=lines, rows=part.get("rows")))

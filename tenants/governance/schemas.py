@@ -9,7 +9,8 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 
 from core.timeutil import as_utc, utcnow
-from tenants.governance.service import CHOICES, KINDS, ballot_status
+from tenants.governance.meetings import MEETING_KINDS
+from tenants.governance.service import CHOICES, KINDS, OFFLINE_METHODS, ballot_status
 from tenants.web import StrictSchema
 
 
@@ -23,6 +24,8 @@ class ProposalCreateSchema(StrictSchema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     body = fields.String(load_default="", validate=validate.Length(max=20000))
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    meeting_id = fields.Integer(strict=True, allow_none=True)
+    easy_read = fields.String(load_default="", validate=validate.Length(max=5000))
 
 
 class BallotTimesSchema(StrictSchema):
@@ -68,6 +71,8 @@ class ProposalSchema(ma.Schema):
     title = fields.String()
     body = fields.String()
     kind = fields.String()
+    meeting_id = fields.Integer(allow_none=True)
+    easy_read = fields.String()
     created_at = fields.Function(lambda p: _utc(p.created_at))
 
 
@@ -125,3 +130,114 @@ class VoteReceiptSchema(ma.Schema):
 
     ballot_id = fields.Integer()
     voted = fields.Boolean()
+
+
+class RecordedVoteCreateSchema(StrictSchema):
+    """A vote a member gave on paper, by post, with assistance or in the room."""
+
+    member_id = fields.Integer(required=True, strict=True)
+    method = fields.String(required=True, validate=validate.OneOf(OFFLINE_METHODS))
+
+
+class WitnessSchema(StrictSchema):
+    """The witness enters the choice from the paper."""
+
+    choice = fields.String(required=True, validate=validate.OneOf(CHOICES))
+
+
+class RecordedVoteSchema(ma.Schema):
+    """That a member's vote was recorded, how, and whether it has been witnessed (never
+    the choice)."""
+
+    id = fields.Integer()
+    ballot_id = fields.Integer()
+    member_id = fields.Integer()
+    method = fields.String()
+    recorded_by_account_id = fields.Integer(allow_none=True)
+    witnessed = fields.Function(lambda p: p.witnessed_at is not None)
+
+
+class ProxyVoteSchema(StrictSchema):
+    """A proxy's vote for the member who appointed them."""
+
+    member_id = fields.Integer(required=True, strict=True)
+    choice = fields.String(required=True, validate=validate.OneOf(CHOICES))
+
+
+class MeetingCreateSchema(StrictSchema):
+    """A general meeting: annual (the AGM) or general, when, where and its quorum."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(MEETING_KINDS))
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    held_at = _when()
+    place = fields.String(load_default="", validate=validate.Length(max=2000))
+    quorum = fields.Integer(required=True, strict=True,
+                            validate=validate.Range(min=1, max=1_000_000))
+
+
+class MeetingSchema(ma.Schema):
+    """A general meeting as the API shows it."""
+
+    id = fields.Integer()
+    kind = fields.String()
+    title = fields.String()
+    held_at = fields.Function(lambda m: _utc(m.held_at))
+    place = fields.String()
+    quorum = fields.Integer()
+    notice_days = fields.Integer()
+    proxies_allowed = fields.Boolean()
+    notice_sent_at = fields.Function(lambda m: _utc(m.notice_sent_at))
+    minutes = fields.String()
+
+
+class QuorumSchema(ma.Schema):
+    """Members present, represented by proxy, needed, and whether the quorum is met."""
+
+    present = fields.Integer()
+    by_proxy = fields.Integer()
+    counted = fields.Integer()
+    needed = fields.Integer()
+    met = fields.Boolean()
+
+
+class AttendanceSchema(StrictSchema):
+    """A member present at the meeting."""
+
+    member_id = fields.Integer(required=True, strict=True)
+
+
+class ProxyAppointmentCreateSchema(StrictSchema):
+    """A member appointing another member as their proxy for the meeting."""
+
+    member_id = fields.Integer(required=True, strict=True)
+    proxy_member_id = fields.Integer(required=True, strict=True)
+
+
+class ProxyAppointmentSchema(ma.Schema):
+    """A proxy appointment."""
+
+    id = fields.Integer()
+    meeting_id = fields.Integer()
+    member_id = fields.Integer()
+    proxy_member_id = fields.Integer()
+
+
+class MinutesSchema(StrictSchema):
+    """The meeting's minutes."""
+
+    minutes = fields.String(required=True, validate=validate.Length(max=100_000))
+
+
+class CommentCreateSchema(StrictSchema):
+    """A contribution to a proposal's discussion."""
+
+    body = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+
+
+class CommentSchema(ma.Schema):
+    """One contribution to a proposal's discussion."""
+
+    id = fields.Integer()
+    author_name = fields.String()
+    body = fields.String()
+    created_at = fields.Function(lambda c: _utc(c.created_at))

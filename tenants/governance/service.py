@@ -20,6 +20,12 @@ capped at 10%: T = 9 / 0.9 = 10, the capped class counts 0.1 · 10 = 1 (w = 1/6)
 exactly 10%. If no uncapped class voted there is nothing to hold the caps against, and
 votes count as cast. Arithmetic is exact (fractions).
 
+**Votes not cast online.** A coordinator records that a member voted on paper, by
+post, with assistance or in the room (a participation, no choice); a second account
+witnesses it and enters the choice from the paper, which writes the anonymous choice. Only
+witnessed votes count. A proxy votes for the member who appointed them at a meeting. Every
+method is one participation row per member and ballot, so a later online vote is refused.
+
 **Outcome.** The quorum is a number of votes cast (abstentions count toward it). An
 ordinary resolution passes with more weighted votes for than against; a special one
 with at least 75% of the weighted votes for and against being for. Abstentions are not
@@ -34,18 +40,26 @@ from fractions import Fraction
 
 from flask import has_request_context
 from flask_babel import gettext
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.errors import Conflict, Forbidden, NotFound, ValidationError
 from core.timeutil import as_utc, utcnow
 from tenants.audit.service import record
-from tenants.governance.models import Ballot, BallotChoice, BallotParticipation, Proposal
+from tenants.governance.models import (
+    Ballot,
+    BallotChoice,
+    BallotParticipation,
+    GeneralMeeting,
+    Proposal,
+    ProxyAppointment,
+)
 from tenants.members.models import Member, MemberClass
 from tenants.store import TenantSession
 
 KINDS = ("ordinary", "special")
 CHOICES = ("for", "against", "abstain")
+OFFLINE_METHODS = ("paper", "postal", "assisted", "in_room")
 SPECIAL_MAJORITY = Fraction(3, 4)
 
 
@@ -77,8 +91,12 @@ def overview(session: TenantSession) -> list[tuple[Proposal, Ballot | None]]:
 def create_proposal(session: TenantSession, data: dict, *, actor_account_id: int | None,
                     ballot: dict | None = None) -> Proposal:
     """Put a resolution to the members, with its ballot when ``ballot`` gives the times."""
+    meeting_id = data.get("meeting_id")
+    if meeting_id is not None and session.get(GeneralMeeting, meeting_id) is None:
+        raise ValidationError({"meeting_id": [_("There is no meeting with this id.")]})
     proposal = Proposal(title=data["title"].strip(), body=data.get("body", ""),
-                        kind=data["kind"], created_by_account_id=actor_account_id)
+                        kind=data["kind"], created_by_account_id=actor_account_id,
+                        meeting_id=meeting_id, easy_read=data.get("easy_read", "").strip())
     session.add(proposal)
     session.flush()
     record(session, "proposal.created", actor_account_id=actor_account_id,
@@ -152,11 +170,16 @@ def voting_class(classes: list[MemberClass]) -> MemberClass | None:
 def check_voter(session: TenantSession, account_id: int,
                 today: date | None = None) -> tuple[Member, MemberClass]:
     """The member an account votes as, and their voting class; Forbidden says why not."""
-    today = today or date.today()
     member = session.scalar(select(Member).where(Member.account_id == account_id))
     if member is None:
         raise Forbidden(_("You are not in this co-op's register of members, so you cannot "
                           "vote. Ask a coordinator to invite you."))
+    return member, check_member_votes(member, today)
+
+
+def check_member_votes(member: Member, today: date | None = None) -> MemberClass:
+    """The class a member's vote counts in; Forbidden says why they have no vote today."""
+    today = today or date.today()
     if member.left_on is not None and member.left_on <= today:
         raise Forbidden(_("You are no longer a member of this co-op, so you cannot vote."))
     if member.joined_on > today:
@@ -166,7 +189,7 @@ def check_voter(session: TenantSession, account_id: int,
     if member_class is None:
         raise Forbidden(_("Your member class has no vote, so you cannot vote. Associate "
                           "members, supporters and foster carers take part without a vote."))
-    return member, member_class
+    return member_class
 
 
 def cast_vote(session: TenantSession, ballot_id: int, account_id: int, choice: str, *,
@@ -192,18 +215,195 @@ def cast_vote(session: TenantSession, ballot_id: int, account_id: int, choice: s
                                      choice=choice))
             session.flush()
     except IntegrityError:
-        raise Conflict(_("You have already voted in this ballot. Each member has one "
-                         "vote.")) from None
+        raise _already_voted(session, ballot.id, member.id, yourself=True) from None
     # The audit row says who voted, never how.
     record(session, "ballot.voted", actor_account_id=account_id, subject_type="ballot",
            subject_id=ballot.id)
     return ballot
 
 
+def _already_voted(session: TenantSession, ballot_id: int, member_id: int, *,
+                   yourself: bool) -> Conflict:
+    method = session.scalar(select(BallotParticipation.method).where(
+        BallotParticipation.ballot_id == ballot_id, BallotParticipation.member_id == member_id))
+    if yourself and method not in (None, "online"):
+        return Conflict(_("A vote has already been recorded for you in this ballot (%(how)s). "
+                          "Each member has one vote.", how=method_label(method)))
+    if yourself:
+        return Conflict(_("You have already voted in this ballot. Each member has one vote."))
+    return Conflict(_("This member has already voted in this ballot (%(how)s). Each member "
+                      "has one vote.", how=method_label(method or "online")))
+
+
+def method_label(method: str) -> str:
+    """How a vote was given, in words."""
+    return {"online": _("online"), "paper": _("on paper"), "postal": _("by post"),
+            "assisted": _("with assistance"), "in_room": _("in the room at the meeting"),
+            "proxy": _("by proxy")}[method]
+
+
+def _open_ballot(session: TenantSession, ballot_id: int, now: datetime | None) -> Ballot:
+    ballot = get_ballot(session, ballot_id)
+    status = ballot_status(ballot, now)
+    if status == "scheduled":
+        raise Conflict(_("This ballot has not opened yet."))
+    if status == "closed":
+        raise Conflict(_("This ballot has closed."))
+    return ballot
+
+
+def record_offline_vote(session: TenantSession, ballot_id: int, member_id: int, method: str,
+                        *, actor_account_id: int, now: datetime | None = None
+                        ) -> BallotParticipation:
+    """Record that a member voted on paper, by post, with assistance or in the room.
+
+    This writes the participation only: from now on the member cannot vote again, online
+    or otherwise. The vote counts once another account witnesses it (``witness_vote``).
+    """
+    if method not in OFFLINE_METHODS:
+        raise ValidationError({"method": [_("Choose paper, postal, assisted or in the room.")]})
+    ballot = _open_ballot(session, ballot_id, now)
+    member = session.get(Member, member_id)
+    if member is None:
+        raise ValidationError({"member_id": [_("There is no member with this id.")]})
+    try:
+        check_member_votes(member)
+    except Forbidden as exc:
+        raise ValidationError({"member_id": [exc.message]}) from None
+    if method == "in_room":
+        _check_in_room(session, ballot, member.id)
+    participation = BallotParticipation(ballot_id=ballot.id, member_id=member.id, method=method,
+                                        recorded_by_account_id=actor_account_id)
+    try:
+        with session.begin_nested():
+            session.add(participation)
+            session.flush()
+    except IntegrityError:
+        raise _already_voted(session, ballot.id, member.id, yourself=False) from None
+    record(session, "ballot.vote_recorded", actor_account_id=actor_account_id,
+           subject_type="ballot", subject_id=ballot.id, member_id=member.id, method=method)
+    return participation
+
+
+def _check_in_room(session: TenantSession, ballot: Ballot, member_id: int) -> None:
+    from tenants.governance.models import MeetingAttendance
+
+    meeting_id = session.scalar(select(Proposal.meeting_id).where(
+        Proposal.id == ballot.proposal_id))
+    if meeting_id is None:
+        raise ValidationError({"method": [_(
+            "This proposal is not before a meeting, so nobody can vote in the room.")]})
+    if session.get(MeetingAttendance, (meeting_id, member_id)) is None:
+        raise ValidationError({"member_id": [_(
+            "This member is not in the meeting's attendance register. Record that they are "
+            "present first.")]})
+
+
+def pending_votes(session: TenantSession, ballot_id: int) -> list[tuple[BallotParticipation,
+                                                                        Member]]:
+    """Votes recorded on a member's behalf that nobody has witnessed yet."""
+    stmt = (select(BallotParticipation, Member)
+            .join(Member, Member.id == BallotParticipation.member_id)
+            .where(BallotParticipation.ballot_id == ballot_id,
+                   BallotParticipation.method.in_(OFFLINE_METHODS),
+                   BallotParticipation.witnessed_at.is_(None))
+            .order_by(BallotParticipation.id))
+    return [(row[0], row[1]) for row in session.execute(stmt)]
+
+
+def witness_vote(session: TenantSession, participation_id: int, choice: str, *,
+                 actor_account_id: int, now: datetime | None = None) -> BallotParticipation:
+    """A second person witnesses a recorded vote and enters the choice from the paper.
+
+    The choice is written as an anonymous row, exactly as an online vote is; the
+    participation only gains who witnessed it and when. The person who recorded the vote
+    cannot witness it (the database refuses it as well).
+    """
+    if choice not in CHOICES:
+        raise ValidationError({"choice": [_("Choose for, against or abstain.")]})
+    participation = session.get(BallotParticipation, participation_id)
+    if participation is None or participation.method not in OFFLINE_METHODS:
+        raise NotFound(_("No such vote waiting for a witness."))
+    if participation.witnessed_at is not None:
+        raise Conflict(_("This vote has already been witnessed and counted."))
+    if participation.recorded_by_account_id == actor_account_id:
+        raise Forbidden(_("You recorded this vote, so someone else must witness it. Ask "
+                          "another coordinator or admin."))
+    ballot = _open_ballot(session, participation.ballot_id, now)
+    member = session.get(Member, participation.member_id)
+    member_class = check_member_votes(member)
+    # Conditional update: of two witnesses racing, only one counts the vote.
+    claimed = session.execute(
+        update(BallotParticipation)
+        .where(BallotParticipation.id == participation.id,
+               BallotParticipation.witnessed_at.is_(None))
+        .values(witnessed_at=now or utcnow(), witnessed_by_account_id=actor_account_id)
+        .execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        raise Conflict(_("This vote has already been witnessed and counted."))
+    session.add(BallotChoice(ballot_id=ballot.id, class_id=member_class.id, choice=choice))
+    session.flush()
+    session.refresh(participation)
+    record(session, "ballot.vote_witnessed", actor_account_id=actor_account_id,
+           subject_type="ballot", subject_id=ballot.id, member_id=member.id,
+           method=participation.method)
+    return participation
+
+
+def cast_proxy_vote(session: TenantSession, ballot_id: int, account_id: int, member_id: int,
+                    choice: str, *, now: datetime | None = None) -> Ballot:
+    """A proxy votes for the member who appointed them for the proposal's meeting.
+
+    The choice counts in the appointing member's voting class; the participation is the
+    appointing member's, so they cannot vote again themselves.
+    """
+    if choice not in CHOICES:
+        raise ValidationError({"choice": [_("Choose for, against or abstain.")]})
+    ballot = _open_ballot(session, ballot_id, now)
+    proxy, _class = check_voter(session, account_id)
+    meeting_id = session.scalar(select(Proposal.meeting_id).where(
+        Proposal.id == ballot.proposal_id))
+    appointed = meeting_id is not None and session.scalar(select(ProxyAppointment.id).where(
+        ProxyAppointment.meeting_id == meeting_id, ProxyAppointment.member_id == member_id,
+        ProxyAppointment.proxy_member_id == proxy.id)) is not None
+    if not appointed:
+        raise Forbidden(_("You are not this member's proxy for the meeting this proposal is "
+                          "before."))
+    member = get_member_for_vote(session, member_id)
+    member_class = check_member_votes(member)
+    try:
+        with session.begin_nested():
+            session.add(BallotParticipation(ballot_id=ballot.id, member_id=member.id,
+                                            method="proxy", proxy_member_id=proxy.id))
+            session.add(BallotChoice(ballot_id=ballot.id, class_id=member_class.id,
+                                     choice=choice))
+            session.flush()
+    except IntegrityError:
+        raise _already_voted(session, ballot.id, member.id, yourself=False) from None
+    record(session, "ballot.voted_by_proxy", actor_account_id=account_id,
+           subject_type="ballot", subject_id=ballot.id, member_id=member.id,
+           proxy_member_id=proxy.id)
+    return ballot
+
+
+def get_member_for_vote(session: TenantSession, member_id: int) -> Member:
+    """A member of this co-op by id; NotFound otherwise."""
+    member = session.get(Member, member_id)
+    if member is None:
+        raise NotFound(_("No such member."))
+    return member
+
+
+def counted() -> object:
+    """The participations whose vote counts: cast by the member or proxy, or witnessed."""
+    return or_(BallotParticipation.method.in_(("online", "proxy")),
+               BallotParticipation.witnessed_at.is_not(None))
+
+
 def turnout(session: TenantSession, ballot_id: int) -> int:
-    """How many members have voted."""
+    """How many members' votes count so far (recorded votes once witnessed)."""
     return session.scalar(select(func.count(BallotParticipation.id)).where(
-        BallotParticipation.ballot_id == ballot_id)) or 0
+        BallotParticipation.ballot_id == ballot_id, counted())) or 0
 
 
 def has_voted(session: TenantSession, ballot_id: int, account_id: int) -> bool:
@@ -287,6 +487,8 @@ def explain(result: Result) -> str | None:
         "quorum_not_met": _("Not passed: %(turnout)s votes were cast and the quorum is "
                             "%(quorum)s.", turnout=result.turnout, quorum=result.quorum),
         "no_votes": _("Not passed: nobody voted for or against."),
+        "meeting_not_quorate": _("Not passed: the meeting it was put to did not have enough "
+                                 "members present to be quorate."),
         "majority": _("Passed: more votes for than against (a simple majority of votes "
                       "cast)."),
         "no_majority": _("Not passed: there were not more votes for than against."),
@@ -336,6 +538,12 @@ def tally(session: TenantSession, ballot_id: int, *, now: datetime | None = None
     result.raw, result.weighted = raw, weighted
     result.classes = sorted(tallies.values(), key=lambda t: t.class_id)
     result.passed, result.reason = _outcome(proposal.kind, result.quorum_met, weighted)
+    if proposal.meeting_id is not None and result.passed:
+        from tenants.governance.meetings import quorum
+
+        # A resolution before a meeting needs the meeting to have been quorate.
+        if not quorum(session, proposal.meeting_id).met:
+            result.passed, result.reason = False, "meeting_not_quorate"
     return result
 
 

@@ -8,20 +8,34 @@ import marshmallow as ma
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from core.errors import ValidationError
 from core.timeutil import LOCAL, as_utc
 from tenants.context import tenant_session
-from tenants.governance import service
+from tenants.governance import meetings, service
 from tenants.governance.schemas import (
+    AttendanceSchema,
     BallotCreateSchema,
     BallotSchema,
     BallotTimesSchema,
+    CommentCreateSchema,
+    CommentSchema,
+    MeetingCreateSchema,
+    MeetingSchema,
+    MinutesSchema,
     ProposalCreateSchema,
     ProposalSchema,
+    ProxyAppointmentCreateSchema,
+    ProxyAppointmentSchema,
+    ProxyVoteSchema,
+    QuorumSchema,
+    RecordedVoteCreateSchema,
+    RecordedVoteSchema,
     ResultSchema,
     VoteReceiptSchema,
     VoteSchema,
+    WitnessSchema,
 )
 from tenants.web import (
     ALL_ROLES,
@@ -102,6 +116,146 @@ def api_vote(data, ballot_id):
     """Vote, as the member linked to your account. One vote each; the ballot is secret."""
     service.cast_vote(tenant_session(), ballot_id, current_account_id(), data["choice"])
     return {"ballot_id": ballot_id, "voted": True}
+
+
+@api.post("/ballots/<int:ballot_id>/recorded-votes")
+@require_role(*MANAGERS)
+@api.arguments(RecordedVoteCreateSchema)
+@api.response(201, RecordedVoteSchema)
+def api_record_vote(data, ballot_id):
+    """Record that a member voted on paper, by post, with assistance or in the room.
+
+    It counts once another admin or coordinator witnesses it and enters the choice.
+    """
+    return service.record_offline_vote(tenant_session(), ballot_id, data["member_id"],
+                                       data["method"], actor_account_id=current_account_id())
+
+
+@api.get("/ballots/<int:ballot_id>/recorded-votes")
+@require_role(*MANAGERS)
+@api.response(200, RecordedVoteSchema(many=True))
+def api_pending_votes(ballot_id):
+    """Recorded votes waiting for a witness."""
+    session = tenant_session()
+    service.get_ballot(session, ballot_id)
+    return [p for p, _member in service.pending_votes(session, ballot_id)]
+
+
+@api.post("/recorded-votes/<int:participation_id>/witness")
+@require_role(*MANAGERS)
+@api.arguments(WitnessSchema)
+@api.response(200, RecordedVoteSchema)
+def api_witness_vote(data, participation_id):
+    """Witness a recorded vote (not the person who recorded it) and enter its choice."""
+    return service.witness_vote(tenant_session(), participation_id, data["choice"],
+                                actor_account_id=current_account_id())
+
+
+@api.post("/ballots/<int:ballot_id>/proxy-votes")
+@require_role(*ALL_ROLES)
+@api.arguments(ProxyVoteSchema)
+@api.response(201, VoteReceiptSchema)
+def api_proxy_vote(data, ballot_id):
+    """Vote as the proxy of a member who appointed you for the proposal's meeting."""
+    service.cast_proxy_vote(tenant_session(), ballot_id, current_account_id(),
+                            data["member_id"], data["choice"])
+    return {"ballot_id": ballot_id, "voted": True}
+
+
+@api.get("/meetings")
+@require_role(*ALL_ROLES)
+@api.response(200, MeetingSchema(many=True))
+@api.paginate(SelectPage)
+def api_list_meetings():
+    """General meetings, the latest first."""
+    return meetings.meetings_query()
+
+
+@api.post("/meetings")
+@require_role(*MANAGERS)
+@api.arguments(MeetingCreateSchema)
+@api.response(201, MeetingSchema)
+def api_create_meeting(data):
+    """Call a general meeting, with the notice the co-op's rules need."""
+    return meetings.create_meeting(tenant_session(), data, actor_account_id=current_account_id())
+
+
+@api.get("/meetings/<int:meeting_id>")
+@require_role(*ALL_ROLES)
+@api.response(200, MeetingSchema)
+def api_get_meeting(meeting_id):
+    """One general meeting."""
+    return meetings.get_meeting(tenant_session(), meeting_id)
+
+
+@api.post("/meetings/<int:meeting_id>/notice")
+@require_role(*MANAGERS)
+@api.response(200)
+def api_send_notice(meeting_id):
+    """Give every current member notice: by email, or a letter for those without one."""
+    return meetings.send_notice(tenant_session(), meeting_id,
+                                actor_account_id=current_account_id())
+
+
+@api.post("/meetings/<int:meeting_id>/attendance")
+@require_role(*MANAGERS)
+@api.arguments(AttendanceSchema)
+@api.response(201, QuorumSchema)
+def api_attend(data, meeting_id):
+    """Add a member to the attendance register; returns the quorum as it now stands."""
+    session = tenant_session()
+    meetings.record_attendance(session, meeting_id, data["member_id"],
+                               actor_account_id=current_account_id())
+    return meetings.quorum(session, meeting_id)
+
+
+@api.get("/meetings/<int:meeting_id>/quorum")
+@require_role(*ALL_ROLES)
+@api.response(200, QuorumSchema)
+def api_quorum(meeting_id):
+    """The quorum from the attendance register (and proxies, where allowed)."""
+    return meetings.quorum(tenant_session(), meeting_id)
+
+
+@api.post("/meetings/<int:meeting_id>/proxies")
+@require_role(*MANAGERS)
+@api.arguments(ProxyAppointmentCreateSchema)
+@api.response(201, ProxyAppointmentSchema)
+def api_appoint_proxy(data, meeting_id):
+    """Record a member's appointment of a proxy, within the co-op's limit per proxy."""
+    return meetings.appoint_proxy(tenant_session(), meeting_id, data["member_id"],
+                                  data["proxy_member_id"], actor_account_id=current_account_id())
+
+
+@api.put("/meetings/<int:meeting_id>/minutes")
+@require_role(*MANAGERS)
+@api.arguments(MinutesSchema)
+@api.response(200, MeetingSchema)
+def api_minutes(data, meeting_id):
+    """Record the meeting's minutes."""
+    return meetings.set_minutes(tenant_session(), meeting_id, data["minutes"],
+                                actor_account_id=current_account_id())
+
+
+@api.get("/proposals/<int:proposal_id>/comments")
+@require_role(*ALL_ROLES)
+@api.response(200, CommentSchema(many=True))
+def api_comments(proposal_id):
+    """A proposal's discussion thread."""
+    session = tenant_session()
+    service.get_proposal(session, proposal_id)
+    return meetings.comments(session, proposal_id)
+
+
+@api.post("/proposals/<int:proposal_id>/comments")
+@require_role(*ALL_ROLES)
+@api.arguments(CommentCreateSchema)
+@api.response(201, CommentSchema)
+def api_add_comment(data, proposal_id):
+    """Add to a proposal's discussion thread."""
+    return meetings.add_comment(tenant_session(), proposal_id, data["body"],
+                                account_id=current_account_id(),
+                                author_name=current_user.account.display_name)
 
 
 # -- pages -----------------------------------------------------------------------------

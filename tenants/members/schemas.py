@@ -5,9 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 import marshmallow as ma
+from flask import g
 from marshmallow import fields, validate
 
-from tenants.web import MANAGERS, StrictSchema, current_role
+from tenants.context import tenant_session
+from tenants.members import service
+from tenants.web import MANAGERS, StrictSchema, current_account_id, current_role
 
 _TEXT = validate.Length(max=2000)
 
@@ -24,6 +27,7 @@ class MemberClassSchema(ma.Schema):
     min_shares = fields.Integer()
     eligibility_en = fields.String()
     eligibility_cy = fields.String()
+    care_related = fields.Boolean()
 
 
 class MemberClassUpdateSchema(StrictSchema):
@@ -36,10 +40,21 @@ class MemberClassUpdateSchema(StrictSchema):
     min_shares = fields.Integer(strict=True, validate=validate.Range(min=0, max=1_000_000))
     eligibility_en = fields.String(validate=_TEXT)
     eligibility_cy = fields.String(validate=_TEXT)
+    care_related = fields.Boolean()
+
+
+def register_viewer() -> service.Viewer:
+    """Who is reading the register in this request (worked out once per request)."""
+    viewer = g.get("register_viewer")
+    if viewer is None:
+        viewer = g.register_viewer = service.viewer_for(tenant_session(), current_role(),
+                                                        current_account_id())
+    return viewer
 
 
 class MemberSchema(ma.Schema):
-    """An entry in the register. Postal address and email only go to admins and coordinators."""
+    """An entry in the register. Postal address and email only go to admins and coordinators;
+    another member's shareholding and care-related classes only to them as well (s.103)."""
 
     PRIVATE = ("email", "postal_address", "account_id")
 
@@ -50,14 +65,18 @@ class MemberSchema(ma.Schema):
     account_id = fields.Integer(allow_none=True)
     joined_on = fields.Date()
     left_on = fields.Date(allow_none=True)
-    shares_held = fields.Integer()
-    classes = fields.Function(lambda member: [c.code for c in member.classes])
+    shares_held = fields.Function(
+        lambda member: service.visible_holding(member, register_viewer()), allow_none=True)
+    classes = fields.Function(lambda member: [
+        c.code for c in service.visible_classes(member, register_viewer())])
 
     @ma.post_dump
     def _hide_private(self, data, **_kwargs):
         if current_role() not in MANAGERS:
             for name in self.PRIVATE:
                 data.pop(name, None)
+        if data.get("shares_held", 0) is None:
+            data.pop("shares_held")
         return data
 
 

@@ -23,12 +23,14 @@ from core.timeutil import as_utc, utcnow
 from tenants.audit.service import record
 from tenants.members.models import Invitation, Member, MemberClass
 from tenants.outbox.service import emit
+from tenants.registry.models import Role
 from tenants.store import TenantSession
 
 INVITATION_DAYS = 14
 REGISTER_COLUMNS = ("Name", "Postal address", "Date admitted", "Date ceased", "Shares held",
                     "Class(es)")
-_CLASS_FIELDS = ("voting", "vote_cap_pct", "min_shares", "eligibility_en", "eligibility_cy")
+_CLASS_FIELDS = ("voting", "vote_cap_pct", "min_shares", "eligibility_en", "eligibility_cy",
+                 "care_related")
 _MEMBER_FIELDS = ("display_name", "email", "postal_address", "joined_on", "left_on",
                   "shares_held")
 
@@ -80,6 +82,53 @@ def update_class(session: TenantSession, class_id: int, changes: dict, *,
            subject_type="member_class", subject_id=member_class.id, fields=changed)
     session.flush()
     return member_class
+
+
+# -- who sees what in the register (CCBS Act 2014 s.103) ---------------------------------
+SEES_EVERYTHING = (Role.ADMIN, Role.COORDINATOR)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Someone reading the register: their role, and their own entry if they have one.
+
+    A member may inspect the register except other members' shareholdings (s.103); a
+    class label that reveals care is special-category data. So members and workers see
+    names, dates and the other classes; their own entry in full; admins and coordinators,
+    who keep the register, see everything.
+    """
+
+    role: str
+    member_id: int | None
+
+    @property
+    def sees_everything(self) -> bool:
+        """Whether this person keeps the register."""
+        return self.role in SEES_EVERYTHING
+
+    def sees_account_of(self, member_id: int) -> bool:
+        """Whether they may see this member's shareholding and every class."""
+        return self.sees_everything or member_id == self.member_id
+
+
+def viewer_for(session: TenantSession, role: str, account_id: int | None) -> Viewer:
+    """The viewer for a role and account in this co-op."""
+    own = None if account_id is None else session.scalar(
+        select(Member.id).where(Member.account_id == account_id))
+    return Viewer(str(role), own)
+
+
+def visible_classes(member: Member, viewer: Viewer) -> list[MemberClass]:
+    """The member's classes this viewer may see: care-related labels only on their own
+    entry, or to those who keep the register."""
+    if viewer.sees_account_of(member.id):
+        return list(member.classes)
+    return [c for c in member.classes if not c.care_related]
+
+
+def visible_holding(member: Member, viewer: Viewer) -> int | None:
+    """The member's shareholding, or None where this viewer may not see it."""
+    return member.shares_held if viewer.sees_account_of(member.id) else None
 
 
 # -- the register --------------------------------------------------------------------
@@ -240,6 +289,11 @@ def invite_member(session: TenantSession, member_id: int, *,
         raise ValidationError({"member_id": [_("This person is no longer a member.")]})
     if member.account_id is not None:
         raise ValidationError({"member_id": [_("This member already signs in.")]})
+    waiting = session.scalar(select(Invitation).where(
+        Invitation.member_id == member.id, Invitation.sent_at.is_(None),
+        Invitation.accepted_at.is_(None)))
+    if waiting is not None:
+        return waiting  # already on its way (a double click, a second run of a job)
     invitation = Invitation(member_id=member.id, token_hash=secrets.token_hex(32),
                             expires_at=utcnow() + timedelta(days=INVITATION_DAYS))
     session.add(invitation)
@@ -261,14 +315,18 @@ class IssuedInvitation:
     expires_at: datetime
 
 
-def issue_invitation(session: TenantSession, invitation_id: int) -> IssuedInvitation | None:
+def issue_invitation(session: TenantSession, invitation_id: int, *,
+                     resend: bool = False) -> IssuedInvitation | None:
     """Make the invitation's token and mark it sent; None if it was sent already or is void.
 
     Only the token's sha256 is stored. If sending then fails, the caller rolls back and
     a retry makes a new token, so a link that was never stored is never emailed twice.
+    ``resend`` makes a new token for an invitation marked sent whose email never went
+    out (its sender died: the mail job knows this from its claim on the email).
     """
     invitation = session.get(Invitation, invitation_id)
-    if invitation is None or invitation.sent_at is not None or invitation.accepted_at:
+    if invitation is None or invitation.accepted_at or (
+            invitation.sent_at is not None and not resend):
         return None
     member = session.get(Member, invitation.member_id)
     if member is None or not member.email or as_utc(invitation.expires_at) <= utcnow():
@@ -281,6 +339,16 @@ def issue_invitation(session: TenantSession, invitation_id: int) -> IssuedInvita
     session.flush()
     return IssuedInvitation(invitation.id, member.email, member.display_name, token,
                             as_utc(invitation.expires_at))
+
+
+def unsent_invitations(session: TenantSession, created_before: datetime,
+                       limit: int = 500) -> list[int]:
+    """Ids of live invitations not yet emailed, made before ``created_before`` (for the
+    sweeper, which queues their email again when its job was lost)."""
+    return list(session.scalars(select(Invitation.id).where(
+        Invitation.sent_at.is_(None), Invitation.accepted_at.is_(None),
+        Invitation.expires_at > utcnow(), Invitation.created_at < created_before)
+        .order_by(Invitation.id).limit(limit)))
 
 
 class InvitationUnusable(DomainError):

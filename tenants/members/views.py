@@ -23,6 +23,7 @@ from tenants.members.schemas import (
     MemberCreateSchema,
     MemberSchema,
     MemberUpdateSchema,
+    register_viewer,
 )
 from tenants.registry.models import Role
 from tenants.web import (
@@ -140,6 +141,13 @@ def _errors(exc: Exception) -> dict[str, list[str]]:
     return exc.errors  # core.errors.ValidationError
 
 
+def _visibility() -> dict:
+    """What the page may show of each entry to the person reading it (s.103)."""
+    viewer = register_viewer()
+    return {"classes_of": lambda m: service.visible_classes(m, viewer),
+            "holding_of": lambda m: service.visible_holding(m, viewer)}
+
+
 @pages.get("/")
 @require_role(*ALL_ROLES)
 def index():
@@ -148,7 +156,7 @@ def index():
     members, total = service.page_of_members(tenant_session(), page, PAGE_SIZE)
     return render_template("members/index.html", members=members, page=page, total=total,
                            pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
-                           manager=is_manager(), today=date.today())
+                           manager=is_manager(), today=date.today(), **_visibility())
 
 
 @pages.get("/register.csv")
@@ -194,7 +202,7 @@ def detail(member_id):
     """One member's entry in the register."""
     member = service.get_member(tenant_session(), member_id)
     return render_template("members/detail.html", member=member, manager=is_manager(),
-                           today=date.today())
+                           today=date.today(), **_visibility())
 
 
 @pages.route("/<int:member_id>/edit", methods=["GET", "POST"])
@@ -255,7 +263,7 @@ def invite(member_id):
     except ValidationError as exc:
         member = service.get_member(tenant_session(), member_id)
         return render_template("members/detail.html", member=member, manager=True,
-                               today=date.today(), errors=exc.errors), 400
+                               today=date.today(), errors=exc.errors, **_visibility()), 400
     flash(_("An invitation is on its way to the member's email address."))
     return redirect(url_for("members.detail", member_id=member_id))
 
@@ -268,7 +276,8 @@ def classes():
         tenant_session()), admin=g.coop_role == Role.ADMIN)
 
 
-_CLASS_FORM = ("voting", "vote_cap_pct", "min_shares", "eligibility_en", "eligibility_cy")
+_CLASS_FORM = ("voting", "vote_cap_pct", "min_shares", "eligibility_en", "eligibility_cy",
+               "care_related")
 
 
 @pages.route("/classes/<int:class_id>/edit", methods=["GET", "POST"])
@@ -279,7 +288,7 @@ def edit_class(class_id):
     errors: dict = {}
     if request.method == "POST":
         raw = {name: request.form.get(name, "") for name in _CLASS_FORM}
-        data = {"voting": raw["voting"] == "yes",
+        data = {"voting": raw["voting"] == "yes", "care_related": raw["care_related"] == "yes",
                 "vote_cap_pct": raw["vote_cap_pct"].strip() or None,
                 "min_shares": raw["min_shares"].strip(),
                 "eligibility_en": raw["eligibility_en"],
@@ -300,6 +309,7 @@ def edit_class(class_id):
             return redirect(url_for("members.classes"))
     else:
         values = {"voting": "yes" if member_class.voting else "no",
+                  "care_related": "yes" if member_class.care_related else "no",
                   "vote_cap_pct": "" if member_class.vote_cap_pct is None
                   else str(member_class.vote_cap_pct.normalize()),
                   "min_shares": str(member_class.min_shares),

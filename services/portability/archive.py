@@ -18,15 +18,15 @@ import hashlib
 import io
 import json
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 
-from flask_babel import gettext as _
-
 from core.errors import DomainError
+from services.portability.text import _
 
 FORMAT = "coopfed-archive"
 FORMAT_VERSION = 1
@@ -217,7 +217,7 @@ def verify(path: Path | str, *, expected_format: str = FORMAT) -> VerifiedArchiv
             raise _refuse(_("The archive has no manifest.json."))
         try:
             manifest = json.loads(archive.read(MANIFEST))
-        except (ValueError, zipfile.BadZipFile, OSError):
+        except (ValueError, zipfile.BadZipFile, OSError, EOFError, zlib.error):
             raise _refuse(_("The archive's manifest is damaged.")) from None
         if not isinstance(manifest, dict) or manifest.get("format") != expected_format:
             raise _refuse(_("The file is not a coopfed archive of this kind."))
@@ -254,7 +254,7 @@ def _verify_part(archive: zipfile.ZipFile, part: dict) -> None:
                 digest.update(block)
                 size += len(block)
                 lines += block.count(b"\n")
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error):
         # zip's own CRC check fails first when a compressed byte was changed.
         raise _refuse(_("The archive's part %(part)s is damaged.", part=name)) from None
     if digest.hexdigest() != part.get("sha256") or size != part.get("bytes"):

@@ -22,7 +22,6 @@ from decimal import Decimal
 from pathlib import Path
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import Connection, Table, func, select, text
 
 from core import audit
@@ -32,6 +31,7 @@ from services.portability.archive import ArchiveRefused, VerifiedArchive, verify
 from services.portability.export import FEDERATION, TENANT
 from services.portability.models import CoopImport
 from services.portability.schema import is_known_revision, reflect_store, upgrade_to
+from services.portability.text import _
 from tenants import migrate
 from tenants.context import store
 from tenants.models import metadata as tenant_metadata

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 
 from core import audit
@@ -22,6 +21,7 @@ from core.errors import Conflict, NotFound, ValidationError
 from services.portability.export import federation_tables_of
 from services.portability.models import CoopLeaving
 from services.portability.service import request_coop_export
+from services.portability.text import _
 from tenants.context import store
 from tenants.registry.models import Coop, CoopState
 from tenants.store import TenantRef

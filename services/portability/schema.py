@@ -28,7 +28,7 @@ def reflect_store(conn: Connection, schema: str | None) -> list[Table]:
     plain = MetaData()
     for table in reflected.sorted_tables:
         if table.name != VERSION_TABLE:
-            table.to_metadata(plain, schema=BLANK_SCHEMA,
+            table.to_metadata(plain, schema=None,
                               referred_schema_fn=lambda *_args: BLANK_SCHEMA)
     return list(plain.sorted_tables)
 

@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from core import audit
@@ -21,6 +20,7 @@ from core.errors import Conflict, NotFound
 from core.jobs import enqueue_after_commit
 from services.portability.export import export_coop
 from services.portability.models import PortabilityJob
+from services.portability.text import _
 from tenants.registry.models import Coop
 
 BUILD_JOB = "services.portability.tasks:build"

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
-
 from core.db import db
 from federation.demo import seed_workspace
+from tenants.registry.models import Coop
 from tests.fixtures.factories import in_coop, unique
 from tests.services.portability.helpers import assert_same_archives, read_archive, seed_distinct
-from tenants.registry.models import Coop
 
 
 def _cli(app, *args):

@@ -1,0 +1,147 @@
+"""A damaged, tampered or newer archive is refused with a clear error, and creates nothing."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+
+import pytest
+from sqlalchemy import func, select
+
+from core.db import db
+from tenants.context import store
+from tenants.registry.models import Coop
+from tenants.store import TenantRef
+from tests.fixtures.factories import in_coop, unique
+from tests.services.portability.helpers import seed_distinct
+
+
+@pytest.fixture
+def archive(app, two_coops, tmp_path):
+    """An export of the first of two seeded co-ops."""
+    (coop, _admin), (other, _) = two_coops
+    for each in (coop, other):
+        with in_coop(app, each) as session:
+            seed_distinct(session)
+    path = tmp_path / "good.zip"
+    result = app.test_cli_runner().invoke(args=["coop", "export", coop.slug, "--out", str(path)])
+    assert result.exit_code == 0, result.output
+    return path
+
+
+def rewrite(source, target, change):
+    """Copy a zip, passing each member through ``change(name, data)`` (None drops it)."""
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
+        for info in old.infolist():
+            data = change(info.filename, old.read(info.filename))
+            if data is not None:
+                new.writestr(info.filename, data)
+    return target
+
+
+def _manifest(change):
+    def apply(name, data):
+        if name != "manifest.json":
+            return data
+        manifest = json.loads(data)
+        change(manifest)
+        return json.dumps(manifest).encode()
+    return apply
+
+
+def _flip_one_byte(name, data):
+    if name == "tenant/members.jsonl":
+        index = data.index(b"Member")
+        return data[:index] + b"N" + data[index + 1:]
+    return data
+
+
+CASES = {
+    "one byte changed in a part": (lambda n, d: _flip_one_byte(n, d), "checksum"),
+    "one part missing": (lambda n, d: None if n == "tenant/workers.csv" else d, "missing"),
+    "a part added": (lambda n, d: d, "does not list"),
+    "a newer format version": (_manifest(lambda m: m.update(format_version=2)),
+                               "format version 2"),
+    "a newer schema head": (_manifest(lambda m: m.update(schema_head="9999")), "9999"),
+    "a row count changed": (_manifest(lambda m: [p.update(rows=p["rows"] + 1) for p in
+                                                 m["parts"] if p["name"] ==
+                                                 "tenant/members.jsonl"]), "rows"),
+}
+
+
+def _coops(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count(Coop.id)))
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_a_tampered_archive_is_refused_and_creates_nothing(app, archive, tmp_path, case):
+    change, says = CASES[case]
+    bad = rewrite(archive, tmp_path / "bad.zip", change)
+    if case == "a part added":
+        with zipfile.ZipFile(bad, "a") as extra:
+            extra.writestr("tenant/extra.jsonl", b"{}\n")
+    before = _coops(app)
+    slug = unique("tampered")
+    result = app.test_cli_runner().invoke(args=["coop", "import", str(bad), "--slug", slug])
+    assert result.exit_code == 2
+    assert "error:" in result.output and says in result.output
+    assert _coops(app) == before
+    with app.app_context():
+        assert db.session.scalar(select(Coop).where(Coop.slug == slug)) is None
+        assert not store().store_exists(TenantRef(10**6, slug))
+
+
+def test_a_byte_changed_in_the_raw_file_is_refused(app, archive, tmp_path):
+    data = bytearray(archive.read_bytes())
+    data[len(data) // 3] ^= 0x01
+    bad = tmp_path / "raw.zip"
+    bad.write_bytes(bytes(data))
+    before = _coops(app)
+    result = app.test_cli_runner().invoke(args=["coop", "import", str(bad), "--slug",
+                                                unique("raw")])
+    assert result.exit_code == 2 and "error:" in result.output
+    assert _coops(app) == before
+
+
+def test_importing_the_same_archive_twice_changes_nothing(app, archive):
+    slug = unique("twice")
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["coop", "import", str(archive), "--slug", slug])
+    assert first.exit_code == 0, first.output
+    before = _coops(app)
+    second = runner.invoke(args=["coop", "import", str(archive), "--slug", slug])
+    assert second.exit_code == 0 and "nothing to do" in second.output
+    assert _coops(app) == before
+
+
+def test_a_failure_while_loading_removes_what_was_created(app, archive, tmp_path):
+    """Rows that break a constraint: the store and the registry row are removed again."""
+    def break_rows(name, data):
+        if name == "tenant/members.jsonl":
+            row = json.loads(data.decode().splitlines()[0])
+            row["shares_held"] = -5  # refused by the CHECK constraint
+            lines = data.decode().splitlines()
+            lines[0] = json.dumps(row, sort_keys=True, separators=(",", ":"))
+            return ("\n".join(lines) + "\n").encode()
+        return data
+
+    def fix_digests(source, target):
+        import hashlib
+        with zipfile.ZipFile(source) as old:
+            manifest = json.loads(old.read("manifest.json"))
+            for part in manifest["parts"]:
+                body = old.read(part["name"])
+                part["sha256"] = hashlib.sha256(body).hexdigest()
+                part["bytes"] = len(body)
+        return rewrite(source, target, lambda n, d: json.dumps(manifest).encode()
+                       if n == "manifest.json" else d)
+
+    broken = fix_digests(rewrite(archive, tmp_path / "b1.zip", break_rows), tmp_path / "b2.zip")
+    before = _coops(app)
+    slug = unique("broken")
+    result = app.test_cli_runner().invoke(args=["coop", "import", str(broken), "--slug", slug])
+    assert result.exit_code != 0
+    assert _coops(app) == before
+    with app.app_context():
+        assert db.session.scalar(select(Coop).where(Coop.slug == slug)) is None

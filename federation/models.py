@@ -7,6 +7,7 @@ from federation.agencies.models import Agency, AgencyAccess, AgencyAdvisor
 from federation.oauth.models import OAuthClient, OAuthToken
 from federation.onboarding.models import Draft
 from federation.regional.models import AnalystGrant
+from services.directory.models import DirectoryArea, DirectoryListing
 from services.lending.models import (
     LedgerEntry,
     LendingAgreement,
@@ -22,6 +23,7 @@ from services.stats.models import (
     StatsCellRef,
     StatsRelease,
     StatsReleaseCoop,
+    StatsReleaseUsefulness,
     StatsRollup,
     StatsRollupWeek,
 )
@@ -30,9 +32,10 @@ from tenants.registry.models import Coop, Membership
 metadata = FederationBase.metadata
 
 __all__ = ["Account", "Agency", "AgencyAccess", "AgencyAdvisor", "AnalystGrant", "AuditEvent",
-           "Coop", "Draft", "InboxEvent", "LedgerEntry", "LendingAgreement", "LendingRequest",
+           "Coop", "DirectoryArea", "DirectoryListing",
+           "Draft", "InboxEvent", "LedgerEntry", "LendingAgreement", "LendingRequest",
            "LendingSlot", "LoginSession", "Membership", "Notification", "OAuthClient",
            "PoolProfile", "PoolShift",
            "OAuthToken", "StatsCell", "StatsCellRef", "StatsRelease", "StatsReleaseCoop",
-           "StatsRollup", "StatsRollupWeek",
+           "StatsReleaseUsefulness", "StatsRollup", "StatsRollupWeek",
            "metadata"]

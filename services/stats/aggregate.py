@@ -5,6 +5,10 @@ Pure functions over plain data (no database), vectorised with numpy so a federat
 cell, the total, the number of co-ops that contributed a non-zero value, the two
 largest contributions, how many co-ops reported at all, and the set of contributors
 (for the held-back rule).
+
+The organisation rule protects only co-ops that have not consented to be named (DESIGN
+§3.4 rule 3, issue 13), so each cell also carries the same facts for its *open*
+contributors: the co-ops that are not named.
 """
 
 from __future__ import annotations
@@ -35,10 +39,12 @@ Series = tuple[str, str, str]
 
 @dataclass(frozen=True)
 class CoopInfo:
-    """What the publish job knows of a consenting co-op: where it is and what kind it is."""
+    """What the publish job knows of a consenting co-op: where it is, what kind it is, and
+    whether it has consented to be named in the public directory."""
 
     la_code: str
     coop_type: str
+    named: bool = False
 
 
 @dataclass
@@ -50,6 +56,12 @@ class CellInput:
     top1: int = 0
     top2: int = 0
     reporting: int = 0  # co-ops that reported the measure for this geography and period
+    # The same facts for the co-ops that are not named (rule 3 protects only these).
+    open_total: int = 0
+    open_count: int = 0  # open co-ops with a non-zero value
+    open_top1: int = 0
+    open_top2: int = 0
+    open_reporting: int = 0
 
 
 @dataclass
@@ -122,6 +134,8 @@ def aggregate(coops: Mapping[int, CoopInfo],
         "rpb": {c: rpbs[la_to_rpb()[coops[c].la_code]] for c in coop_list},
         "wales": dict.fromkeys(coop_list, 0),
     }
+    named = np.zeros(max(coop_list) + 1, dtype=bool)
+    named[[c for c in coop_list if coops[c].named]] = True
     geo_codes = {"la": geography_codes("la"), "rpb": geography_codes("rpb"),
                  "wales": (WALES_CODE,)}
     is_stock = np.array([s[0] in STOCK_MEASURES for s in ALL_SERIES])
@@ -152,7 +166,7 @@ def aggregate(coops: Mapping[int, CoopInfo],
         for geo_kind, mapping in geo_of_coop.items():
             g = np.fromiter((mapping[x] for x in c.tolist()), dtype=np.int64, count=len(c))
             _cells_of(result.cells, geo_kind, geo_codes[geo_kind], period_kind, period_names,
-                      c, g, p, s, summed, is_total)
+                      c, g, p, s, summed, is_total, named)
     if grid != "none":
         _fill_grid(result, None if grid == "full" else {
             code for c in coop_list
@@ -161,7 +175,7 @@ def aggregate(coops: Mapping[int, CoopInfo],
 
 
 def _cells_of(out, geo_kind, codes, period_kind, period_names, coop, geo, period, series,
-              value, is_total) -> None:
+              value, is_total, named) -> None:
     n_series = len(ALL_SERIES)
     group = (geo * len(period_names) + period) * n_series + series
     order = np.lexsort((coop, -value, group))
@@ -174,12 +188,23 @@ def _cells_of(out, geo_kind, codes, period_kind, period_names, coop, geo, period
     second = np.where(ends - starts > 1, starts + 1, starts)
     top2 = np.where(ends - starts > 1, value[second], 0)
     counts = ends - starts
+    # The open (not named) co-ops of each group, still largest first: rank them in-group.
+    is_open = ~named[coop]
+    running = np.cumsum(is_open)
+    rank = running - np.repeat(running[starts] - is_open[starts], ends - starts)
+    open_value = np.where(is_open, value, 0)
+    open_totals = np.add.reduceat(open_value, starts)
+    open_nonzero = np.add.reduceat((open_value > 0).astype(np.int64), starts)
+    open_top1 = np.add.reduceat(np.where(is_open & (rank == 1), value, 0), starts)
+    open_top2 = np.add.reduceat(np.where(is_open & (rank == 2), value, 0), starts)
+    open_counts = np.add.reduceat(is_open.astype(np.int64), starts)
     group_list = group[starts].tolist()
     coop_list = coop.tolist()
-    reporting: dict[tuple[int, str], int] = {}
+    reporting: dict[tuple[int, str], tuple[int, int]] = {}
     for i, gid in enumerate(group_list):
         if is_total[gid % n_series]:
-            reporting[(gid // n_series, ALL_SERIES[gid % n_series][0])] = int(counts[i])
+            reporting[(gid // n_series, ALL_SERIES[gid % n_series][0])] = (
+                int(counts[i]), int(open_counts[i]))
     for i, gid in enumerate(group_list):
         gp, s = divmod(gid, n_series)
         measure, breakdown, category = ALL_SERIES[s]
@@ -188,8 +213,10 @@ def _cells_of(out, geo_kind, codes, period_kind, period_names, coop, geo, period
         geo_i, period_i = divmod(gp, len(period_names))
         key = (geo_kind, codes[geo_i], measure, period_kind, period_names[period_i], breakdown,
                category)
+        all_reporting, open_reporting = reporting.get((gp, measure), (0, 0))
         out[key] = CellInput(int(totals[i]), contributors, int(top1[i]), int(top2[i]),
-                             reporting.get((gp, measure), 0))
+                             all_reporting, int(open_totals[i]), int(open_nonzero[i]),
+                             int(open_top1[i]), int(open_top2[i]), open_reporting)
 
 
 def _period_weeks(weeks: tuple[str, ...]) -> dict[str, dict[str, tuple[str, ...]]]:
@@ -206,10 +233,10 @@ def _fill_grid(result: Aggregate, only: set[str] | None) -> None:
     The grid is complete, so a missing cell never hints at anything, and empty cells
     still report how many co-ops reported the measure there (needed to show a true 0).
     """
-    reporting: dict[tuple, int] = {}
+    reporting: dict[tuple, tuple[int, int]] = {}
     for key, cell in result.cells.items():
         if key[5] == "":
-            reporting[key[:5]] = cell.reporting
+            reporting[key[:5]] = (cell.reporting, cell.open_reporting)
     for measure in MEASURE_BREAKDOWNS:
         for period_kind in measure_periods(measure):
             for period in result.period_weeks[period_kind]:
@@ -221,5 +248,6 @@ def _fill_grid(result: Aggregate, only: set[str] | None) -> None:
                         for _, breakdown, category in series_of(measure):
                             key = (*head, breakdown, category)
                             if key not in result.cells:
-                                result.cells[key] = CellInput(
-                                    reporting=reporting.get(head, 0))
+                                everyone, open_ = reporting.get(head, (0, 0))
+                                result.cells[key] = CellInput(reporting=everyone,
+                                                              open_reporting=open_)

@@ -112,18 +112,27 @@ def round_volume(measure: str, raw: int) -> int:
 
 
 def primary(measure: str, cell: CellInput) -> Outcome:
-    """Rules 2-4 for one cell on its own: its published value or why it is suppressed."""
+    """Rules 2-4 for one cell on its own: its published value or why it is suppressed.
+
+    Rule 2 (people) counts everyone in the cell. Rule 3 (organisations) looks only at
+    the co-ops that have not consented to be named, and measures their dominance within
+    their own share: whoever knows the named co-ops' figures exactly (a named co-op
+    knows its own) learns no more than the open share, which passes the rule on its own.
+    """
     if cell.total == 0:
-        # A true zero is shown as 0, but only where enough co-ops reported it that the
-        # zero says nothing about any one of them.
-        return Outcome(0, None) if cell.reporting >= MIN_COOPS else Outcome(None, "few_coops")
+        # A true zero is shown as 0, but only where it says nothing about an open co-op:
+        # none reported here, or enough did.
+        if cell.open_reporting == 0 or cell.open_reporting >= MIN_COOPS:
+            return Outcome(0, None)
+        return Outcome(None, "few_coops")
     if measure in PERSON_MEASURES and cell.total <= LOW_COUNT_MAX:
         return Outcome(None, "low_count")
-    if len(cell.contributors) < MIN_COOPS:
-        return Outcome(None, "few_coops")
-    if (cell.top1 * 100 > TOP1_PCT * cell.total
-            or (cell.top1 + cell.top2) * 100 > TOP2_PCT * cell.total):
-        return Outcome(None, "dominance")
+    if cell.open_total > 0:
+        if cell.open_count < MIN_COOPS:
+            return Outcome(None, "few_coops")
+        if (cell.open_top1 * 100 > TOP1_PCT * cell.open_total
+                or (cell.open_top1 + cell.open_top2) * 100 > TOP2_PCT * cell.open_total):
+            return Outcome(None, "dominance")
     if measure in PERSON_MEASURES:
         return Outcome(round_person(cell.total), None)
     return Outcome(round_volume(measure, cell.total), None)

@@ -153,6 +153,27 @@ class StatsReleaseCoop(FederationBase):
     shares_statistics: Mapped[bool] = mapped_column(Boolean)
     la_code: Mapped[str] = mapped_column(String(9))
     coop_type: Mapped[str] = mapped_column(String(32))
+    # The co-op's name if its directory entry was published at release time (issue 13):
+    # only then may the release name it, and only then is rule 3 not applied to it.
+    named_as: Mapped[str | None] = mapped_column(String(200))
+
+
+class StatsReleaseUsefulness(FederationBase):
+    """How many cells of one geography kind and measure a release published."""
+
+    __tablename__ = "stats_release_usefulness"
+    __table_args__ = (
+        CheckConstraint(in_list("geography_kind", GEOGRAPHY_KINDS), name="geography_kind"),
+        CheckConstraint(in_list("measure", MEASURES), name="measure"),
+        CheckConstraint("shown >= 0 AND shown <= cells", name="shown_within_cells"),
+    )
+
+    release_id: Mapped[int] = mapped_column(
+        ForeignKey("federation.stats_releases.id", ondelete="CASCADE"), primary_key=True)
+    geography_kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    measure: Mapped[str] = mapped_column(String(24), primary_key=True)
+    cells: Mapped[int] = mapped_column(Integer)
+    shown: Mapped[int] = mapped_column(Integer)
 
 
 class StatsCellRef(FederationBase):

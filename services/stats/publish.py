@@ -23,6 +23,7 @@ from core.db import db
 from core.errors import Conflict
 from core.jobs import enqueue_after_commit
 from core.timeutil import utcnow
+from services.directory.models import DirectoryListing
 from services.stats.aggregate import CoopInfo, aggregate
 from services.stats.disclosure import Release, protect
 from services.stats.models import (
@@ -30,9 +31,11 @@ from services.stats.models import (
     StatsCellRef,
     StatsRelease,
     StatsReleaseCoop,
+    StatsReleaseUsefulness,
     StatsRollup,
     StatsRollupWeek,
 )
+from services.stats.usefulness import usefulness
 from tenants.registry.models import Coop, CoopState
 
 log = logging.getLogger(__name__)
@@ -120,17 +123,22 @@ def run_engine(coops: dict[int, CoopInfo], rows, previous_refs=None) -> Release:
     return protect(aggregate(coops, rows), previous_refs or {})
 
 
-def _consent() -> tuple[dict[int, CoopInfo], list[tuple[int, bool, str, str]]]:
-    """Each co-op's consent as of now (rule 7): only those that opted in contribute."""
+def _consent() -> tuple[dict[int, CoopInfo], list[tuple[int, bool, str, str, str | None]]]:
+    """Each co-op's consents as of now: to contribute (rule 7), and to be named, which is
+    its directory entry being published at this moment (issue 13). Both are snapshot into
+    the release, so a later withdrawal changes only the next release."""
     rows = db.session.execute(
-        select(Coop.id, Coop.shares_statistics, Coop.la_code, Coop.coop_type, Coop.state)
+        select(Coop.id, Coop.shares_statistics, Coop.la_code, Coop.coop_type, Coop.state,
+               Coop.name, DirectoryListing.published)
+        .outerjoin(DirectoryListing, DirectoryListing.coop_id == Coop.id)
         .order_by(Coop.id)).all()
     snapshot, coops = [], {}
-    for coop_id, shares, la_code, coop_type, state in rows:
+    for coop_id, shares, la_code, coop_type, state, name, listed in rows:
         contributes = bool(shares) and state not in NOT_CONTRIBUTING
-        snapshot.append((coop_id, contributes, la_code, coop_type))
+        named_as = name if contributes and listed else None
+        snapshot.append((coop_id, contributes, la_code, coop_type, named_as))
         if contributes:
-            coops[coop_id] = CoopInfo(la_code, coop_type)
+            coops[coop_id] = CoopInfo(la_code, coop_type, named=named_as is not None)
     return coops, snapshot
 
 
@@ -152,8 +160,9 @@ def _input_digest(consent_rows, previous_refs) -> str:
     """sha256 of everything the output depends on: consent, each week's revision and
     digest, and the previous release's references."""
     h = hashlib.sha256()
-    for coop_id, contributes, la_code, coop_type in consent_rows:
-        h.update(f"c\t{coop_id}\t{int(contributes)}\t{la_code}\t{coop_type}\n".encode())
+    for coop_id, contributes, la_code, coop_type, named_as in consent_rows:
+        h.update(f"c\t{coop_id}\t{int(contributes)}\t{la_code}\t{coop_type}\t"
+                 f"{named_as or ''}\n".encode())
     contributing = {c for c, yes, *_ in consent_rows if yes}
     weeks = db.session.execute(select(StatsRollupWeek.coop_id, StatsRollupWeek.week,
                                       StatsRollupWeek.revision, StatsRollupWeek.digest)
@@ -175,7 +184,11 @@ def _store(release: StatsRelease, result: Release, consent_rows) -> None:
         for k, o in result.cells])
     db.session.execute(insert(StatsReleaseCoop), [
         {"release_id": rid, "coop_id": c, "shares_statistics": yes, "la_code": la,
-         "coop_type": t} for c, yes, la, t in consent_rows])
+         "coop_type": t, "named_as": named} for c, yes, la, t, named in consent_rows])
+    db.session.execute(insert(StatsReleaseUsefulness), [
+        {"release_id": rid, "geography_kind": kind, "measure": measure, "cells": cells,
+         "shown": shown}
+        for (kind, measure), (cells, shown) in sorted(usefulness(result.cells).items())])
     # Only the newest release's references are ever read (rule 6).
     db.session.execute(delete(StatsCellRef))
     if result.refs:

@@ -1,12 +1,12 @@
-"""the public directory, release usefulness and agency reporting (issue 13)
+"""the public directory by consent, named co-ops in releases, and release usefulness (issue 13)
 
 Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-06 07:50:00
 """
 
-from alembic import op  # noqa: F401
-import sqlalchemy as sa  # noqa: F401
+from alembic import op
+import sqlalchemy as sa
 
 
 revision = '0009'
@@ -14,10 +14,72 @@ down_revision = '0008'
 branch_labels = None
 depends_on = None
 
+WELSH_OFFERS = ('active_offer', 'some_welsh', 'english_only')
+LA_CODES = ('W06000001', 'W06000002', 'W06000003', 'W06000004', 'W06000005', 'W06000006',
+            'W06000008', 'W06000009', 'W06000010', 'W06000023', 'W06000011', 'W06000012',
+            'W06000013', 'W06000016', 'W06000024', 'W06000015', 'W06000014', 'W06000018',
+            'W06000019', 'W06000020', 'W06000021', 'W06000022')
+GEOGRAPHY_KINDS = ('wales', 'rpb', 'la')
+MEASURES = ('care_hours', 'visits', 'clients', 'workers', 'members', 'hours_lent_in',
+            'hours_lent_out', 'staff_lent_in', 'staff_lent_out')
+
+
+def _in(column: str, values) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+def _schema() -> str | None:
+    return None if op.get_bind().dialect.name == 'sqlite' else 'federation'
+
 
 def upgrade() -> None:
-    pass
+    op.create_table('directory_listings',
+    sa.Column('coop_id', sa.Integer(), nullable=False),
+    sa.Column('published', sa.Boolean(), nullable=False),
+    sa.Column('services', sa.String(length=500), nullable=False),
+    sa.Column('services_cy', sa.String(length=500), nullable=True),
+    sa.Column('welsh_offer', sa.String(length=16), nullable=False),
+    sa.Column('ciw_service_id', sa.String(length=40), nullable=True),
+    sa.Column('rating_url', sa.String(length=300), nullable=True),
+    sa.Column('taking_new_people', sa.Boolean(), nullable=False),
+    sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+    sa.CheckConstraint(_in('welsh_offer', WELSH_OFFERS), name=op.f('ck_directory_listings_welsh_offer')),
+    sa.CheckConstraint("rating_url IS NULL OR rating_url LIKE 'https://%'", name=op.f('ck_directory_listings_rating_url_https')),
+    sa.CheckConstraint('length(services) BETWEEN 1 AND 500', name=op.f('ck_directory_listings_services_length')),
+    sa.CheckConstraint('NOT published OR published_at IS NOT NULL', name=op.f('ck_directory_listings_published_has_time')),
+    sa.ForeignKeyConstraint(['coop_id'], ['federation.coops.id'], name=op.f('fk_directory_listings_coop_id_coops'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('coop_id', name=op.f('pk_directory_listings')),
+    schema='federation'
+    )
+    op.create_table('directory_areas',
+    sa.Column('coop_id', sa.Integer(), nullable=False),
+    sa.Column('la_code', sa.String(length=9), nullable=False),
+    sa.CheckConstraint(_in('la_code', LA_CODES), name=op.f('ck_directory_areas_la_code')),
+    sa.ForeignKeyConstraint(['coop_id'], ['federation.directory_listings.coop_id'], name=op.f('fk_directory_areas_coop_id_directory_listings'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('coop_id', 'la_code', name=op.f('pk_directory_areas')),
+    schema='federation'
+    )
+    op.create_table('stats_release_usefulness',
+    sa.Column('release_id', sa.Integer(), nullable=False),
+    sa.Column('geography_kind', sa.String(length=8), nullable=False),
+    sa.Column('measure', sa.String(length=24), nullable=False),
+    sa.Column('cells', sa.Integer(), nullable=False),
+    sa.Column('shown', sa.Integer(), nullable=False),
+    sa.CheckConstraint(_in('geography_kind', GEOGRAPHY_KINDS), name=op.f('ck_stats_release_usefulness_geography_kind')),
+    sa.CheckConstraint(_in('measure', MEASURES), name=op.f('ck_stats_release_usefulness_measure')),
+    sa.CheckConstraint('shown >= 0 AND shown <= cells', name=op.f('ck_stats_release_usefulness_shown_within_cells')),
+    sa.ForeignKeyConstraint(['release_id'], ['federation.stats_releases.id'], name=op.f('fk_stats_release_usefulness_release_id_stats_releases'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('release_id', 'geography_kind', 'measure', name=op.f('pk_stats_release_usefulness')),
+    schema='federation'
+    )
+    # Plain ADD COLUMN of a nullable column: SQLite takes it in place.
+    op.add_column('stats_release_coops', sa.Column('named_as', sa.String(length=200), nullable=True), schema=_schema())
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table('stats_release_coops', schema='federation') as batch_op:
+        batch_op.drop_column('named_as')
+    op.drop_table('stats_release_usefulness', schema='federation')
+    op.drop_table('directory_areas', schema='federation')
+    op.drop_table('directory_listings', schema='federation')

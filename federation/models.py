@@ -27,11 +27,13 @@ from services.stats.models import (
     StatsRollup,
     StatsRollupWeek,
 )
+from tenants.care_person.access import CareAccess
 from tenants.registry.models import Coop, Membership
 
 metadata = FederationBase.metadata
 
 __all__ = ["Account", "Agency", "AgencyAccess", "AgencyAdvisor", "AnalystGrant", "AuditEvent",
+           "CareAccess",
            "Coop", "DirectoryArea", "DirectoryListing",
            "Draft", "InboxEvent", "LedgerEntry", "LendingAgreement", "LendingRequest",
            "LendingSlot", "LoginSession", "Membership", "Notification", "OAuthClient",

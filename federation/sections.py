@@ -13,4 +13,7 @@ SECTIONS = (
     "services.lending.views",
     "federation.regional.views",
     "federation.oauth.views",
+    "federation.care.views",
+    "federation.care.links",
+    "federation.care.invitations",
 )

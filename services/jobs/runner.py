@@ -37,6 +37,7 @@ JOB_MODULES = (
     "federation.onboarding.tasks",
     "federation.agencies.tasks",
     "federation.oauth.tasks",
+    "federation.care.tasks",
 )
 
 

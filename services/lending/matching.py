@@ -49,6 +49,9 @@ KM_POINTS = 1.0
 RECIPROCITY_POINTS_PER_HOUR = 0.5
 RECIPROCITY_CAP_HOURS = 40
 RECENT_LEND_POINTS = 3.0
+#: "Please not ‹name›" from the person cared for outweighs every other reason: such a
+#: worker still passes the rules but is ranked after everyone else (issue 12).
+AVOID_POINTS = 100 * CONTINUITY_POINTS
 
 #: What ranking needs: light columns only (no JSON to decode for thousands of rows).
 RANK_COLUMNS = (PoolProfile.id, PoolProfile.coop_id, PoolProfile.worker_ref, PoolProfile.lat,
@@ -73,6 +76,7 @@ class Need:
     slots: tuple[rules.Shift, ...]
     continuity_refs: frozenset[str] = frozenset()
     exclude_refs: frozenset[str] = frozenset()
+    avoid_refs: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -281,9 +285,10 @@ class _Ranked:
     recent: int
     row: object
 
-    def reasons(self, continuity: bool) -> dict:
+    def reasons(self, continuity: bool, asked_not: bool = False) -> dict:
         return {"continuity": continuity, "distance_km": round(self.km, 1),
-                "reciprocity_hours": round(self.owed, 2), "recent_lends": self.recent}
+                "reciprocity_hours": round(self.owed, 2), "recent_lends": self.recent,
+                "asked_not": asked_not}
 
 
 def _rank(need: Need, rows, now: datetime) -> list[_Ranked]:
@@ -312,7 +317,8 @@ def _rank(need: Need, rows, now: datetime) -> list[_Ranked]:
         owed = balance.get(row.coop_id, 0.0)
         recent = lends.get(row.worker_ref, 0)
         score = (CONTINUITY_POINTS * (row.worker_ref in continuity) - KM_POINTS * km
-                 + RECIPROCITY_POINTS_PER_HOUR * owed - RECENT_LEND_POINTS * recent)
+                 + RECIPROCITY_POINTS_PER_HOUR * owed - RECENT_LEND_POINTS * recent
+                 - AVOID_POINTS * (row.worker_ref in need.avoid_refs))
         ranked.append(_Ranked(score, km, owed, recent, row))
     ranked.sort(key=lambda item: (-item.score, item.row.worker_ref))
     return ranked
@@ -345,7 +351,8 @@ def find_candidates(need: Need, limit: int = 5, now: datetime | None = None) -> 
                 continue
             chosen.append(Candidate(
                 row.id, row.worker_ref, row.coop_id, row.account_id, row.welsh_level,
-                round(item.score, 2), item.reasons(row.worker_ref in need.continuity_refs)))
+                round(item.score, 2), item.reasons(row.worker_ref in need.continuity_refs,
+                                                   row.worker_ref in need.avoid_refs)))
             if len(chosen) == limit:
                 return chosen
     return chosen
@@ -368,7 +375,8 @@ def need_of(request, *, exclude_refs=()) -> Need:
                 slots=tuple(rules.Shift(s.starts_at, s.ends_at, s.travel_minutes)
                             for s in request.slots),
                 continuity_refs=frozenset(request.continuity_refs or ()),
-                exclude_refs=frozenset(exclude_refs))
+                exclude_refs=frozenset(exclude_refs),
+                avoid_refs=frozenset(request.avoid_refs or ()))
 
 
 __all__ = ["RULES", "Candidate", "Need", "failed_rules", "find_candidates",

@@ -31,6 +31,7 @@ from services.lending.models import (
 )
 from services.pool.areas import centroids
 from services.pool.models import SKILL_BITS, PoolProfile, skills_mask
+from tenants.care_person import service as care_person
 from tenants.context import tenant_session
 from tenants.lending import service as tenant_lending
 from tenants.rota import rules
@@ -109,7 +110,7 @@ def check_request_values(data: dict, now: datetime) -> dict[str, list[str]]:
 
 
 def check_create_request(borrower_coop_id: int, data: dict, *, actor: int | None,
-                         continuity_refs=()) -> LendingRequest:
+                         continuity_refs=(), avoid_refs=()) -> LendingRequest:
     """Post a request for cover; refused naming every bad field, with nothing written."""
     errors = check_request_values(data, local_now())
     if errors:
@@ -120,7 +121,8 @@ def check_create_request(borrower_coop_id: int, data: dict, *, actor: int | None
         borrower_coop_id=borrower_coop_id, la_code=data["la_code"], lat=lat, lon=lon,
         skills=skills, skills_mask=skills_mask(skills),
         welsh_required=bool(data.get("welsh_required")),
-        continuity_refs=sorted(set(continuity_refs)), rate=Decimal(data["rate"]),
+        continuity_refs=sorted(set(continuity_refs) - set(avoid_refs)),
+        avoid_refs=sorted(set(avoid_refs)), rate=Decimal(data["rate"]),
         on_board=bool(data.get("on_board")), state="open", created_by_account_id=actor,
         slots=[LendingSlot(starts_at=s["starts_at"], ends_at=s["ends_at"],
                            travel_minutes=s.get("travel_minutes", 0))
@@ -139,6 +141,7 @@ def check_create_request_here(borrower_coop_id: int, data: dict, *,
     data = dict(data)
     client_id = data.pop("client_id", None)
     refs = set(data.pop("continuity_refs", None) or ())
+    avoid: set[str] = set()
     session = tenant_session()
     if client_id is not None:
         try:
@@ -147,7 +150,11 @@ def check_create_request_here(borrower_coop_id: int, data: dict, *,
             raise ValidationError({"client_id": [str(_l("No such client in this co-op."))]}
                                   ) from None
         refs |= set(tenant_lending.continuity_refs(session, client_id))
-    request = check_create_request(borrower_coop_id, data, actor=actor, continuity_refs=refs)
+        # The person's own wishes about lent workers (issue 12), as pseudonymous refs.
+        again, avoid = care_person.lending_hints(client_id)
+        refs |= again
+    request = check_create_request(borrower_coop_id, data, actor=actor, continuity_refs=refs,
+                                   avoid_refs=avoid)
     if client_id is not None:
         tenant_lending.do_link_request_client(session, request.id, client_id)
     return request

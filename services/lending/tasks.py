@@ -89,13 +89,18 @@ def project(agreement_id: int) -> int:
     welsh = db.session.scalar(select(PoolProfile.welsh_level).where(
         PoolProfile.worker_ref == agreement.worker_ref)) or "none"
     slots = _slots(agreement)
+    # The person cared for is told the first name of who is coming (issue 12); it moves
+    # store to store here, inside the job, never through the queue or the federation.
+    first_name = _in_store(lender, lambda s: tenant_lending.first_name_by_ref(
+        s, agreement.worker_ref))
     written = _in_store(lender, lambda s: tenant_lending.do_record_commitment(
         s, agreement_id=agreement.id, worker_ref=agreement.worker_ref,
         borrower_coop_id=borrower.id, borrower_name=borrower.name, slots=slots))
     written += _in_store(borrower, lambda s: tenant_lending.do_record_guest(
         s, agreement_id=agreement.id, worker_ref=agreement.worker_ref,
         lender_coop_id=lender.id, lender_name=lender.name, welsh_level=welsh,
-        client_id=tenant_lending.client_for_request(s, agreement.request_id), slots=slots))
+        client_id=tenant_lending.client_for_request(s, agreement.request_id), slots=slots,
+        worker_first_name=first_name))
     return written
 
 

@@ -46,6 +46,7 @@ REASON_NAMES = {
     "distance_km": _l("Distance (km)"),
     "reciprocity_hours": _l("Hours their co-op owes us"),
     "recent_lends": _l("Loans in the last 90 days"),
+    "asked_not": _l("The person asked not to have this worker"),
 }
 
 

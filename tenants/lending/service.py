@@ -204,6 +204,15 @@ def worker_by_ref(session, worker_ref: str) -> Worker:
     return session.get(Worker, worker_id)
 
 
+def first_name_by_ref(session, worker_ref: str) -> str | None:
+    """The lent worker's first name only: what the person cared for is told (issue 12)."""
+    try:
+        worker = worker_by_ref(session, worker_ref)
+    except NotFound:
+        return None
+    return (worker.display_name or "").strip().split(" ")[0] or None
+
+
 # -- projections of a confirmed loan -------------------------------------------------------------
 
 
@@ -241,7 +250,7 @@ def do_record_commitment(session, *, agreement_id: int, worker_ref: str, borrowe
 
 def do_record_guest(session, *, agreement_id: int, worker_ref: str, lender_coop_id: int,
                     lender_name: str, welsh_level: str, client_id: int | None,
-                    slots: list[Slot]) -> int:
+                    slots: list[Slot], worker_first_name: str | None = None) -> int:
     """Write the lent worker's slots into the borrower's rota as guest assignments."""
     known = set(session.scalars(select(GuestAssignment.slot_id).where(
         GuestAssignment.agreement_id == agreement_id)))
@@ -252,7 +261,7 @@ def do_record_guest(session, *, agreement_id: int, worker_ref: str, lender_coop_
                 agreement_id=agreement_id, slot_id=slot.slot_id, worker_ref=worker_ref,
                 lender_coop_id=lender_coop_id, lender_name=lender_name,
                 welsh_level=welsh_level, client_id=client_id, starts_at=slot.starts_at,
-                ends_at=slot.ends_at))
+                ends_at=slot.ends_at, worker_first_name=worker_first_name))
             added += 1
     if added:
         session.flush()

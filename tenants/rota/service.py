@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from core.errors import Forbidden, NotFound, ValidationError
 from tenants.audit.service import record
+from tenants.care_person.service import unwanted_pairs
 from tenants.clients.models import Client
 from tenants.context import tenant_session
 from tenants.lending.service import commitment_shifts
@@ -39,6 +40,7 @@ RULE_MESSAGES = {
 CONFLICT_MESSAGES = {
     **RULE_MESSAGES,
     "unassigned": _l("No worker is assigned."),
+    "not_wanted": _l("The person has asked not to have this worker."),
 }
 #: Visits that are not working time: nobody worked them.
 NOT_WORKED = ("cancelled", "missed")
@@ -454,6 +456,11 @@ def week_view(week: date, *, worker_id: int | None = None, client_id: int | None
     clients = dict(conn.execute(select(Client.id, Client.display_name)
                                 .where(Client.id.in_(client_ids))).all()) if client_ids else {}
     conflicts = _conflicts(visits, skills, workers, monday, full_rules=full_rules)
+    # The person's "please not ‹name›" (issue 12) warns; it does not refuse.
+    unwanted = unwanted_pairs(client_ids)
+    for v in visits:
+        if (v.client_id, v.worker_id) in unwanted and v.status not in NOT_WORKED:
+            conflicts.setdefault(v.id, []).append("not_wanted")
     days = [DaySummary(monday + timedelta(days=i)) for i in range(7)]
     for v in visits:
         summary = days[(v.starts_at.date() - monday).days]

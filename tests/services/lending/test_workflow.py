@@ -44,7 +44,7 @@ def test_a_loan_goes_from_request_to_ledger(app, api_client, coop_session, run_j
     assert 1 <= len(found.get_json()) <= 5
     for candidate in found.get_json():
         assert set(candidate["reasons"]) == {"continuity", "distance_km", "reciprocity_hours",
-                                             "recent_lends"}
+                                             "recent_lends", "asked_not"}
     assert ref in eligible_refs(app, request_id)
 
     offered = borrow.post(f"/api/v1/c/{borrower.slug}/lending/requests/{request_id}/offers",

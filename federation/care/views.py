@@ -1,0 +1,184 @@
+"""The person's own care page at ``/c/<slug>/my-care`` and its API at ``/api/v1/c/<slug>/my-care``.
+
+Plain and large: who is coming this week (first name, time window), and nothing about
+anyone else. The person (or their representative) can ask for a carer again or not,
+and invite family, choosing what they see. A family member sees only what was granted.
+Views parse, make one service call and render; the service audits every view.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import flask_smorest
+import marshmallow as ma
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+
+from core.errors import ValidationError
+from federation.care.entry import attach
+from tenants.care_person import schemas, service
+from tenants.care_person.service import Seat
+from tenants.web import current_account_id
+
+bp = attach(Blueprint("care", __name__, url_prefix="/c/<slug>/my-care",
+                      template_folder="templates"), api=False)
+api = attach(flask_smorest.Blueprint(
+    "care_api", __name__, url_prefix="/api/v1/c/<slug>/my-care",
+    description="The person receiving care: their week, carer wishes and family access."),
+    api=True)
+
+FIELD_MESSAGES = {
+    "email": _l("Enter their email address, like name@example.org"),
+    "sees": _l("Choose at least one thing they may see"),
+    "worker": _l("Choose one of the care workers who visit you"),
+}
+
+
+def _load(schema: ma.Schema, raw: dict) -> dict:
+    try:
+        return schema.load(raw)
+    except ma.ValidationError as exc:
+        raise ValidationError(exc.normalized_messages()) from exc
+
+
+def _int_or_none(value: str | None) -> int | str | None:
+    if value in (None, ""):
+        return None
+    return int(value) if value.isdigit() else value
+
+
+def _week_args() -> dict:
+    raw = {key: request.args[key] for key in ("week", "client_id") if request.args.get(key)}
+    if "client_id" in raw:
+        raw["client_id"] = _int_or_none(raw["client_id"])
+    return _load(schemas.WeekQuery(), raw)
+
+
+def _page(seat: Seat, week: date, errors: dict | None = None, answers: dict | None = None):
+    account_id = current_account_id()
+    shown = service.week_view(seat, week, actor=account_id, via="page")
+    seats = service.seats_for(account_id)
+    grants = service.grants_of(seat.client_id) if seat.speaks_for_person else []
+    messages = {key.split(".")[0]: FIELD_MESSAGES.get(key.split(".")[0], _l("Check this answer"))
+                for key in (errors or {})}
+    return render_template(
+        "care/week.html", week=shown, seat=seat, seats=seats, grants=grants,
+        errors=messages, answers=answers or {},
+        previous=shown.monday - timedelta(days=7), following=shown.monday + timedelta(days=7),
+        this_week=service.monday_of(date.today())), 422 if errors else 200
+
+
+# Pages
+
+
+@bp.get("/")
+def week():
+    """Who is coming this week (first names and time windows only); audited."""
+    try:
+        args = _week_args()
+    except ValidationError:
+        args = {"week": None, "client_id": None}
+    seat = service.access_seat(current_account_id(), args["client_id"])
+    return _page(seat, args["week"] or date.today())
+
+
+@bp.post("/wish")
+def wish():
+    """"I'd like ‹name› again", "please not ‹name›", or clear the wish."""
+    raw = {"worker": request.form.get("worker", ""), "wish": request.form.get("wish") or None,
+           "client_id": _int_or_none(request.form.get("client_id"))}
+    try:
+        data = _load(schemas.WishIn(), raw)
+    except ValidationError:
+        data = None
+    seat = service.access_seat(current_account_id(), data["client_id"] if data else None)
+    if data is None:
+        return _page(seat, date.today(), {"worker": ["invalid"]})
+    try:
+        service.check_set_wish(seat, data["worker"], data["wish"], actor=current_account_id())
+    except ValidationError as exc:
+        return _page(seat, date.today(), exc.errors)
+    flash(_l("Thank you. We have told the co-op."))
+    return redirect(url_for(".week", client_id=seat.client_id,
+                            week=request.form.get("week") or None))
+
+
+@bp.post("/family")
+def invite_family():
+    """The person invites a family member and chooses what they see."""
+    form = request.form
+    sees = form.getlist("sees")
+    raw = {"email": form.get("email", "").strip(), "sees_times": "times" in sees,
+           "sees_names": "names" in sees, "client_id": _int_or_none(form.get("client_id"))}
+    answers = {"email": raw["email"], "sees": sees}
+    client_id = raw["client_id"] if isinstance(raw["client_id"], int) else None
+    seat = service.access_seat(current_account_id(), client_id)
+    raw["client_id"] = seat.client_id
+    try:
+        service.check_invite_family(seat, _load(schemas.FamilyIn(), raw),
+                                    actor=current_account_id())
+    except ValidationError as exc:
+        return _page(seat, date.today(), exc.errors, answers)
+    flash(_l("We have emailed the invitation. You can stop their access at any time."))
+    return redirect(url_for(".week", client_id=seat.client_id))
+
+
+@bp.post("/family/<int:grant_id>/stop")
+def stop_family(grant_id: int):
+    """Stop a family member's access, at once."""
+    client_id = _int_or_none(request.form.get("client_id"))
+    seat = service.access_seat(current_account_id(),
+                               client_id if isinstance(client_id, int) else None)
+    service.do_revoke_family(seat, grant_id, actor=current_account_id())
+    flash(_l("Their access has stopped."))
+    return redirect(url_for(".week", client_id=seat.client_id))
+
+
+# API
+
+
+@api.get("/week")
+@api.arguments(schemas.WeekQuery, location="query", as_kwargs=True)
+@api.response(200, schemas.WeekOut)
+def api_week(week: date | None = None, client_id: int | None = None):
+    """The caller's week, cut to what they may see; audited."""
+    seat = service.access_seat(current_account_id(), client_id)
+    return service.week_view(seat, week or date.today(), actor=current_account_id(), via="api")
+
+
+@api.put("/wishes")
+@api.arguments(schemas.WishIn)
+@api.response(200, schemas.WishIn)
+def api_wish(data):
+    """Record "again" or "not" about a carer (``worker`` is a key from the week), or clear it."""
+    seat = service.access_seat(current_account_id(), data["client_id"])
+    service.check_set_wish(seat, data["worker"], data["wish"], actor=current_account_id())
+    return {**data, "client_id": seat.client_id}
+
+
+@api.get("/family")
+@api.response(200, schemas.GrantOut(many=True))
+def api_family():
+    """The family members the person has invited."""
+    seat = service.access_seat(current_account_id())
+    if not seat.speaks_for_person:
+        return []
+    return service.grants_of(seat.client_id)
+
+
+@api.post("/family")
+@api.arguments(schemas.FamilyIn)
+@api.response(201, schemas.GrantOut)
+def api_invite_family(data):
+    """Invite a family member by email, choosing what they see."""
+    seat = service.access_seat(current_account_id(), data["client_id"])
+    return service.check_invite_family(seat, data, actor=current_account_id())
+
+
+@api.delete("/family/<int:grant_id>")
+@api.response(200, schemas.GrantOut)
+def api_stop_family(grant_id: int):
+    """Stop a family member's access, at once."""
+    seat = service.access_seat(current_account_id())
+    return service.do_revoke_family(seat, grant_id, actor=current_account_id())

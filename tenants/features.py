@@ -13,4 +13,5 @@ FEATURES = (
     "tenants.rota",
     "tenants.payments",
     "tenants.position",
+    "tenants.officers",
 )

@@ -29,6 +29,7 @@ from tenants.members.models import (
     MemberClassLink,
     ShareTransaction,
 )
+from tenants.officers.models import CoopTask, Officer, OfficerElection
 from tenants.outbox.models import OutboxEvent
 from tenants.payments.models import PoolEntry, PoolMember
 from tenants.position.models import LegalPosition, RegisteredService
@@ -46,6 +47,7 @@ __all__ = [
     "MemberClass", "MemberClassLink", "OutboxEvent", "PatternSkill", "PoolConsent", "PoolEntry",
     "PoolMember", "Proposal", "RegularCarer", "RequestClient", "RollupState",
     "LegalPosition", "RegisteredService",
+    "CoopTask", "Officer", "OfficerElection",
     "TenantAuditEvent", "GeneralMeeting", "MeetingAttendance", "MeetingNotice",
     "ProposalComment", "ProxyAppointment", "ShareTransaction", "SocietyReminder",
     "Visit", "VisitPattern", "VisitSkill", "Worker", "WorkerSkill", "metadata",

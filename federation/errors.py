@@ -63,7 +63,9 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ValidationError)
     def _invalid(exc: ValidationError):
         if _wants_json():
-            return problem(exc.status, "Invalid input", errors=exc.errors)
+            body, status, headers = problem(exc.status, "Invalid input", errors=exc.errors)
+            body.update(getattr(exc, "problem_extra", {}))  # e.g. the codes of refused rules
+            return body, status, headers
         return _page(exc.status, _("There is a problem"), str(exc))
 
     @app.errorhandler(Unavailable)

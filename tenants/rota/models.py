@@ -7,6 +7,7 @@ because the working-time rules count days and weeks as the worker lives them.
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from decimal import Decimal
 
 from sqlalchemy import (
     Boolean,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Numeric,
     String,
     Text,
     Time,
@@ -28,6 +30,8 @@ from core.db import TenantBase
 from tenants.vocabulary import SKILLS, in_list
 
 VISIT_STATUSES = ("scheduled", "completed", "missed", "cancelled")
+#: A contract offer (reg 42) waits for the worker's choice, then is accepted or declined.
+OFFER_CHOICES = ("pending", "accepted", "declined")
 
 
 class VisitPattern(TenantBase):
@@ -51,6 +55,7 @@ class VisitPattern(TenantBase):
     welsh_required: Mapped[bool] = mapped_column(Boolean, default=False)
     valid_from: Mapped[date] = mapped_column(Date)
     valid_until: Mapped[date | None] = mapped_column(Date)
+    short_visit_reason: Mapped[str | None] = mapped_column(Text)
 
     skills: Mapped[list[PatternSkill]] = relationship(cascade="all, delete-orphan")
 
@@ -95,6 +100,7 @@ class Visit(TenantBase):
     travel_minutes: Mapped[int] = mapped_column(Integer, default=0)
     welsh_required: Mapped[bool] = mapped_column(Boolean, default=False)
     note: Mapped[str | None] = mapped_column(Text)
+    short_visit_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     skills: Mapped[list[VisitSkill]] = relationship(cascade="all, delete-orphan")
@@ -109,3 +115,29 @@ class VisitSkill(TenantBase):
     visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"),
                                           primary_key=True)
     skill: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class ContractOffer(TenantBase):
+    """A contract offered to a worker on non-guaranteed hours after 3 months of regular
+    hours (WSI 2017/1264 reg 42), with the average it reflects and the worker's choice."""
+
+    __tablename__ = "contract_offers"
+    __table_args__ = (
+        CheckConstraint(in_list("choice", OFFER_CHOICES), name="choice"),
+        CheckConstraint("(choice = 'pending') = (chosen_on IS NULL)", name="chosen_when_chosen"),
+        CheckConstraint("offered_hours > 0 AND offered_hours <= 168", name="offered_hours"),
+        CheckConstraint("average_hours >= 0 AND average_hours <= 168", name="average_hours"),
+        CheckConstraint("weeks_counted > 0", name="weeks_counted"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id", ondelete="CASCADE"),
+                                           index=True)
+    offered_on: Mapped[date] = mapped_column(Date)
+    weeks_counted: Mapped[int] = mapped_column(Integer)
+    average_hours: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    offered_hours: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    choice: Mapped[str] = mapped_column(String(16), default="pending")
+    chosen_on: Mapped[date | None] = mapped_column(Date)
+    recorded_by_account_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

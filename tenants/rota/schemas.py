@@ -34,6 +34,9 @@ class VisitCreateSchema(StrictSchema):
     welsh_required = fields.Boolean(load_default=False)
     travel_minutes = fields.Integer(load_default=0, validate=validate.Range(min=0, max=600))
     note = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    short_visit_reason = fields.String(allow_none=True, validate=validate.Length(max=2000),
+                                       metadata={"description": "Why a visit is shorter than "
+                                                                "30 minutes (reg 41)"})
 
     @ma.validates_schema
     def _ends_after_starts(self, data, **_kwargs):
@@ -73,6 +76,7 @@ class PatternCreateSchema(StrictSchema):
     welsh_required = fields.Boolean(load_default=False)
     valid_from = fields.Date(load_default=lambda: local_now().date())
     valid_until = fields.Date(allow_none=True)
+    short_visit_reason = fields.String(allow_none=True, validate=validate.Length(max=2000))
 
     @ma.validates_schema
     def _until_after_from(self, data, **_kwargs):
@@ -114,7 +118,22 @@ class VisitSchema(ma.Schema):
     travel_minutes = fields.Integer()
     welsh_required = fields.Boolean()
     note = fields.String(allow_none=True)
+    short_visit_reason = fields.String(allow_none=True)
     skills = fields.Function(_skill_codes)
+
+
+class RuleNoteSchema(ma.Schema):
+    """Whether a rule applies to an assignment, and why (in the reader's language)."""
+
+    code = fields.String()
+    applies = fields.Boolean()
+    why = fields.String()
+
+
+class AssignedSchema(VisitSchema):
+    """A visit after an assignment, with why each rule about the worker applies or not."""
+
+    rule_notes = fields.List(fields.Nested(RuleNoteSchema))
 
 
 class PatternSchema(ma.Schema):
@@ -129,6 +148,7 @@ class PatternSchema(ma.Schema):
     welsh_required = fields.Boolean()
     valid_from = fields.Date()
     valid_until = fields.Date(allow_none=True)
+    short_visit_reason = fields.String(allow_none=True)
     skills = fields.Function(_skill_codes)
 
 

@@ -23,10 +23,12 @@ from tenants.care_person.service import unwanted_pairs
 from tenants.clients.models import Client
 from tenants.context import tenant_session
 from tenants.lending.service import commitment_shifts
+from tenants.position.service import get_facts
 from tenants.rota import rules
 from tenants.rota.models import PatternSkill, Visit, VisitPattern, VisitSkill
-from tenants.workforce.checks import checks_valid_on
-from tenants.workforce.models import Worker, WorkerSkill
+from tenants.rules import explain
+from tenants.workforce.checks import Context, engagement_of, findings_on
+from tenants.workforce.models import DbsStatusCheck, Worker, WorkerSkill
 
 RULE_MESSAGES = {
     "checks": _l("The worker's DBS or Social Care Wales checks are not valid on that day."),
@@ -44,11 +46,52 @@ CONFLICT_MESSAGES = {
 }
 #: Visits that are not working time: nobody worked them.
 NOT_WORKED = ("cancelled", "missed")
+#: Rules that bind only some workers (the data says which); the rest bind everyone.
+WORKING_TIME = ("rest_11h", "max_48h", "break_20m")
 
 
-def rule_errors(codes: list[str]) -> list[str]:
-    """Messages naming each failed rule, ``code: message``."""
-    return [f"{code}: {RULE_MESSAGES[code]}" for code in codes]
+class RuleRefusal(ValidationError):
+    """An assignment or visit refused by rules: plain messages per field, and the rules'
+    codes for machines (``rules`` in the problem response)."""
+
+    def __init__(self, errors: dict, codes: list[str]):
+        super().__init__(errors)
+        self.problem_extra = {"rules": codes}
+
+
+def check_context() -> Context:
+    """The co-op's position and the rule set, read once for a request or a job."""
+    return Context(get_facts())
+
+
+def rule_errors(codes: list[str], findings=()) -> list[str]:
+    """Plain messages naming each failed rule in the reader's language.
+
+    The failed checks are told one by one (``findings``), each with its rule and dates.
+    """
+    messages = []
+    for code in codes:
+        if code == "checks":
+            messages.extend(explain.finding_text(f) for f in findings)
+        else:
+            messages.append(f"{explain.title(code)}: {RULE_MESSAGES[code]}")
+    return messages
+
+
+def refused_codes(codes: list[str], findings=()) -> list[str]:
+    """The rule codes behind a refusal, checks told by the rule each finding breaks."""
+    out: list[str] = []
+    for code in codes:
+        for rule in ([f.rule for f in findings] if code == "checks" else [code]):
+            if rule not in out:
+                out.append(rule)
+    return out
+
+
+def binding(codes: list[str], worker, day: date, context: Context) -> list[str]:
+    """The failed codes that bind this worker: working-time rules only where the data says."""
+    return [c for c in codes if c not in WORKING_TIME
+            or context.rules.applies(c, context.facts, engagement_of(worker), day)]
 
 
 def monday_of(day: date) -> date:
@@ -145,11 +188,11 @@ def _rule_window(starts_at: datetime) -> tuple[datetime, datetime]:
             monday + timedelta(days=9))
 
 
-def eligibility(worker: Worker, day: date) -> rules.Eligibility:
-    """The worker's skills, Welsh and check problems on ``day``, as plain data."""
+def eligibility(worker: Worker, day: date, context: Context) -> rules.Eligibility:
+    """The worker's skills, Welsh and failed checks on ``day``, as plain data."""
     return rules.Eligibility(skills=frozenset(s.skill for s in worker.skills),
                              welsh_level=worker.welsh_level,
-                             check_problems=tuple(checks_valid_on(worker, day)))
+                             check_problems=tuple(findings_on(worker, day, context)))
 
 
 def need_of(visit: Visit) -> rules.Need:
@@ -158,13 +201,47 @@ def need_of(visit: Visit) -> rules.Need:
                       welsh_required=bool(visit.welsh_required))
 
 
-def failed_rules_for(worker: Worker, visit: Visit) -> list[str]:
-    """Every rule that assigning ``worker`` to ``visit`` would break."""
+def failed_rules_for(worker: Worker, visit: Visit,
+                     context: Context | None = None) -> tuple[list[str], tuple]:
+    """Every rule that assigning ``worker`` to ``visit`` would break, and the failed checks."""
+    context = context or check_context()
+    day = visit.starts_at.date()
     start, end = _rule_window(visit.starts_at)
     shifts = _shifts_by_worker([worker.id], start, end, exclude_visit=visit.id)[worker.id]
     candidate = rules.Shift(visit.starts_at, visit.ends_at, visit.travel_minutes or 0)
-    return rules.failed_rules(eligibility(worker, visit.starts_at.date()), need_of(visit),
-                              shifts, candidate, opted_out=worker.wt_opt_out)
+    eligible = eligibility(worker, day, context)
+    failed = rules.failed_rules(eligible, need_of(visit), shifts, candidate,
+                                opted_out=worker.wt_opt_out)
+    return binding(failed, worker, day, context), eligible.check_problems
+
+
+#: Rules about a worker that the rota explains when it assigns them, applying or not.
+EXPLAINED = ("scw_registration", "dbs_schedule1", "dbs_policy", *WORKING_TIME)
+
+
+@dataclass(frozen=True)
+class RuleNote:
+    """Whether a rule applies to an assignment, and why, in the reader's language."""
+
+    code: str
+    applies: bool
+    why: str
+
+
+def rule_notes(worker: Worker, day: date, context: Context | None = None) -> list[RuleNote]:
+    """Why each rule about a worker does or does not apply to them on ``day``."""
+    context = context or check_context()
+    engagement = engagement_of(worker)
+    notes = []
+    for code in EXPLAINED:
+        rule = context.rules[code]
+        applies = rule.applies_to(context.facts, engagement, day)
+        notes.append(RuleNote(code, applies, explain.why(rule, context.facts, engagement, day)))
+    if worker.scw_conditions:
+        notes.append(RuleNote("scw_registration", True, str(_l(
+            "Social Care Wales registration carries conditions: %(conditions)s",
+            conditions=worker.scw_conditions))))
+    return notes
 
 
 # -- changing ----------------------------------------------------------------------------------
@@ -176,14 +253,31 @@ def check_assign_worker(visit_id: int, worker_id: int | None, *, actor: int) -> 
     visit = access_visit(visit_id)
     if worker_id is not None:
         worker = _require(Worker, worker_id, "worker_id")
-        failed = failed_rules_for(worker, visit)
+        failed, findings = failed_rules_for(worker, visit)
         if failed:
-            raise ValidationError({"worker_id": rule_errors(failed)})
+            raise RuleRefusal({"worker_id": rule_errors(failed, findings)},
+                              refused_codes(failed, findings))
     visit.worker_id = worker_id
+    visit.rule_notes = rule_notes(worker, visit.starts_at.date()) if worker_id else []
     session.flush()
     record(session, "rota.visit_assigned", actor_account_id=actor, subject_type="visit",
            subject_id=visit.id, worker_id=worker_id)
     return visit
+
+
+def check_short_visit(minutes: int, reason: str | None, day: date,
+                      context: Context | None = None) -> None:
+    """Refuse a visit shorter than the rule's minimum without a recorded reason, where the
+    short-visit rule (reg 41, domiciliary support services) applies."""
+    context = context or check_context()
+    rule = context.rules["short_visit"]
+    minimum = rule.params.get("minimum_minutes", 30)
+    if minutes < minimum and not (reason or "").strip() \
+            and rule.applies_to(context.facts, None, day):
+        raise RuleRefusal({"short_visit_reason": [str(_l(
+            "%(rule)s: this visit is %(minutes)s minutes long; record why it is shorter than "
+            "%(minimum)s minutes.", rule=explain.title(rule.code), minutes=minutes,
+            minimum=minimum))]}, [rule.code])
 
 
 def check_create_visit(data: dict, *, actor: int) -> Visit:
@@ -192,11 +286,14 @@ def check_create_visit(data: dict, *, actor: int) -> Visit:
     if data["ends_at"] <= data["starts_at"]:
         raise ValidationError({"ends_at": [str(_l("The end must be after the start."))]})
     client = _require(Client, data["client_id"], "client_id")
+    minutes = int((data["ends_at"] - data["starts_at"]).total_seconds() // 60)
+    check_short_visit(minutes, data.get("short_visit_reason"), data["starts_at"].date())
     # The Active Offer: a Welsh preference makes the visit Welsh-required (issue 12).
     visit = Visit(client_id=data["client_id"], starts_at=data["starts_at"],
                   ends_at=data["ends_at"], travel_minutes=data.get("travel_minutes", 0),
                   welsh_required=data.get("welsh_required", False) or client.needs_welsh,
                   note=data.get("note"),
+                  short_visit_reason=(data.get("short_visit_reason") or "").strip() or None,
                   status="scheduled",
                   skills=[VisitSkill(skill=s) for s in sorted(set(data.get("skills", [])))])
     session.add(visit)
@@ -243,7 +340,9 @@ def check_create_pattern(data: dict, *, actor: int) -> VisitPattern:
     if data.get("valid_until") is not None and data["valid_until"] < valid_from:
         raise ValidationError({"valid_until": [str(_l("The end date must not be before the "
                                                       "start date."))]})
+    check_short_visit(data["duration_minutes"], data.get("short_visit_reason"), valid_from)
     pattern = VisitPattern(
+        short_visit_reason=(data.get("short_visit_reason") or "").strip() or None,
         client_id=data["client_id"], worker_id=data.get("worker_id"), weekday=data["weekday"],
         starts=data["starts"], duration_minutes=data["duration_minutes"],
         welsh_required=data.get("welsh_required", False) or client.needs_welsh,
@@ -301,6 +400,7 @@ def do_generate_week(week: date, *, actor: int | None) -> Generated:
     workers = _workers_with_skills({p.worker_id for p, _, _ in planned if p.worker_id})
     start, end = _rule_window(datetime.combine(monday, time()))
     shifts = _shifts_by_worker(workers, start, end)
+    context = check_context()
     rows = []
     for pattern, starts_at, ends_at in sorted(planned, key=lambda p: (p[1], p[0].id)):
         worker_id = pattern.worker_id
@@ -308,8 +408,10 @@ def do_generate_week(week: date, *, actor: int | None) -> Generated:
             worker = workers[worker_id]
             candidate = rules.Shift(starts_at, ends_at)
             need = rules.Need(frozenset(s.skill for s in pattern.skills), pattern.welsh_required)
-            if rules.failed_rules(eligibility(worker, starts_at.date()), need,
-                                  shifts[worker_id], candidate, opted_out=worker.wt_opt_out):
+            day = starts_at.date()
+            if binding(rules.failed_rules(eligibility(worker, day, context), need,
+                                          shifts[worker_id], candidate,
+                                          opted_out=worker.wt_opt_out), worker, day, context):
                 result.unassigned_by_rules.append(pattern.id)
                 worker_id = None
             else:
@@ -317,7 +419,8 @@ def do_generate_week(week: date, *, actor: int | None) -> Generated:
         rows.append({"client_id": pattern.client_id, "pattern_id": pattern.id,
                      "worker_id": worker_id, "starts_at": starts_at, "ends_at": ends_at,
                      "status": "scheduled", "travel_minutes": 0,
-                     "welsh_required": pattern.welsh_required})
+                     "welsh_required": pattern.welsh_required,
+                     "short_visit_reason": pattern.short_visit_reason})
     created = _insert_ignoring_duplicates(session, rows)
     skills_of = {p.id: [s.skill for s in p.skills] for p in patterns}
     skill_rows = [{"visit_id": vid, "skill": s} for vid, pid in created for s in skills_of[pid]]
@@ -332,8 +435,9 @@ def do_generate_week(week: date, *, actor: int | None) -> Generated:
 def _workers_with_skills(ids) -> dict[int, Worker]:
     if not ids:
         return {}
-    found = tenant_session().scalars(select(Worker).options(selectinload(Worker.skills))
-                                     .where(Worker.id.in_(list(ids))))
+    found = tenant_session().scalars(select(Worker).options(
+        selectinload(Worker.skills), selectinload(Worker.status_checks))
+        .where(Worker.id.in_(list(ids))))
     return {w.id: w for w in found}
 
 
@@ -407,7 +511,9 @@ class _V(NamedTuple):
 
 _WORKER_FACTS = (Worker.id, Worker.display_name, Worker.welsh_level, Worker.wt_opt_out,
                  Worker.started_on, Worker.scw_registration_number, Worker.scw_expires_on,
-                 Worker.dbs_certificate_date, Worker.dbs_update_service)
+                 Worker.dbs_certificate_date, Worker.dbs_update_service,
+                 Worker.dbs_applied_by_coop, Worker.engagement, Worker.scw_suspended_from,
+                 Worker.scw_suspended_until)
 
 
 @dataclass
@@ -416,12 +522,18 @@ class _WorkerFacts:
 
     row: object
     skills: frozenset[str]
+    context: Context
+    last_check: object = None
     checks: dict[date, bool] = field(default_factory=dict)
 
     def checks_fail(self, day: date) -> bool:
         if day not in self.checks:
-            self.checks[day] = bool(checks_valid_on(self.row, day))
+            self.checks[day] = bool(findings_on(self.row, day, self.context, self.last_check))
         return self.checks[day]
+
+    def binds(self, code: str, day: date) -> bool:
+        """True when working-time rule ``code`` binds this worker on ``day``."""
+        return bool(binding([code], self.row, day, self.context))
 
 
 def week_view(week: date, *, worker_id: int | None = None, client_id: int | None = None,
@@ -487,7 +599,15 @@ def _worker_facts(conn, ids) -> dict[int, _WorkerFacts]:
     for worker_id, skill in conn.execute(select(WorkerSkill.worker_id, WorkerSkill.skill)
                                          .where(WorkerSkill.worker_id.in_(ids))).all():
         skills[worker_id].add(skill)
-    return {row.id: _WorkerFacts(row, frozenset(skills[row.id]))
+    last_checks = {}
+    for check in conn.execute(select(DbsStatusCheck.worker_id, DbsStatusCheck.checked_on,
+                                     DbsStatusCheck.checked_by, DbsStatusCheck.result)
+                              .where(DbsStatusCheck.worker_id.in_(ids))
+                              .order_by(DbsStatusCheck.checked_on, DbsStatusCheck.id)).all():
+        last_checks[check.worker_id] = check
+    context = check_context()
+    return {row.id: _WorkerFacts(row, frozenset(skills[row.id]), context,
+                                 last_checks.get(row.id))
             for row in conn.execute(select(*_WORKER_FACTS).where(Worker.id.in_(ids))).all()}
 
 
@@ -526,8 +646,9 @@ def _conflicts(visits, skills, workers, monday: date, *, full_rules: bool) -> di
                                       v.actual_end, v.status)) for v in mine]
             for vid, shift in shifts:
                 others = [s for other, s in shifts if other != vid] + history.get(worker_id, [])
-                found[vid].extend(rules.working_time_failures(others, shift,
-                                                              opted_out=opted_out))
+                found[vid].extend(c for c in rules.working_time_failures(
+                    others, shift, opted_out=opted_out)
+                    if c not in WORKING_TIME or workers[worker_id].binds(c, shift.start.date()))
             continue
         worked = timedelta()
         for i, v in enumerate(mine):
@@ -538,7 +659,8 @@ def _conflicts(visits, skills, workers, monday: date, *, full_rules: bool) -> di
                 for key in (v.id, other.id):
                     if "double_booking" not in found[key]:
                         found[key].append("double_booking")
-        if not opted_out and worked > rules.MAX_WEEK:
+        if not opted_out and worked > rules.MAX_WEEK and workers[worker_id].binds("max_48h",
+                                                                                 monday):
             for v in mine:
                 found[v.id].append("max_48h")
     return {k: v for k, v in found.items() if v}

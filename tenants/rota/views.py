@@ -64,6 +64,7 @@ FIELD_MESSAGES = {
     "valid_until": _l("Enter an end date on or after the start date"),
     "note": _l("Notes must be 2000 characters or fewer"),
     "week": _l("Enter a date in the week, like 2026-11-23"),
+    "short_visit_reason": _l("Reasons must be 2000 characters or fewer"),
 }
 
 
@@ -124,10 +125,12 @@ def api_update_visit(changes, visit_id: int):
 
 @api.route("/visits/<int:visit_id>/assign", methods=["POST"])
 @api.arguments(schemas.AssignSchema)
-@api.response(200, schemas.VisitSchema)
+@api.response(200, schemas.AssignedSchema)
 @require_role(*MANAGERS)
 def api_assign(data, visit_id: int):
-    """Assign a worker; a refusal (422) names each rule that failed under ``worker_id``."""
+    """Assign a worker; a refusal (422) explains each rule that failed under ``worker_id``
+    and lists their codes in ``rules``; success says why each rule about the worker
+    applies or not (``rule_notes``)."""
     return service.check_assign_worker(visit_id, data["worker_id"], actor=current_account_id())
 
 
@@ -273,11 +276,13 @@ def _clients():
 
 def _visit_page(visit, errors=None, status=200, form=None):
     own = g.coop_role == Role.WORKER
+    worker = tenant_session().get(Worker, visit.worker_id) if visit.worker_id else None
+    notes = service.rule_notes(worker, visit.starts_at.date()) if worker and not own else []
     return render_template(
         "rota/visit.html", visit=visit, own=own, errors=errors or {}, form=form or {},
         workers=[] if own else _workers(), client=tenant_session().get(Client, visit.client_id),
-        worker=tenant_session().get(Worker, visit.worker_id) if visit.worker_id else None,
-        statuses=VISIT_STATUSES, status_names=STATUS_NAMES, skill_names=SKILLS,
+        worker=worker, notes=notes, statuses=VISIT_STATUSES, status_names=STATUS_NAMES,
+        skill_names=SKILLS,
         rules=RULES), status
 
 

@@ -14,9 +14,10 @@ from marshmallow import fields, validate
 
 from core.areas import local_authorities
 from core.timeutil import local_now
+from tenants.rules import explain
 from tenants.vocabulary import SKILLS, WELSH_LEVELS
 from tenants.web import StrictSchema
-from tenants.workforce.checks import check_status
+from tenants.workforce.models import ENGAGEMENTS, STATUS_CHECK_RESULTS
 
 POSTCODE_DISTRICT = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]?$")
 
@@ -74,6 +75,32 @@ class WorkerIn(StrictSchema):
                          load_default=list)
     availability = fields.List(fields.Nested(AvailabilityIn), load_default=list)
     active = fields.Boolean(load_default=True)
+    engagement = fields.String(load_default="employee", validate=validate.OneOf(ENGAGEMENTS))
+    dp_employer_member_id = fields.Integer(strict=True, allow_none=True, load_default=None,
+                                           validate=validate.Range(min=1))
+    dbs_applied_by_coop = fields.Boolean(load_default=True)
+    scw_conditions = fields.String(allow_none=True, load_default=None,
+                                   validate=validate.Length(max=2000))
+    scw_suspended_from = fields.Date(allow_none=True, load_default=None)
+    scw_suspended_until = fields.Date(allow_none=True, load_default=None)
+    non_guaranteed_hours = fields.Boolean(load_default=False)
+
+
+class StatusCheckIn(StrictSchema):
+    """A DBS Update Service status check: when, by whom, and what it found."""
+
+    checked_on = fields.Date(required=True)
+    checked_by = _text(200, required=True)
+    result = fields.String(required=True, validate=validate.OneOf(STATUS_CHECK_RESULTS))
+
+
+class StatusCheckOut(ma.Schema):
+    """A recorded DBS Update Service status check."""
+
+    id = fields.Integer()
+    checked_on = fields.Date()
+    checked_by = fields.String()
+    result = fields.String()
 
 
 class WorkerChange(WorkerIn):
@@ -112,8 +139,18 @@ class ExpiryOut(ma.Schema):
     """A check that lapses soon."""
 
     reason = fields.String()
+    rule = fields.String()
     last_valid_on = fields.Date()
     days_left = fields.Integer()
+
+
+class FindingOut(ma.Schema):
+    """A check that fails: the rule, the reason code, and the message people read."""
+
+    rule = fields.String()
+    reason = fields.String()
+    on = fields.Date(allow_none=True)
+    message = fields.Function(lambda finding: explain.finding_text(finding))
 
 
 class CheckStatusOut(ma.Schema):
@@ -122,6 +159,7 @@ class CheckStatusOut(ma.Schema):
     on = fields.Date()
     valid = fields.Boolean()
     problems = fields.List(fields.String())
+    findings = fields.List(fields.Nested(FindingOut))
     expiring = fields.List(fields.Nested(ExpiryOut))
 
 
@@ -144,12 +182,22 @@ class WorkerOut(ma.Schema):
     base_postcode_district = fields.String(allow_none=True)
     travel_radius_km = fields.Integer(allow_none=True)
     active = fields.Boolean()
+    engagement = fields.String()
+    dp_employer_member_id = fields.Integer(allow_none=True)
+    dbs_applied_by_coop = fields.Boolean()
+    scw_conditions = fields.String(allow_none=True)
+    scw_suspended_from = fields.Date(allow_none=True)
+    scw_suspended_until = fields.Date(allow_none=True)
+    non_guaranteed_hours = fields.Boolean()
+    status_checks = fields.List(fields.Nested(StatusCheckOut))
     skills = fields.Function(lambda worker: [s.skill for s in worker.skills])
     availability = fields.List(fields.Nested(AvailabilityOut))
     checks = fields.Method("_checks")
 
     def _checks(self, worker):
-        return CheckStatusOut().dump(check_status(worker, local_now().date()))
+        from tenants.workforce.service import status_of
+
+        return CheckStatusOut().dump(status_of(worker, local_now().date()))
 
 
 class CheckDueOut(ma.Schema):
@@ -176,15 +224,20 @@ def worker_from_form(form) -> dict:
     raw: dict = {}
     for name in ("display_name", "welsh_level", "started_on", "scw_registration_number",
                  "scw_expires_on", "dbs_certificate_date", "contracted_hours",
-                 "wt_opt_out_signed_on", "base_la_code", "base_postcode_district"):
+                 "wt_opt_out_signed_on", "base_la_code", "base_postcode_district",
+                 "engagement", "scw_conditions", "scw_suspended_from", "scw_suspended_until"):
         value = form.get(name, "").strip()
         if value:
             raw[name] = value
+    employer = form.get("dp_employer_member_id", "").strip()
+    if employer:
+        raw["dp_employer_member_id"] = _int_or_text(employer)
     radius = form.get("travel_radius_km", "").strip()
     if radius:
         raw["travel_radius_km"] = _int_or_text(radius)
-    for name in ("dbs_update_service", "wt_opt_out", "active"):
+    for name in ("dbs_update_service", "wt_opt_out", "active", "non_guaranteed_hours"):
         raw[name] = form.get(name) == "yes"
+    raw["dbs_applied_by_coop"] = form.get("dbs_applied_by_coop", "yes") == "yes"
     raw["skills"] = form.getlist("skills")
     raw["availability"] = []
     for weekday in range(7):
@@ -201,12 +254,15 @@ def worker_to_form(worker) -> dict:
     answers: dict = {}
     for name in ("display_name", "welsh_level", "started_on", "scw_registration_number",
                  "scw_expires_on", "dbs_certificate_date", "wt_opt_out_signed_on",
-                 "base_la_code", "base_postcode_district", "travel_radius_km"):
+                 "base_la_code", "base_postcode_district", "travel_radius_km", "engagement",
+                 "dp_employer_member_id", "scw_conditions", "scw_suspended_from",
+                 "scw_suspended_until"):
         value = getattr(worker, name)
         answers[name] = "" if value is None else str(value)
     answers["contracted_hours"] = f"{worker.contracted_hours.normalize():f}"
-    for name in ("dbs_update_service", "wt_opt_out", "active"):
+    for name in ("dbs_update_service", "wt_opt_out", "active", "non_guaranteed_hours"):
         answers[name] = bool(getattr(worker, name))
+    answers["dbs_applied_by_coop"] = "yes" if worker.dbs_applied_by_coop else "no"
     answers["skills"] = [s.skill for s in worker.skills]
     slots: dict[int, int] = {}
     for window in worker.availability:
@@ -221,7 +277,7 @@ def form_answers(form) -> dict:
     """The posted answers, to show again beside the errors."""
     answers = {key: form.get(key, "") for key in form}
     answers["skills"] = form.getlist("skills")
-    for name in ("dbs_update_service", "wt_opt_out", "active"):
+    for name in ("dbs_update_service", "wt_opt_out", "active", "non_guaranteed_hours"):
         answers[name] = form.get(name) == "yes"
     return answers
 

@@ -17,16 +17,19 @@ from core.errors import Forbidden, NotFound, ValidationError
 from core.timeutil import local_now
 from tenants.audit.service import record
 from tenants.context import current_tenant, tenant_session
+from tenants.members.models import Member
+from tenants.position.service import get_facts
 from tenants.registry.models import Membership
 from tenants.web import MANAGERS
-from tenants.workforce.checks import WARNING_DAYS, CheckStatus, check_status
-from tenants.workforce.models import Availability, Worker, WorkerSkill
+from tenants.workforce.checks import WARNING_DAYS, CheckStatus, Context, check_status
+from tenants.workforce.models import Availability, DbsStatusCheck, Worker, WorkerSkill
 
 SCALARS = (
     "display_name", "account_id", "welsh_level", "started_on", "scw_registration_number",
     "scw_expires_on", "dbs_certificate_date", "dbs_update_service", "contracted_hours",
     "wt_opt_out", "wt_opt_out_signed_on", "base_la_code", "base_postcode_district",
-    "travel_radius_km", "active",
+    "travel_radius_km", "active", "engagement", "dp_employer_member_id", "dbs_applied_by_coop",
+    "scw_conditions", "scw_suspended_from", "scw_suspended_until", "non_guaranteed_hours",
 )
 
 
@@ -103,6 +106,18 @@ def check_worker_rules(values: dict, on: date) -> None:
         errors["scw_expires_on"] = ["Enter the date the registration expires."]
     if values.get("scw_expires_on") is not None and not values.get("scw_registration_number"):
         errors["scw_registration_number"] = ["Enter the registration number."]
+    if values.get("engagement") == "dp_pa":
+        employer = values.get("dp_employer_member_id")
+        if employer is None or tenant_session().get(Member, employer) is None:
+            errors["dp_employer_member_id"] = [
+                "A Personal Assistant's employer must be a member of the co-op: choose one."]
+    elif values.get("dp_employer_member_id") is not None:
+        errors["dp_employer_member_id"] = [
+            "Only a Personal Assistant has a Direct Payment employer."]
+    if values.get("scw_suspended_until") is not None and (
+            values.get("scw_suspended_from") is None
+            or values["scw_suspended_until"] < values["scw_suspended_from"]):
+        errors["scw_suspended_until"] = ["Must be on or after the date the suspension began."]
     if _overlaps(values.get("availability") or []):
         errors["availability"] = ["Windows on the same day must not overlap."]
     if errors:
@@ -167,8 +182,43 @@ def checks_due(on: date | None = None, days: int = WARNING_DAYS) -> list[CheckDu
     """Active workers with a check failing or lapsing within ``days``, most urgent first."""
     on = on or today()
     due = []
+    context = checks_context()
     for worker in tenant_session().scalars(workers_query().where(Worker.active.is_(True))):
-        status = check_status(worker, on, days)
+        status = check_status(worker, on, days, context)
         if status.flagged:
             due.append(CheckDue(worker, status))
     return sorted(due, key=lambda d: (d.status.urgency, d.worker.display_name))
+
+
+def checks_context() -> Context:
+    """The co-op's position, read once, for judging checks."""
+    return Context(get_facts())
+
+
+def status_of(worker: Worker, on: date, context: Context | None = None,
+              days: int = WARNING_DAYS) -> CheckStatus:
+    """The worker's checks on ``on`` under the rules that apply to this co-op."""
+    return check_status(worker, on, days, context or checks_context())
+
+
+def do_record_status_check(worker: Worker, data: dict, *,
+                           actor_account_id: int) -> DbsStatusCheck:
+    """Record a DBS Update Service status check; audited as ``worker.dbs_status_checked``."""
+    errors = {}
+    if data["checked_on"] > today():
+        errors["checked_on"] = ["Must not be in the future."]
+    if not worker.dbs_update_service:
+        errors["checked_on"] = ["This worker's certificate is not on the DBS Update Service."]
+    elif worker.dbs_certificate_date is None or data["checked_on"] < worker.dbs_certificate_date:
+        errors["checked_on"] = ["Must not be before the certificate's date."]
+    if errors:
+        raise ValidationError(errors)
+    check = DbsStatusCheck(worker_id=worker.id, recorded_by_account_id=actor_account_id, **data)
+    session = tenant_session()
+    session.add(check)
+    session.flush()
+    session.expire(worker, ["status_checks"])
+    record(session, "worker.dbs_status_checked", actor_account_id=actor_account_id,
+           subject_type="worker", subject_id=worker.id, result=check.result,
+           checked_on=check.checked_on.isoformat())
+    return check

@@ -9,10 +9,14 @@ from __future__ import annotations
 import marshmallow as ma
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from core.areas import local_authorities
 from core.errors import ValidationError
+from tenants.context import tenant_session
+from tenants.members.models import Member
 from tenants.registry.models import Role
+from tenants.rules.explain import ENGAGEMENT_NAMES, EXPIRY_NAMES, finding_text
 from tenants.vocabulary import SKILLS, WELSH_LEVELS
 from tenants.web import (
     MANAGERS,
@@ -24,7 +28,6 @@ from tenants.web import (
     require_role,
 )
 from tenants.workforce import schemas, service
-from tenants.workforce.checks import check_status
 
 pages = coop_pages("workforce", __name__, "/workforce")
 api = coop_api("workforce_api", __name__, description="Care workers and their checks.")
@@ -40,10 +43,14 @@ REASONS = {
     "dbs_expired": _l("DBS check out of date"),
     "scw_missing": _l("Not registered with Social Care Wales"),
     "scw_expired": _l("Social Care Wales registration expired"),
-    "dbs_expiring": _l("DBS check due for renewal"),
-    "scw_expiring": _l("Social Care Wales registration expires"),
-    "scw_due": _l("Social Care Wales registration due (new starter)"),
+    "dbs_not_ours": _l("DBS certificate applied for by another provider"),
+    "dbs_status_check_due": _l("DBS Update Service status check needed"),
+    "dbs_new_information": _l("DBS Update Service shows new information"),
+    "scw_suspended": _l("Social Care Wales registration suspended"),
+    **EXPIRY_NAMES,
 }
+STATUS_CHECK_RESULTS = {"no_change": _l("No new information: the certificate is current"),
+                        "new_information": _l("New information: a new certificate is needed")}
 FIELD_MESSAGES = {
     "display_name": _l("Enter the worker's name"),
     "welsh_level": _l("Choose a Welsh level"),
@@ -58,6 +65,17 @@ FIELD_MESSAGES = {
     "base_postcode_district": _l("Enter the first half of a postcode, like LL55 or CF10"),
     "travel_radius_km": _l("Enter a travel radius in whole kilometres from 0 to 300"),
     "skills": _l("Choose skills from the list"),
+    "engagement": _l("Choose how the worker is engaged"),
+    "dp_employer_member_id": _l(
+        "A Personal Assistant's employer must be a member of the co-op: choose one, and only "
+        "for a Personal Assistant"),
+    "scw_conditions": _l("Conditions must be 2000 characters or fewer"),
+    "scw_suspended_from": _l("Enter the date the suspension began, like 2026-03-27"),
+    "scw_suspended_until": _l("Enter the date the suspension ends, on or after it began"),
+    "checked_on": _l("Enter the date of the status check: not in the future, not before the "
+                     "certificate, and only for a certificate on the Update Service"),
+    "checked_by": _l("Enter who checked the status"),
+    "result": _l("Choose what the status check found"),
     "availability": _l(
         "Enter each window's start and end time, like 09:00, with the end after the start "
         "and no windows overlapping"),
@@ -72,8 +90,11 @@ def _page_errors(errors: dict) -> dict:
 
 def _form_page(template: str, answers: dict, errors: dict | None = None, **context):
     status = 422 if errors else 200
+    members = tenant_session().execute(select(Member.id, Member.display_name)
+                                       .order_by(Member.display_name)).all()
     return render_template(
         template, answers=answers, errors=errors or {}, skills=SKILLS,
+        engagements=ENGAGEMENT_NAMES, members=members,
         welsh_levels=WELSH_LEVELS, las=local_authorities().values(), weekdays=WEEKDAYS,
         slots=schemas.slot_counts(answers), **context), status
 
@@ -99,8 +120,10 @@ def index():
         abort(400)
     workers = service.list_workers(**filters)
     today = service.today()
+    context = service.checks_context()
     return render_template("workforce/index.html", workers=workers, filters=filters,
-                           statuses={w.id: check_status(w, today) for w in workers},
+                           statuses={w.id: service.status_of(w, today, context)
+                                     for w in workers},
                            skills=SKILLS, welsh_levels=WELSH_LEVELS, reasons=REASONS)
 
 
@@ -127,7 +150,9 @@ def mine():
 def create():
     """Add a worker."""
     if request.method == "GET":
-        return _form_page("workforce/form.html", {"welsh_level": "none", "active": True})
+        return _form_page("workforce/form.html", {"welsh_level": "none", "active": True,
+                                                  "engagement": "employee",
+                                                  "dbs_applied_by_coop": "yes"})
     try:
         worker = service.do_create_worker(_load_form(schemas.WorkerIn()),
                                           actor_account_id=current_account_id())
@@ -146,7 +171,9 @@ def detail(worker_id: int):
     las = local_authorities()
     today = service.today()
     return render_template("workforce/detail.html", worker=worker,
-                           status=check_status(worker, today), reasons=REASONS,
+                           status=service.status_of(worker, today), reasons=REASONS,
+                           finding_text=finding_text, engagements=ENGAGEMENT_NAMES,
+                           results=STATUS_CHECK_RESULTS, errors={}, answers={},
                            weekdays=WEEKDAYS, skills=SKILLS, welsh_levels=WELSH_LEVELS,
                            la=las.get(worker.base_la_code), can_edit=g.coop_role in MANAGERS)
 
@@ -165,6 +192,30 @@ def edit(worker_id: int):
         return _form_page("workforce/form.html", schemas.form_answers(request.form),
                           _page_errors(exc.errors), worker=worker)
     flash(_l("Changes saved"))
+    return redirect(url_for(".detail", worker_id=worker.id))
+
+
+@pages.post("/<int:worker_id>/status-checks")
+@require_role(*MANAGERS)
+def record_status_check(worker_id: int):
+    """Record a DBS Update Service status check."""
+    worker = service.get_worker(worker_id)
+    raw = {k: request.form.get(k, "").strip() for k in ("checked_on", "checked_by", "result")}
+    try:
+        data = schemas.StatusCheckIn().load({k: v for k, v in raw.items() if v})
+        service.do_record_status_check(worker, data, actor_account_id=current_account_id())
+    except (ma.ValidationError, ValidationError) as exc:
+        tenant_session().rollback()
+        worker = service.get_worker(worker_id)
+        messages = exc.errors if isinstance(exc, ValidationError) else exc.messages
+        return render_template(
+            "workforce/detail.html", worker=worker, status=service.status_of(
+                worker, service.today()), reasons=REASONS, finding_text=finding_text,
+            engagements=ENGAGEMENT_NAMES, results=STATUS_CHECK_RESULTS,
+            errors=_page_errors(messages), answers=request.form, weekdays=WEEKDAYS,
+            skills=SKILLS, welsh_levels=WELSH_LEVELS,
+            la=local_authorities().get(worker.base_la_code), can_edit=True), 422
+    flash(_l("Status check recorded"))
     return redirect(url_for(".detail", worker_id=worker.id))
 
 
@@ -215,3 +266,13 @@ def api_update_worker(data, worker_id: int):
 def api_checks_due(query):
     """Active workers whose checks fail today or lapse within ``days`` (default 30)."""
     return service.checks_due(days=query["days"])
+
+
+@api.post("/workers/<int:worker_id>/dbs-status-checks")
+@require_role(*MANAGERS)
+@api.arguments(schemas.StatusCheckIn)
+@api.response(201, schemas.StatusCheckOut)
+def api_record_status_check(data, worker_id: int):
+    """Record a DBS Update Service status check (date, by whom, result)."""
+    return service.do_record_status_check(service.get_worker(worker_id), data,
+                                          actor_account_id=current_account_id())

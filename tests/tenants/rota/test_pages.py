@@ -57,7 +57,8 @@ def test_assign_page_refusal_is_shown_beside_the_field(app, coops, coop_session)
                                                     "csrf_token": token})
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert 'id="worker_id-error"' in html and "rest_11h:" in html
+    assert 'id="worker_id-error"' in html and "11 hours&#39; rest in every 24:" in html
+    assert "rest_11h" not in html
     assert "11 consecutive hours of rest" in html
     with coop_session(a) as session:
         assert session.get(Visit, visit_id).worker_id is None

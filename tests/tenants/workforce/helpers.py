@@ -70,3 +70,13 @@ def audit_rows(coop_session, coop, action: str) -> list[TenantAuditEvent]:
             TenantAuditEvent.action == action).order_by(TenantAuditEvent.id)))
         session.expunge_all()
         return rows
+
+
+def register_dss(coop_session, coop, ciw_service_id: str = "SIN-00000001") -> None:
+    """Record a CIW-registered domiciliary support service in ``coop`` (SCW then applies)."""
+    from tenants.position.models import RegisteredService
+
+    with coop_session(coop) as session:
+        session.add(RegisteredService(service_type="domiciliary_support",
+                                      ciw_service_id=ciw_service_id,
+                                      responsible_individual="Mair Owen"))

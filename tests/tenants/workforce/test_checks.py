@@ -1,4 +1,7 @@
-"""The check-validity rules (pure functions): DBS age, the Update Service, SCW registration."""
+"""The check-validity rules (pure functions): DBS age, the Update Service, SCW registration.
+
+SCW registration is required only in a co-op with a CIW-registered domiciliary support
+service (``DSS``); without one (``NONE``) it is not, and DBS follows the co-op's policy."""
 
 from __future__ import annotations
 
@@ -7,7 +10,9 @@ from types import SimpleNamespace
 
 import pytest
 
+from tenants.position.service import Facts
 from tenants.workforce.checks import (
+    Context,
     check_status,
     checks_valid_on,
     dbs_last_valid_on,
@@ -16,6 +21,8 @@ from tenants.workforce.checks import (
 )
 
 ON = date(2025, 6, 15)
+DSS = Context(Facts(service_types=frozenset({"domiciliary_support"})))
+NONE = Context(Facts())
 
 
 def worker(**overrides) -> SimpleNamespace:
@@ -35,8 +42,9 @@ def worker(**overrides) -> SimpleNamespace:
     ({"dbs_certificate_date": date(2022, 6, 16)}, ON, []),
     ({"dbs_certificate_date": date(2022, 6, 15)}, ON, ["dbs_expired"]),
     ({"dbs_certificate_date": date(2019, 2, 1)}, ON, ["dbs_expired"]),
-    # The Update Service keeps an old certificate current.
-    ({"dbs_certificate_date": date(2019, 2, 1), "dbs_update_service": True}, ON, []),
+    # In a registered service the Update Service counts only with a status check.
+    ({"dbs_certificate_date": date(2019, 2, 1), "dbs_update_service": True}, ON,
+     ["dbs_status_check_due"]),
     # SCW: valid up to and including the expiry date, invalid after it.
     ({"scw_expires_on": ON}, ON, []),
     ({"scw_expires_on": ON}, ON + timedelta(days=1), ["scw_expired"]),
@@ -59,7 +67,19 @@ def worker(**overrides) -> SimpleNamespace:
      ["dbs_expired", "scw_expired"]),
 ])
 def test_checks_valid_on(overrides, day, expected):
-    assert checks_valid_on(worker(**overrides), day) == expected
+    assert checks_valid_on(worker(**overrides), day, DSS) == expected
+
+
+def test_without_a_registered_service_scw_is_not_required_and_dbs_is_policy():
+    unregistered = worker(started_on=date(2020, 1, 1), scw_registration_number=None,
+                          scw_expires_on=None)
+    assert checks_valid_on(unregistered, ON, NONE) == []
+    assert checks_valid_on(unregistered, ON, DSS) == ["scw_missing"]
+    # Co-op policy: the Update Service keeps an old certificate current.
+    old = worker(dbs_certificate_date=date(2019, 2, 1), dbs_update_service=True)
+    assert checks_valid_on(old, ON, NONE) == []
+    assert checks_valid_on(worker(dbs_certificate_date=date(2019, 2, 1)), ON, NONE) == [
+        "dbs_expired"]
 
 
 def _dbs_lapsing_in(days: int) -> date:
@@ -73,7 +93,6 @@ def _dbs_lapsing_in(days: int) -> date:
 @pytest.mark.parametrize(("overrides", "reasons"), [
     ({"dbs_certificate_date": _dbs_lapsing_in(20)}, ["dbs_expiring"]),
     ({"dbs_certificate_date": _dbs_lapsing_in(40)}, []),
-    ({"dbs_certificate_date": _dbs_lapsing_in(20), "dbs_update_service": True}, []),
     ({"scw_expires_on": ON + timedelta(days=20)}, ["scw_expiring"]),
     ({"scw_expires_on": ON + timedelta(days=40)}, []),
     ({"scw_expires_on": ON + timedelta(days=30)}, ["scw_expiring"]),
@@ -84,18 +103,18 @@ def _dbs_lapsing_in(days: int) -> date:
     ({}, []),
 ])
 def test_expiring_within_30_days_is_flagged(overrides, reasons):
-    assert [e.reason for e in expiring_within(worker(**overrides), ON)] == reasons
-    assert check_status(worker(**overrides), ON).flagged == bool(reasons)
+    assert [e.reason for e in expiring_within(worker(**overrides), ON, context=DSS)] == reasons
+    assert check_status(worker(**overrides), ON, context=DSS).flagged == bool(reasons)
 
 
 def test_status_says_how_urgent():
     soon = check_status(worker(scw_expires_on=ON + timedelta(days=20),
-                               dbs_certificate_date=_dbs_lapsing_in(5)), ON)
+                               dbs_certificate_date=_dbs_lapsing_in(5)), ON, context=DSS)
     assert soon.valid and soon.flagged
     assert [(e.reason, e.days_left) for e in soon.expiring] == [
         ("dbs_expiring", 5), ("scw_expiring", 20)]
     assert soon.urgency == 5
-    expired = check_status(worker(scw_expires_on=ON - timedelta(days=1)), ON)
+    expired = check_status(worker(scw_expires_on=ON - timedelta(days=1)), ON, context=DSS)
     assert not expired.valid and expired.problems == ("scw_expired",)
     assert expired.urgency < soon.urgency
     assert check_status(worker(), ON).urgency > 30

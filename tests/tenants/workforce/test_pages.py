@@ -6,7 +6,7 @@ import re
 
 from tenants.workforce.models import Availability, Worker, WorkerSkill
 from tests.fixtures.app import csrf_token
-from tests.tenants.workforce.helpers import browser, count, days, worker_payload
+from tests.tenants.workforce.helpers import browser, count, days, register_dss, worker_payload
 
 FORM = {"display_name": "Siân Hughes", "welsh_level": "fluent", "started_on": days(-500),
         "scw_registration_number": "SCW7654321", "scw_expires_on": days(20),
@@ -31,6 +31,7 @@ def _multi(items):
 
 def test_add_and_change_a_worker_through_the_forms(app, two_coops, coop_session):
     (a, admin_a), (b, _) = two_coops
+    register_dss(coop_session, a)  # SCW registration applies, so its expiry is flagged
     web = browser(app, admin_a)
     added = _post(web, f"/c/{a.slug}/workforce/new", FORM)
     assert added.status_code == 302, added.get_data(as_text=True)
@@ -80,8 +81,9 @@ def test_bad_form_shows_errors_beside_fields_and_writes_nothing(app, two_coops, 
     assert 'id="wt_opt_out_signed_on-error"' in response.get_data(as_text=True)
 
 
-def test_list_filters_and_flags(app, two_coops, api_client):
+def test_list_filters_and_flags(app, two_coops, api_client, coop_session):
     (a, admin_a), (b, admin_b) = two_coops
+    register_dss(coop_session, a)
     api = api_client(admin_a)
     api.post(f"/api/v1/c/{a.slug}/workers", json=worker_payload(
         display_name="Aled Hoist", welsh_level="fluent", skills=["hoist"],
@@ -108,8 +110,9 @@ def test_list_filters_and_flags(app, two_coops, api_client):
     assert web.get(f"/c/{a.slug}/workforce/?skill=juggling").status_code == 400
 
 
-def test_checks_page_is_sorted_by_urgency(app, two_coops, api_client):
+def test_checks_page_is_sorted_by_urgency(app, two_coops, api_client, coop_session):
     (a, admin_a), (b, admin_b) = two_coops
+    register_dss(coop_session, a)
     api = api_client(admin_a)
     for name, expires in (("Later", 25), ("Lapsed", -3), ("Fine", 60), ("Sooner", 4)):
         api.post(f"/api/v1/c/{a.slug}/workers",

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 from tenants.workforce.checks import dbs_last_valid_on
 from tenants.workforce.models import Worker
 from tenants.workforce.service import today
-from tests.tenants.workforce.helpers import audit_rows, count, days, worker_payload
+from tests.tenants.workforce.helpers import audit_rows, count, days, register_dss, worker_payload
 
 
 def _certificate_lapsing_in(n: int) -> str:
@@ -90,9 +90,12 @@ def test_list_is_paged_and_filtered(two_coops, api_client):
     assert bad.status_code == 422 and "query.skill" in bad.get_json()["errors"]
 
 
-def test_checks_due_flags_20_days_not_40_and_lists_expired_first(two_coops, api_client):
+def test_checks_due_flags_20_days_not_40_and_lists_expired_first(two_coops, api_client,
+                                                                  coop_session):
+    """Both co-ops run a registered domiciliary support service, so SCW applies."""
     (a, admin_a), (b, admin_b) = two_coops
     for coop, admin in ((a, admin_a), (b, admin_b)):
+        register_dss(coop_session, coop)
         api = api_client(admin)
         for name, overrides in (
             (f"{coop.slug} scw 20", {"scw_expires_on": days(20)}),

@@ -13,5 +13,6 @@ FEATURES = (
     "tenants.rota",
     "tenants.payments",
     "tenants.position",
+    "tenants.rules",
     "tenants.officers",
 )

@@ -33,10 +33,10 @@ from tenants.officers.models import CoopTask, Officer, OfficerElection
 from tenants.outbox.models import OutboxEvent
 from tenants.payments.models import PoolEntry, PoolMember
 from tenants.position.models import LegalPosition, RegisteredService
-from tenants.rota.models import PatternSkill, Visit, VisitPattern, VisitSkill
+from tenants.rota.models import ContractOffer, PatternSkill, Visit, VisitPattern, VisitSkill
 from tenants.settings_models import CoopSetting
 from tenants.stats.models import RollupState
-from tenants.workforce.models import Availability, Worker, WorkerSkill
+from tenants.workforce.models import Availability, DbsStatusCheck, Worker, WorkerSkill
 
 metadata = TenantBase.metadata
 
@@ -46,7 +46,7 @@ __all__ = [
     "CoopSetting", "GuestAssignment", "Invitation", "LendingCommitment", "Member",
     "MemberClass", "MemberClassLink", "OutboxEvent", "PatternSkill", "PoolConsent", "PoolEntry",
     "PoolMember", "Proposal", "RegularCarer", "RequestClient", "RollupState",
-    "LegalPosition", "RegisteredService",
+    "LegalPosition", "RegisteredService", "ContractOffer", "DbsStatusCheck",
     "CoopTask", "Officer", "OfficerElection",
     "TenantAuditEvent", "GeneralMeeting", "MeetingAttendance", "MeetingNotice",
     "ProposalComment", "ProxyAppointment", "ShareTransaction", "SocietyReminder",

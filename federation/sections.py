@@ -12,6 +12,7 @@ SECTIONS = (
     "services.pool.views",
     "services.lending.views",
     "federation.regional.views",
+    "federation.directory.views",
     "federation.oauth.views",
     "federation.care.views",
     "federation.care.links",

@@ -34,6 +34,7 @@ JOB_MODULES = (
     "services.pool.tasks",
     "services.lending.tasks",
     "services.stats.tasks",
+    "services.portability.tasks",
     "federation.onboarding.tasks",
     "federation.agencies.tasks",
     "federation.oauth.tasks",

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from core import audit
 from core.db import db
-from core.errors import Conflict, NotFound
+from core.errors import Conflict, NotFound, ValidationError
 from core.jobs import enqueue_after_commit
 from services.portability.export import export_coop
 from services.portability.models import PortabilityJob
@@ -71,11 +71,11 @@ def jobs_of_coop(coop_id: int, limit: int = 10) -> list[PortabilityJob]:
         .order_by(PortabilityJob.id.desc()).limit(limit)))
 
 
-def get_job(job_id: int, *, coop_id: int | None = None,
+def get_job(job_id: int, kind: str, *, coop_id: int | None = None,
             subject_account_id: int | None = None) -> PortabilityJob:
-    """A job of this co-op (or of this person); anyone else's answers 404."""
+    """A job of this kind, of this co-op (or of this person); anyone else's answers 404."""
     job = db.session.get(PortabilityJob, job_id)
-    if job is None or (coop_id is not None and job.coop_id != coop_id) or (
+    if job is None or job.kind != kind or (coop_id is not None and job.coop_id != coop_id) or (
             subject_account_id is not None and (job.subject_account_id != subject_account_id
                                                 or job.requested_by_account_id
                                                 != subject_account_id)):
@@ -113,4 +113,60 @@ def finished(job: PortabilityJob, path: Path, sha256: str, keep_until: datetime 
     job.sha256 = sha256
     job.size_bytes = path.stat().st_size
     job.finished_at = datetime.now(UTC)
+    if keep_until is not None and keep_until.tzinfo is None:
+        keep_until = keep_until.replace(tzinfo=UTC)  # SQLite hands back naive UTC
     job.expires_at = max(job.finished_at + KEEP_FILE, keep_until or job.finished_at)
+
+
+def request_subject_access(account_id: int) -> PortabilityJob:
+    """Queue the archive of everything held about the signed-in person, audited."""
+    job = db.session.scalar(select(PortabilityJob).where(
+        PortabilityJob.kind == "subject_access", PortabilityJob.subject_account_id == account_id,
+        PortabilityJob.requested_by_account_id == account_id,
+        PortabilityJob.state.in_(OPEN_STATES)))
+    if job is not None:
+        return job
+    job = PortabilityJob(kind="subject_access", subject_account_id=account_id, state="queued",
+                         progress=0, requested_by_account_id=account_id)
+    db.session.add(job)
+    db.session.flush()
+    audit.record(db.session, "subject_access.requested", actor_account_id=account_id,
+                 subject_account_id=account_id, job_id=job.id)
+    enqueue_after_commit(db.session, BUILD_JOB, job.id, job_id=f"portability-{job.id}")
+    return job
+
+
+def request_subject_access_for(coop_id: int, kind: str, record_id: int, exists: bool,
+                               actor_account_id: int) -> PortabilityJob:
+    """Queue a coordinator's subject-access archive for a member or worker of their co-op.
+
+    ``exists`` says whether the record was found in the co-op's store (the view looks it
+    up in the co-op's session); the request is refused by field otherwise.
+    """
+    if kind not in ("member", "worker"):
+        raise ValidationError({"kind": [_("Choose a member or a worker.")]})
+    if not exists:
+        raise ValidationError({"record_id": [_("There is no such %(kind)s in this co-op.",
+                                               kind=kind)]})
+    ref = f"{kind}:{record_id}"
+    job = PortabilityJob(kind="subject_access", coop_id=coop_id, subject_ref=ref,
+                         state="queued", progress=0, requested_by_account_id=actor_account_id)
+    db.session.add(job)
+    db.session.flush()
+    audit.record(db.session, "subject_access.requested", actor_account_id=actor_account_id,
+                 coop_id=coop_id, subject=ref, job_id=job.id)
+    enqueue_after_commit(db.session, BUILD_JOB, job.id, job_id=f"portability-{job.id}")
+    return job
+
+
+def subject_jobs(*, account_id: int | None = None, coop_id: int | None = None,
+                 limit: int = 10) -> list[PortabilityJob]:
+    """A person's own subject-access jobs, or those a co-op's coordinators asked for."""
+    query = select(PortabilityJob).where(PortabilityJob.kind == "subject_access")
+    if account_id is not None:
+        query = query.where(PortabilityJob.subject_account_id == account_id,
+                            PortabilityJob.requested_by_account_id == account_id)
+    else:
+        query = query.where(PortabilityJob.coop_id == coop_id,
+                            PortabilityJob.subject_ref.is_not(None))
+    return list(db.session.scalars(query.order_by(PortabilityJob.id.desc()).limit(limit)))

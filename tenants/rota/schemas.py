@@ -160,3 +160,40 @@ class GeneratedSchema(ma.Schema):
     unassigned_by_rules = fields.List(fields.Integer(),
                                       metadata={"description": "Patterns whose worker broke "
                                                                "a rule that week"})
+
+
+class OfferDueSchema(ma.Schema):
+    """A worker due a contract offer (reg 42), with their average weekly hours."""
+
+    worker_id = fields.Integer(attribute="worker.id")
+    display_name = fields.String(attribute="worker.display_name")
+    weeks = fields.Integer()
+    first_week = fields.Date()
+    average_hours = fields.Float()
+
+
+class OfferCreateSchema(StrictSchema):
+    """The contract offered: to whom, and its weekly hours."""
+
+    worker_id = fields.Integer(required=True, **_id)
+    offered_hours = fields.Decimal(required=True, places=2, allow_nan=False,
+                                   validate=validate.Range(min=0, min_inclusive=False, max=168))
+
+
+class OfferChoiceSchema(StrictSchema):
+    """The worker's choice on an offer."""
+
+    choice = fields.String(required=True, validate=validate.OneOf(("accepted", "declined")))
+
+
+class OfferSchema(ma.Schema):
+    """A recorded contract offer and the worker's choice."""
+
+    id = fields.Integer()
+    worker_id = fields.Integer()
+    offered_on = fields.Date()
+    weeks_counted = fields.Integer()
+    average_hours = fields.Float()
+    offered_hours = fields.Float()
+    choice = fields.String()
+    chosen_on = fields.Date(allow_none=True)

@@ -19,7 +19,7 @@ from tenants.clients.models import Client
 from tenants.context import tenant_session
 from tenants.lending.service import guests_between, my_shifts
 from tenants.registry.models import Role
-from tenants.rota import schemas, service
+from tenants.rota import contracts, schemas, service
 from tenants.rota.models import VISIT_STATUSES
 from tenants.rota.rules import RULES
 from tenants.vocabulary import SKILLS, WELSH_LEVELS
@@ -65,6 +65,8 @@ FIELD_MESSAGES = {
     "note": _l("Notes must be 2000 characters or fewer"),
     "week": _l("Enter a date in the week, like 2026-11-23"),
     "short_visit_reason": _l("Reasons must be 2000 characters or fewer"),
+    "offered_hours": _l("Enter the contract's hours a week, more than 0 and up to 168"),
+    "choice": _l("Choose whether the worker accepted or declined"),
 }
 
 
@@ -161,7 +163,84 @@ def api_generate(data):
     return service.do_generate_week(data["week"], actor=current_account_id())
 
 
+@api.route("/contract-offers-due", methods=["GET"])
+@api.response(200, schemas.OfferDueSchema(many=True))
+@require_role(*MANAGERS)
+def api_offers_due():
+    """Workers on non-guaranteed hours due a contract offer (reg 42), with their average."""
+    return contracts.contract_offers_due(local_now().date())
+
+
+@api.route("/contract-offers", methods=["POST"])
+@api.arguments(schemas.OfferCreateSchema)
+@api.response(201, schemas.OfferSchema)
+@require_role(*MANAGERS)
+def api_record_offer(data):
+    """Record the contract offered to a worker who is due one."""
+    return contracts.do_record_offer(data["worker_id"], data["offered_hours"],
+                                     local_now().date(), actor=current_account_id())
+
+
+@api.route("/contract-offers/<int:offer_id>/choice", methods=["POST"])
+@api.arguments(schemas.OfferChoiceSchema)
+@api.response(200, schemas.OfferSchema)
+@require_role(*MANAGERS)
+def api_record_choice(data, offer_id: int):
+    """Record the worker's choice: ``accepted`` or ``declined``."""
+    return contracts.do_record_choice(offer_id, data["choice"], local_now().date(),
+                                      actor=current_account_id())
+
+
 # -- pages -------------------------------------------------------------------------------------
+
+
+CHOICE_NAMES = {"pending": _l("Waiting for their choice"), "accepted": _l("Accepted"),
+                "declined": _l("Declined")}
+
+
+def _offers_page(errors=None, form=None):
+    workers = dict(_workers())
+    return render_template(
+        "rota/contract_offers.html", due=contracts.contract_offers_due(local_now().date()),
+        offers=contracts.list_offers(), worker_names=workers, choice_names=CHOICE_NAMES,
+        errors=errors or {}, form=form or {}), 422 if errors else 200
+
+
+@pages.get("/contract-offers")
+@require_role(*MANAGERS)
+def contract_offers():
+    """Workers due a contract offer (reg 42), and the offers made with each worker's choice."""
+    return _offers_page()
+
+
+@pages.post("/contract-offers")
+@require_role(*MANAGERS)
+def record_offer():
+    """Record a contract offer."""
+    try:
+        data = _form(schemas.OfferCreateSchema(), keep={"worker_id", "offered_hours"})
+        contracts.do_record_offer(data["worker_id"], data["offered_hours"], local_now().date(),
+                                  actor=current_account_id())
+    except (ma.ValidationError, ValidationError) as exc:
+        tenant_session().rollback()
+        return _offers_page(_page_errors(exc), request.form)
+    flash(_("Contract offer recorded"))
+    return redirect(url_for("rota.contract_offers"))
+
+
+@pages.post("/contract-offers/<int:offer_id>/choice")
+@require_role(*MANAGERS)
+def record_choice(offer_id: int):
+    """Record the worker's choice on an offer."""
+    try:
+        data = _form(schemas.OfferChoiceSchema(), keep={"choice"})
+        contracts.do_record_choice(offer_id, data["choice"], local_now().date(),
+                                   actor=current_account_id())
+    except (ma.ValidationError, ValidationError) as exc:
+        tenant_session().rollback()
+        return _offers_page(_page_errors(exc), request.form)
+    flash(_("Choice recorded"))
+    return redirect(url_for("rota.contract_offers"))
 
 
 def _week_arg() -> date:

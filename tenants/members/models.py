@@ -24,7 +24,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import TenantBase
 
-
 # Classes whose label says that a member receives care, or cares for someone who does:
 # special-category data (UK GDPR Art. 9), shown only to those who run the register.
 CARE_RELATED_CODES = frozenset({"service_user", "cared_for", "dp_holder", "family_carer",
@@ -168,8 +167,8 @@ class ShareTransaction(TenantBase):
                         name="withdrawal_states"),
         CheckConstraint("kind = 'withdrawal' OR state <> 'completed'",
                         name="application_states"),
-        CheckConstraint("state IN ('applied', 'refused') OR approved_by_account_id IS NOT NULL",
-                        name="approved_by_someone"),
+        CheckConstraint("state IN ('applied', 'refused') OR approved_on IS NOT NULL",
+                        name="approved_on_set"),
         CheckConstraint("state NOT IN ('allotted', 'completed') OR settled_on IS NOT NULL",
                         name="settled_on_set"),
     )

@@ -122,3 +122,50 @@ class InvitationSchema(ma.Schema):
     expires_at = fields.DateTime()
     sent_at = fields.DateTime(allow_none=True)
     accepted_at = fields.DateTime(allow_none=True)
+
+
+class ShareRequestSchema(StrictSchema):
+    """An application for shares, or a request to withdraw some."""
+
+    shares = fields.Integer(required=True, strict=True,
+                            validate=validate.Range(min=1, max=1_000_000_000))
+    applied_on = fields.Date(load_default=None)
+
+
+class SharePaymentSchema(StrictSchema):
+    """Money paid for approved shares, or repaid on a withdrawal, in pence."""
+
+    amount_pence = fields.Integer(required=True, strict=True,
+                                  validate=validate.Range(min=0, max=10_000_000_000))
+    on = fields.Date(load_default=None)
+
+
+class ShareStepSchema(StrictSchema):
+    """The date of a step (approval, allotment); today when left out."""
+
+    on = fields.Date(load_default=None)
+
+
+class ShareTransactionSchema(ma.Schema):
+    """One movement in a member's share account."""
+
+    id = fields.Integer()
+    member_id = fields.Integer()
+    kind = fields.String()
+    state = fields.String()
+    shares = fields.Integer()
+    amount_pence = fields.Integer()
+    applied_on = fields.Date()
+    approved_on = fields.Date(allow_none=True)
+    paid_on = fields.Date(allow_none=True)
+    settled_on = fields.Date(allow_none=True)
+    note = fields.String()
+
+
+class ShareAccountSchema(ma.Schema):
+    """A member's shareholding and amount paid, and the transactions they derive from."""
+
+    member_id = fields.Integer()
+    shares = fields.Integer()
+    amount_paid_pence = fields.Integer()
+    transactions = fields.List(fields.Nested(ShareTransactionSchema))

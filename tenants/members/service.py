@@ -213,6 +213,11 @@ def create_member(session: TenantSession, data: dict, *,
     session.flush()
     record(session, "member.added", actor_account_id=actor_account_id, subject_type="member",
            subject_id=member.id, classes=[c.code for c in classes])
+    from tenants.members.shares import settle_opening
+
+    # The shares they hold on admission open their share account.
+    settle_opening(session, member, member.shares_held, on=member.joined_on,
+                   actor_account_id=actor_account_id, note="Held on admission")
     return member
 
 
@@ -220,6 +225,7 @@ def update_member(session: TenantSession, member_id: int, data: dict, *,
                   actor_account_id: int | None) -> Member:
     """Change a register entry (name, contact, dates, shares, classes)."""
     member = get_member(session, member_id)
+    shares_before = member.shares_held
     # Check before the database does, so the refusal names the field.
     with session.no_autoflush:
         changed = _apply(member, data)
@@ -233,6 +239,12 @@ def update_member(session: TenantSession, member_id: int, data: dict, *,
     record(session, "member.updated", actor_account_id=actor_account_id, subject_type="member",
            subject_id=member.id, fields=changed)
     session.flush()
+    if member.shares_held != shares_before:
+        from tenants.members.shares import settle_opening
+
+        # A figure changed in the register is a correction to the share account.
+        settle_opening(session, member, member.shares_held - shares_before, on=date.today(),
+                       actor_account_id=actor_account_id, note="Correction in the register")
     return member
 
 

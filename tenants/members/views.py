@@ -9,12 +9,13 @@ from datetime import date
 
 import marshmallow as ma
 from flask import Response, flash, g, redirect, render_template, request, url_for
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from core.errors import ValidationError
+from core.errors import Forbidden, ValidationError
 from tenants.context import tenant_session
-from tenants.members import service
+from tenants.members import registers, service, shares
 from tenants.members.schemas import (
     InvitationCreateSchema,
     InvitationSchema,
@@ -23,6 +24,11 @@ from tenants.members.schemas import (
     MemberCreateSchema,
     MemberSchema,
     MemberUpdateSchema,
+    ShareAccountSchema,
+    SharePaymentSchema,
+    ShareRequestSchema,
+    ShareStepSchema,
+    ShareTransactionSchema,
     register_viewer,
 )
 from tenants.registry.models import Role
@@ -112,6 +118,100 @@ def api_invite(data):
                                  actor_account_id=current_account_id())
 
 
+def _share_account(member_id: int) -> dict:
+    session = tenant_session()
+    member = service.get_member(session, member_id)
+    if not register_viewer().sees_account_of(member.id):
+        raise Forbidden(_("Only the member and the register's keepers see a member's "
+                          "share account."))
+    held = shares.holding(session, member.id)
+    return {"member_id": member.id, "shares": held.shares,
+            "amount_paid_pence": held.amount_paid_pence,
+            "transactions": shares.transactions(session, member.id)}
+
+
+@api.get("/members/<int:member_id>/shares")
+@require_role(*ALL_ROLES)
+@api.response(200, ShareAccountSchema)
+def api_share_account(member_id):
+    """A member's share account: their own, or anyone's for the register's keepers."""
+    return _share_account(member_id)
+
+
+@api.post("/members/<int:member_id>/share-applications")
+@require_role(*MANAGERS)
+@api.arguments(ShareRequestSchema)
+@api.response(201, ShareTransactionSchema)
+def api_apply_for_shares(data, member_id):
+    """Record a member's application for shares."""
+    return shares.apply_for_shares(tenant_session(), member_id, data["shares"],
+                                   applied_on=data["applied_on"] or date.today(),
+                                   actor_account_id=current_account_id())
+
+
+@api.post("/members/<int:member_id>/share-withdrawals")
+@require_role(*MANAGERS)
+@api.arguments(ShareRequestSchema)
+@api.response(201, ShareTransactionSchema)
+def api_request_withdrawal(data, member_id):
+    """Record a member's request to withdraw shares."""
+    return shares.request_withdrawal(tenant_session(), member_id, data["shares"],
+                                     applied_on=data["applied_on"] or date.today(),
+                                     actor_account_id=current_account_id())
+
+
+@api.post("/share-transactions/<int:transaction_id>/approval")
+@require_role(*MANAGERS)
+@api.arguments(ShareStepSchema)
+@api.response(200, ShareTransactionSchema)
+def api_approve_shares(data, transaction_id):
+    """The committee approves an application or withdrawal (under the co-op's rules)."""
+    return shares.approve(tenant_session(), transaction_id,
+                          approved_on=data["on"] or date.today(),
+                          actor_account_id=current_account_id())
+
+
+@api.post("/share-transactions/<int:transaction_id>/refusal")
+@require_role(*MANAGERS)
+@api.response(200, ShareTransactionSchema)
+def api_refuse_shares(transaction_id):
+    """The committee refuses an application or withdrawal."""
+    return shares.refuse(tenant_session(), transaction_id, actor_account_id=current_account_id())
+
+
+@api.post("/share-transactions/<int:transaction_id>/payment")
+@require_role(*MANAGERS)
+@api.arguments(SharePaymentSchema)
+@api.response(200, ShareTransactionSchema)
+def api_pay_shares(data, transaction_id):
+    """Record the amount paid for approved shares."""
+    return shares.record_payment(tenant_session(), transaction_id, data["amount_pence"],
+                                 paid_on=data["on"] or date.today(),
+                                 actor_account_id=current_account_id())
+
+
+@api.post("/share-transactions/<int:transaction_id>/allotment")
+@require_role(*MANAGERS)
+@api.arguments(ShareStepSchema)
+@api.response(200, ShareTransactionSchema)
+def api_allot_shares(data, transaction_id):
+    """Allot paid-for shares to the member."""
+    return shares.allot(tenant_session(), transaction_id,
+                        allotted_on=data["on"] or date.today(),
+                        actor_account_id=current_account_id())
+
+
+@api.post("/share-transactions/<int:transaction_id>/repayment")
+@require_role(*MANAGERS)
+@api.arguments(SharePaymentSchema)
+@api.response(200, ShareTransactionSchema)
+def api_complete_withdrawal(data, transaction_id):
+    """Repay an approved withdrawal: the shares leave the member's holding."""
+    return shares.complete_withdrawal(tenant_session(), transaction_id, data["amount_pence"],
+                                      completed_on=data["on"] or date.today(),
+                                      actor_account_id=current_account_id())
+
+
 # -- pages -----------------------------------------------------------------------------
 def is_manager() -> bool:
     """Whether the person may see addresses and change the register."""
@@ -144,8 +244,17 @@ def _errors(exc: Exception) -> dict[str, list[str]]:
 def _visibility() -> dict:
     """What the page may show of each entry to the person reading it (s.103)."""
     viewer = register_viewer()
+
+    def account_of(member):
+        if not viewer.sees_account_of(member.id):
+            return None
+        session = tenant_session()
+        return {"holding": shares.holding(session, member.id),
+                "transactions": shares.transactions(session, member.id)}
+
     return {"classes_of": lambda m: service.visible_classes(m, viewer),
-            "holding_of": lambda m: service.visible_holding(m, viewer)}
+            "holding_of": lambda m: service.visible_holding(m, viewer),
+            "account_of": account_of, "pounds": registers.pounds}
 
 
 @pages.get("/")
@@ -166,6 +275,36 @@ def register_csv():
     body = service.register_csv(tenant_session(), actor_account_id=current_account_id())
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{g.coop.slug}-register.csv"',
+        "Cache-Control": "no-store"})
+
+
+def _locale() -> str:
+    chosen = request.args.get("lang", "")
+    return chosen if chosen in registers.LOCALES else str(get_locale())
+
+
+@pages.get("/registers")
+@require_role(*MANAGERS)
+def society_registers():
+    """The registers of members and of officers, printable, in Welsh or English."""
+    locale = _locale()
+    data = registers.read_registers(tenant_session(), locale,
+                                    actor_account_id=current_account_id())
+    other = "cy" if locale == "en" else "en"
+    with force_locale(locale):
+        return render_template("members/registers.html", registers=data,
+                               pounds=registers.pounds, locale=locale, other=other)
+
+
+@pages.get("/registers.csv")
+@require_role(*MANAGERS)
+def society_registers_csv():
+    """The registers of members and of officers as CSV, in Welsh or English."""
+    locale = _locale()
+    body = registers.registers_csv(tenant_session(), locale,
+                                   actor_account_id=current_account_id())
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{g.coop.slug}-registers-{locale}.csv"',
         "Cache-Control": "no-store"})
 
 

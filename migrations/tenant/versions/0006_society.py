@@ -105,7 +105,7 @@ def upgrade() -> None:
     sa.CheckConstraint("kind = 'withdrawal' OR state <> 'completed'", name=op.f('ck_share_transactions_application_states')),
     sa.CheckConstraint("kind IN ('application', 'withdrawal')", name=op.f('ck_share_transactions_kind')),
     sa.CheckConstraint("state IN ('applied', 'approved', 'paid', 'allotted', 'completed', 'refused')", name=op.f('ck_share_transactions_state')),
-    sa.CheckConstraint("state IN ('applied', 'refused') OR approved_by_account_id IS NOT NULL", name=op.f('ck_share_transactions_approved_by_someone')),
+    sa.CheckConstraint("state IN ('applied', 'refused') OR approved_on IS NOT NULL", name=op.f('ck_share_transactions_approved_on_set')),
     sa.CheckConstraint("state NOT IN ('allotted', 'completed') OR settled_on IS NOT NULL", name=op.f('ck_share_transactions_settled_on_set')),
     sa.CheckConstraint('amount_pence >= 0', name=op.f('ck_share_transactions_amount_pence')),
     sa.CheckConstraint('shares > 0', name=op.f('ck_share_transactions_shares')),

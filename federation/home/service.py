@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
@@ -10,6 +10,7 @@ from core.db import db
 from federation.accounts.models import Account
 from federation.agencies.models import Agency, AgencyAdvisor
 from federation.regional.models import AnalystGrant
+from tenants.care_person.access import CareAccess
 from tenants.registry.models import Coop, Membership
 
 
@@ -21,6 +22,8 @@ class Places:
     agencies: list[Agency]
     analyst_areas: list[AnalystGrant]
     federation_admin: bool
+    #: Co-ops whose care page the person may open: their own care, or family's (issue 12).
+    care: list[Coop] = field(default_factory=list)
 
 
 def places_for(account: Account) -> Places:
@@ -33,5 +36,7 @@ def places_for(account: Account) -> Places:
         AgencyAdvisor.account_id == account.id)).all()
     areas = db.session.scalars(select(AnalystGrant).where(
         AnalystGrant.account_id == account.id)).all()
+    care = db.session.scalars(select(Coop).join(CareAccess, CareAccess.coop_id == Coop.id)
+                              .where(CareAccess.account_id == account.id).order_by(Coop.name))
     return Places([(c, r) for c, r in coops], list(agencies), list(areas),
-                  account.is_federation_admin)
+                  account.is_federation_admin, list(care))

@@ -34,6 +34,7 @@ from federation.onboarding import service as onboarding
 from federation.onboarding.models import Draft
 from tenants.context import bind_tenant, tenant_session
 from tenants.members.service import members_query
+from tenants.officers.service import list_tasks, task_text
 from tenants.registry.models import Coop
 from tenants.registry.service import check_serving
 from tenants.rota.models import Visit
@@ -328,6 +329,8 @@ class CoopSummary:
     members: int
     workers: int
     visits: int
+    # The co-op's own open start-up checklist items, in words (e.g. "register with CIW").
+    checklist: tuple[str, ...] = ()
 
 
 def coop_summary(coop: Coop, *, account_id: int, ip: str | None = None) -> CoopSummary:
@@ -346,5 +349,7 @@ def coop_summary(coop: Coop, *, account_id: int, ip: str | None = None) -> CoopS
     return CoopSummary(
         coop, members=session.scalar(select(func.count()).select_from(current)),
         workers=session.scalar(select(func.count()).select_from(active_workers)),
-        visits=session.scalar(select(func.count()).select_from(Visit)))
+        visits=session.scalar(select(func.count()).select_from(Visit)),
+        checklist=tuple(task_text(t) for t in list_tasks(open_only=True)
+                        if t.kind == "startup"))
 

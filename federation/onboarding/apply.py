@@ -1,8 +1,10 @@
-"""Applying a submitted draft inside its new co-op: classes, founding members, settings.
+"""Applying a submitted draft inside its new co-op: classes, founding members, settings,
+and the co-op's legal position.
 
 Every part checks what is already there, so applying twice changes nothing the second
-time: classes are matched by code, members by email, an invitation is made once per
-member, and settings are keyed.
+time: classes are matched by code, members by email (or, for a founder without one, by
+name and postal address), an invitation is made once per member, settings are keyed,
+registered services are matched by CIW service ID and start-up tasks by their code.
 """
 
 from __future__ import annotations
@@ -12,11 +14,15 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from federation.onboarding.legal import needs_ciw
 from federation.onboarding.models import Draft
 from tenants.audit.service import record
 from tenants.members import service as members
 from tenants.members.defaults import DEFAULT_CLASSES
 from tenants.members.models import Invitation, Member, MemberClass, MemberClassLink
+from tenants.officers.service import REGISTER_CODE, add_startup_task
+from tenants.position.models import RegisteredService
+from tenants.position.service import add_service, set_position
 from tenants.registry.models import CoopType
 from tenants.settings_models import CoopSetting
 from tenants.store import TenantSession
@@ -59,25 +65,39 @@ def apply_classes(session: TenantSession, rows: list[dict], coop_type: str) -> N
     session.flush()
 
 
+def _founder(session: TenantSession, row: dict, email: str | None) -> Member | None:
+    """The register entry already made for this founder, if any."""
+    if email:
+        return session.scalar(select(Member).where(Member.email == email))
+    address = (row.get("postal_address") or "").strip() or None
+    return session.scalar(select(Member).where(
+        Member.email.is_(None), Member.display_name == row["name"].strip(),
+        Member.postal_address == address if address else Member.postal_address.is_(None)))
+
+
 def apply_people(session: TenantSession, people: dict, *, admin_account_id: int | None,
                  admin_email: str | None) -> tuple[list[int], int | None]:
     """Enter the founding members in the register and invite each of them to sign in.
 
     The founding member whose email is the first admin's own is linked to that account
-    instead of being invited. Returns the ids of the invitations made now, and the
+    instead of being invited. A founder without an email is entered with their postal
+    address and is not invited. Returns the ids of the invitations made now, and the
     member the group chose to run the workspace (for a later hand-over).
     """
     invited, chosen = [], None
     for index, row in enumerate(people.get("people", [])):
-        email = row["email"].strip().lower()
-        member = session.scalar(select(Member).where(Member.email == email))
+        email = (row.get("email") or "").strip().lower() or None
+        member = _founder(session, row, email)
         if member is None:
             member = members.create_member(session, {
                 "display_name": row["name"].strip(), "email": email,
+                "postal_address": (row.get("postal_address") or "").strip() or None,
                 "joined_on": date.today(), "classes": [row["member_class"]]},
                 actor_account_id=admin_account_id)
         if str(index) == people.get("admin"):
             chosen = member.id
+        if email is None:
+            continue  # no invitation: the register and the post reach them
         if admin_email and email == admin_email.lower():
             if member.account_id is None and members.member_for_account(
                     session, admin_account_id) is None:
@@ -91,6 +111,37 @@ def apply_people(session: TenantSession, people: dict, *, admin_account_id: int 
         invited.append(members.invite_member(session, member.id,
                                              actor_account_id=admin_account_id).id)
     return invited, chosen
+
+
+def apply_position(session: TenantSession, draft: Draft, *,
+                   admin_account_id: int | None) -> None:
+    """The legal form, FCA registration and CIW-registered services the group recorded,
+    and "register with CIW" on the start-up checklist if it ticked a regulated service
+    and recorded no domiciliary support service already registered."""
+    legal = draft.answers("legal")
+    number = (legal.get("fca_society_number") or "").upper().replace(" ", "") or None
+    when = legal.get("registered_on") or None
+    set_position({"legal_form": legal.get("legal_form") or "not_decided",
+                  "fca_society_number": number,
+                  "registered_on": date.fromisoformat(when) if when else None},
+                 admin_account_id)
+    known = set(session.scalars(select(RegisteredService.ciw_service_id)))
+    for row in legal.get("ciw", []):
+        if row["ciw_service_id"] in known:
+            continue
+        add_service({"service_type": row["service_type"],
+                     "ciw_service_id": row["ciw_service_id"],
+                     "responsible_individual": row["responsible_individual"].strip(),
+                     "registered_manager": (row.get("registered_manager") or "").strip()
+                     or None,
+                     "rating_url": (row.get("rating_url") or "").strip() or None},
+                    admin_account_id)
+        known.add(row["ciw_service_id"])
+    registered = {row.get("service_type") for row in legal.get("ciw", [])}
+    if needs_ciw(draft.answers("services").get("services", [])) \
+            and "domiciliary_support" not in registered:
+        add_startup_task(REGISTER_CODE, admin_account_id)
+    session.flush()
 
 
 def apply_settings(session: TenantSession, draft: Draft, chosen_admin: int | None) -> None:
@@ -123,6 +174,7 @@ def apply_draft(session: TenantSession, draft: Draft, classes: list[dict], *,
     invited, chosen = apply_people(session, draft.answers("people"),
                                    admin_account_id=admin_account_id, admin_email=admin_email)
     apply_settings(session, draft, chosen)
+    apply_position(session, draft, admin_account_id=admin_account_id)
     record(session, "onboarding.applied", actor_account_id=admin_account_id,
            draft_id=draft.id, invitations=len(invited))
     session.flush()

@@ -16,7 +16,7 @@ from core.db import FederationBase
 from tenants.vocabulary import in_list
 
 # The wizard's steps, in order; "review" is where a finished draft is submitted.
-STEPS = ("group", "where", "governance", "people", "services", "sharing")
+STEPS = ("group", "where", "governance", "people", "services", "legal", "sharing")
 PAGES = (*STEPS, "review")
 
 

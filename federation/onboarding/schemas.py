@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 import marshmallow as ma
@@ -21,6 +22,14 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 
 from core.areas import local_authorities
+from federation.onboarding.legal import (
+    CIW_SERVICE_TYPES,
+    LEGAL_FORMS,
+    SOCIETY_FORMS,
+    SOCIETY_MIN_FOUNDERS,
+    UNREGISTERED_FORMS,
+    form_rule,
+)
 from tenants.registry.models import CoopType
 from tenants.registry.schemas import RESERVED_SLUGS, SLUG_MAX, SLUG_PATTERN
 from tenants.web import StrictSchema
@@ -36,12 +45,16 @@ MAX_SHARES = 1_000_000
 COOP_TYPE_HINTS = {
     "worker": _l("The care workers own and run the co-op together."),
     "user_led": _l("The people who use care and support, and their family carers, own it."),
-    "dp_pool": _l("People who get Direct Payments from their council pool them to employ care "
-                  "workers together; the co-op handles rotas, payroll and reports."),
+    "dp_pool": _l("People who get Direct Payments from their council pool them to arrange care "
+                  "together. The workspace keeps the pool's ledger, rotas and statements; it "
+                  "does not run payroll, so each employer (a member or the co-op) still needs "
+                  "a payroll service."),
     "multi_stakeholder": _l("Several groups own it together, for example older people who give "
                             "care, older people who receive it, and workers."),
     "foster": _l("Foster carers and the staff who support them. Foster carers are associate "
-                 "members without a vote, as the fostering regulations require."),
+                 "members without a vote, as the fostering regulations require. From 1 April "
+                 "2026 a new fostering provider in Wales must be not-for-profit, so a "
+                 "co-operative society with share capital cannot register one."),
     "community": _l("People who live or work in the area own it, for the good of the "
                     "community."),
 }
@@ -87,12 +100,15 @@ _SIMPLE = {
     "governance": (),
     "people": ("admin",),
     "services": ("welsh_offer",),
+    "legal": ("legal_form", "fca_society_number", "registered_on"),
     "sharing": ("statistics", "worker_pool", "agency"),
 }
 _LISTS = {"where": ("las",), "services": ("services",)}
 _ROWS = {"governance": ("classes", ("code", "name_en", "name_cy", "voting", "cap",
                                      "min_shares", "remove")),
-         "people": ("people", ("name", "email", "member_class", "remove"))}
+         "people": ("people", ("name", "email", "postal_address", "member_class", "remove")),
+         "legal": ("ciw", ("service_type", "ciw_service_id", "responsible_individual",
+                           "registered_manager", "rating_url", "remove"))}
 # Cells that hold a value before anyone types (hidden codes, pre-filled choices): a row
 # with nothing else in it counts as blank.
 _NOT_TYPED = ("code", "voting", "min_shares", "member_class")
@@ -283,21 +299,36 @@ class GovernanceSchema(StrictSchema):
                 "At least one class must have a vote: members control the co-op."))
 
 
+ADDRESS_MAX = 500
+
+
 class PersonRowSchema(StrictSchema):
-    """One founding member: name, email, and the class they join."""
+    """One founding member: name, email or postal address (or both), and their class.
+
+    A founder need not be online: one with only a postal address is entered in the
+    register as a founding member and gets no invitation email.
+    """
 
     name = fields.String(required=True, error_messages=_required(_l(
         "Enter the founding member's name.")), validate=[validate.Length(
             min=1, max=NAME_MAX, error=_l("The name must be 200 characters or fewer.")),
             _text])
-    email = fields.String(required=True, error_messages=_required(_l(
-        "Enter the founding member's email address.")), validate=validate.And(
+    email = fields.String(load_default="", validate=validate.And(
         validate.Length(max=EMAIL_MAX, error=_l(
             "The email address must be 254 characters or fewer.")),
         validate.Email(error=_l(
             "Enter an email address in the right form, like name@example.org."))))
+    postal_address = fields.String(load_default="", validate=[validate.Length(
+        max=ADDRESS_MAX, error=_l("The address must be 500 characters or fewer.")), _text])
     member_class = fields.String(required=True, error_messages=_required(_l(
         "Choose the member class they join.")))
+
+    @ma.validates_schema
+    def _reachable(self, data: dict, **_kwargs) -> None:
+        if not data.get("email") and not data.get("postal_address"):
+            raise ma.ValidationError(_(
+                "Enter an email address or a postal address, so the co-op can reach them."),
+                "email")
 
 
 class PeopleSchema(StrictSchema):
@@ -314,21 +345,26 @@ class PeopleSchema(StrictSchema):
     def _rows(self, data: dict, **_kwargs) -> None:
         people = data.get("people") or []
         errors: dict = {}
+
+        def row_error(index: int, field: str, message: str) -> None:
+            errors.setdefault("people", {}).setdefault(index, {})[field] = [message]
+
         if not people:
             errors["people"] = [_("Add at least one founding member.")]
         seen: set[str] = set()
         for index, row in enumerate(people):
             if row.get("member_class") not in self.class_codes:
-                errors.setdefault("people", {}).setdefault(index, {})["member_class"] = [
-                    _("Choose the member class they join.")]
+                row_error(index, "member_class", _("Choose the member class they join."))
             email = (row.get("email") or "").lower()
-            if email in seen:
-                errors.setdefault("people", {}).setdefault(index, {})["email"] = [
-                    _("This email address is already on the list.")]
+            if email and email in seen:
+                row_error(index, "email", _("This email address is already on the list."))
             seen.add(email)
         admin = data.get("admin", "")
         if not (admin.isdigit() and int(admin) < len(people)):
             errors["admin"] = [_("Choose who will look after the co-op's workspace.")]
+        elif not people[int(admin)].get("email"):
+            errors["admin"] = [_("The person who will look after the workspace needs an "
+                                 "email address, to sign in.")]
         if errors:
             raise ma.ValidationError(errors)
 
@@ -348,8 +384,110 @@ class ServicesSchema(StrictSchema):
             raise ma.ValidationError(_("Choose services from the list."))
 
 
+FCA_NUMBER = re.compile(r"^(?:RS)?\d{1,7}R?$")
+SERVICE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{2,31}$")
+
+
+class CiwServiceSchema(StrictSchema):
+    """One CIW-registered service: its type, service ID, RI, manager and rating link."""
+
+    service_type = fields.String(required=True, error_messages=_required(_l(
+        "Choose the type of registered service.")), validate=validate.OneOf(
+        list(CIW_SERVICE_TYPES), error=_l("Choose the type of registered service.")))
+    ciw_service_id = fields.String(required=True, error_messages=_required(_l(
+        "Enter the CIW service ID.")))
+    responsible_individual = fields.String(required=True, error_messages=_required(_l(
+        "Enter the name of the Responsible Individual.")), validate=[validate.Length(
+            max=NAME_MAX, error=_l("The name must be 200 characters or fewer.")), _text])
+    registered_manager = fields.String(load_default="", validate=[validate.Length(
+        max=NAME_MAX, error=_l("The name must be 200 characters or fewer.")), _text])
+    rating_url = fields.String(load_default="", validate=validate.Length(max=500, error=_l(
+        "The link must be 500 characters or fewer.")))
+
+    @ma.validates("ciw_service_id")
+    def _service_id(self, value: str, **_kwargs) -> None:
+        if not value.isascii() or not SERVICE_ID.match(value):
+            raise ma.ValidationError(_(
+                "Enter the service ID as CIW wrote it, using letters, digits and hyphens."))
+
+    @ma.validates("rating_url")
+    def _rating_url(self, value: str, **_kwargs) -> None:
+        if value:
+            try:
+                validate.URL(schemes={"https"}, require_tld=True)(value)
+            except ma.ValidationError:
+                raise ma.ValidationError(_(
+                    "Enter the rating link as a web address starting https://.")) from None
+
+
+class LegalSchema(StrictSchema):
+    """Step 6: the legal form, FCA registration and any CIW-registered services.
+
+    Recording these registers nothing. Two rules look at other steps: a registered
+    society needs at least three founding members, and a rule on legal forms may hold
+    for the co-op's type (fostering must be not-for-profit).
+    """
+
+    legal_form = fields.String(required=True, error_messages=_required(_l(
+        "Choose a legal form, or 'not decided'.")), validate=validate.OneOf(
+        list(LEGAL_FORMS), error=_l("Choose a legal form, or 'not decided'.")))
+    fca_society_number = fields.String(load_default="")
+    registered_on = fields.String(load_default="")
+    ciw = fields.List(fields.Nested(CiwServiceSchema), load_default=list)
+
+    def __init__(self, *, coop_type: str, founders: int, today: date, **kwargs):
+        super().__init__(**kwargs)
+        self.coop_type, self.founders, self.today = coop_type, founders, today
+
+    @ma.validates("fca_society_number")
+    def _fca_number(self, value: str, **_kwargs) -> None:
+        if value and not FCA_NUMBER.match(value.upper().replace(" ", "")):
+            raise ma.ValidationError(_(
+                "Enter the society number as the FCA shows it, like 31234R or RS007123."))
+
+    @ma.validates("registered_on")
+    def _registered_on(self, value: str, **_kwargs) -> None:
+        if not value:
+            return
+        try:
+            when = date.fromisoformat(value)
+        except ValueError:
+            raise ma.ValidationError(_(
+                "Enter the registration date as year-month-day, like 2024-03-31.")) from None
+        if when > self.today:
+            raise ma.ValidationError(_("The registration date must be today or earlier."))
+
+    @ma.validates_schema(skip_on_field_errors=False)
+    def _position(self, data: dict, **_kwargs) -> None:
+        form = data.get("legal_form")
+        if form is None:
+            return
+        if data.get("fca_society_number") and form not in SOCIETY_FORMS:
+            raise ma.ValidationError(_(
+                "Only a co-operative or community benefit society has an FCA society "
+                "number. Remove it, or choose the society's form."), "fca_society_number")
+        if data.get("registered_on") and form in UNREGISTERED_FORMS:
+            raise ma.ValidationError(_(
+                "A group that is not incorporated has no registration date. Remove it, or "
+                "choose the form you registered."), "registered_on")
+        rule = form_rule(self.coop_type, self.today)
+        if rule is not None and form not in rule.allowed_forms:
+            raise ma.ValidationError(_(
+                "A foster care co-op cannot be a %(form)s: since %(date)s a new fostering "
+                "provider in Wales must be not-for-profit. Choose a charitable community "
+                "benefit society, a company limited by guarantee or a CIC without share "
+                "capital, or “not decided” to talk to an adviser.",
+                form=str(LEGAL_FORMS[form][0]).lower(),
+                date=rule.effective_from.isoformat()), "legal_form")
+        if form in SOCIETY_FORMS and self.founders < SOCIETY_MIN_FOUNDERS:
+            raise ma.ValidationError(_(
+                "A registered society needs at least %(min)s founding members, and step 4 "
+                "lists %(count)s. Add founding members, or choose another legal form.",
+                min=SOCIETY_MIN_FOUNDERS, count=self.founders), "legal_form")
+
+
 class SharingSchema(StrictSchema):
-    """Step 6: each data-sharing choice, made explicitly."""
+    """Step 7: each data-sharing choice, made explicitly."""
 
     statistics = fields.String(required=True, error_messages=_required(_l(
         "Choose yes or no for pooled statistics.")), validate=validate.OneOf(
@@ -403,18 +541,23 @@ def _flatten(messages, prefix: str = "") -> dict[str, list[str]]:
 
 
 def validate_answers(step: str, answers: dict, *, class_codes: list[str] = (),
-                     agency_ids: list[int] = ()) -> tuple[dict, dict[str, list[str]]]:
+                     agency_ids: list[int] = (), context: Mapping | None = None,
+                     ) -> tuple[dict, dict[str, list[str]]]:
     """Check one step's answers; returns the cleaned values and the errors by field id.
 
-    Messages are in the request's language; outside a request (a job, the demo), English.
+    ``context`` carries what the legal step needs from the others: ``coop_type``,
+    ``founders`` (how many) and ``today``. Messages are in the request's language;
+    outside a request (a job, the demo), English.
     """
+    context = dict(context or {})
     if not has_request_context():
         with force_locale("en"):
-            return _validate(step, answers, class_codes, agency_ids)
-    return _validate(step, answers, class_codes, agency_ids)
+            return _validate(step, answers, class_codes, agency_ids, context)
+    return _validate(step, answers, class_codes, agency_ids, context)
 
 
-def _validate(step: str, answers: dict, class_codes, agency_ids) -> tuple[dict, dict]:
+def _validate(step: str, answers: dict, class_codes, agency_ids,
+              context: dict) -> tuple[dict, dict]:
     nul = [k for k, v in _walk(answers) if "\x00" in v]
     if nul:
         return {}, {field: [_("Remove the NUL characters from this field.")] for field in nul}
@@ -424,6 +567,9 @@ def _validate(step: str, answers: dict, class_codes, agency_ids) -> tuple[dict, 
         "governance": lambda: GovernanceSchema(),
         "people": lambda: PeopleSchema(class_codes=list(class_codes)),
         "services": lambda: ServicesSchema(),
+        "legal": lambda: LegalSchema(coop_type=context.get("coop_type", ""),
+                                     founders=int(context.get("founders", 0)),
+                                     today=context.get("today") or date.today()),
         "sharing": lambda: SharingSchema(agency_ids=list(agency_ids)),
     }
     try:

@@ -22,7 +22,7 @@ from core import audit
 from core.db import db
 from core.errors import Conflict, NotFound, ValidationError
 from core.jobs import enqueue_after_commit
-from core.timeutil import as_utc, utcnow
+from core.timeutil import as_utc, local_now, utcnow
 from federation.agencies.access import grant_access
 from federation.agencies.models import Agency
 from federation.onboarding.models import PAGES, STEPS, Draft
@@ -159,7 +159,11 @@ def _validate(draft: Draft, step: str, answers: dict) -> tuple[dict, dict]:
     codes = [c for c, _name in class_choices(draft, "en")]
     agency_ids = [a.id for a in agencies()] if step == "sharing" else []
     answers = {k: v for k, v in answers.items() if k != "type"}  # not typed: kept by _store
-    cleaned, errors = validate_answers(step, answers, class_codes=codes, agency_ids=agency_ids)
+    context = {"coop_type": draft.answers("group").get("coop_type", ""),
+               "founders": len(draft.answers("people").get("people") or []),
+               "today": local_now().date()}
+    cleaned, errors = validate_answers(step, answers, class_codes=codes, agency_ids=agency_ids,
+                                       context=context)
     if step == "group" and not errors:
         clash = slug_clash(cleaned["slug"], draft.id)
         if clash is not None:
@@ -340,12 +344,16 @@ def submit(draft_id: int, *, account_id: int) -> Coop:
 def mark_applied(draft: Draft) -> None:
     """Record that the draft is in its co-op, and forget the founders' personal details.
 
-    Their names and emails now live in the co-op's own register; the federation keeps
-    only how many there were.
+    Their names, emails and addresses now live in the co-op's own register, and the
+    registered services' people in its legal position; the federation keeps only the
+    legal form and how many there were.
     """
     data = dict(draft.data or {})
     people = data.get("people") or {}
     data["people"] = {"count": len(people.get("people", []))}
+    legal = data.get("legal") or {}
+    data["legal"] = {"legal_form": legal.get("legal_form"),
+                     "ciw_services": len(legal.get("ciw", []))}
     draft.data = data
     draft.applied_at = utcnow()
     db.session.flush()

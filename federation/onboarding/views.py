@@ -23,6 +23,12 @@ from core.areas import local_authorities
 from core.errors import NotFound, ValidationError
 from federation.extensions import limiter
 from federation.onboarding import service
+from federation.onboarding.legal import (
+    CIW_SERVICE_TYPES,
+    LEGAL_FORMS,
+    SOCIETY_MIN_FOUNDERS,
+    needs_ciw,
+)
 from federation.onboarding.models import PAGES, STEPS, Draft
 from federation.onboarding.schemas import COOP_TYPE_HINTS, SERVICES, WELSH_OFFER
 from tenants.registry.labels import COOP_TYPE_NAMES
@@ -73,6 +79,12 @@ def _context(draft: Draft, step: str) -> dict:
     if step == "services":
         return {"services": list(SERVICES.items()),
                 "offers": [(code, label, hint) for code, (label, hint) in WELSH_OFFER.items()]}
+    if step == "legal":
+        return {"forms": [(code, label, hint) for code, (label, hint) in LEGAL_FORMS.items()],
+                "ciw_types": list(CIW_SERVICE_TYPES.items()),
+                "needs_ciw": needs_ciw(draft.answers("services").get("services", [])),
+                "foster": draft.answers("group").get("coop_type") == "foster",
+                "min_founders": SOCIETY_MIN_FOUNDERS}
     if step == "sharing":
         return {"agencies": [(str(a.id), a.name_cy if locale == "cy" and a.name_cy else a.name)
                              for a in service.agencies()]}
@@ -208,7 +220,9 @@ def _review(draft: Draft, errors: dict | None = None, status: int = 200):
                           if c in la_names),
         services_text=", ".join(str(SERVICES[c]) for c in answers["services"].get(
             "services", []) if c in SERVICES),
-        type_names=COOP_TYPE_NAMES, next_path=next_path), status, _PRIVATE
+        type_names=COOP_TYPE_NAMES, next_path=next_path, legal_forms=LEGAL_FORMS,
+        ciw_types=CIW_SERVICE_TYPES,
+        needs_ciw=needs_ciw(answers["services"].get("services", []))), status, _PRIVATE
 
 
 @bp.get("/review")

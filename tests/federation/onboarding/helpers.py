@@ -42,6 +42,7 @@ def answers(slug: str | None = None, agency: str = "none") -> dict[str, dict]:
             "people-1-name": "Bryn Evans", "people-1-email": f"{unique('bryn')}@example.org",
             "people-1-member_class": "friend_of_the_co_op", "admin": "0"},
         "services": {"services": ["personal_care", "respite"], "welsh_offer": "full"},
+        "legal": {"legal_form": "not_decided", "fca_society_number": "", "registered_on": ""},
         "sharing": {"statistics": "yes", "worker_pool": "no", "agency": agency},
     }
 

@@ -19,7 +19,7 @@ Handler = Callable[[int, dict], None]
 HANDLERS: dict[str, Handler] = {}
 # Shared services that handle co-op events register here when first needed.
 HANDLER_MODULES = ("services.pool.handlers", "services.lending.handlers",
-                   "services.stats.handlers")
+                   "services.stats.handlers", "services.mail.meetings")
 
 
 @functools.cache

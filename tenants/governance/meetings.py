@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from flask_babel import force_locale, gettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
@@ -146,6 +147,41 @@ def send_notice(session: TenantSession, meeting_id: int, *, actor_account_id: in
     record(session, "meeting.notice_given", actor_account_id=actor_account_id,
            subject_type="meeting", subject_id=meeting.id, **counts)
     return counts
+
+
+def kind_label(kind: str) -> str:
+    """A meeting's kind in words."""
+    return {"annual": _("Annual general meeting"), "general": _("General meeting")}[kind]
+
+
+def notice_text(session: TenantSession, meeting: GeneralMeeting, coop_name: str,
+                locale: str) -> tuple[str, str]:
+    """The notice of a meeting in ``locale``: a subject and a plain-text body, for the
+    email and the printed letter alike."""
+    when = as_utc(meeting.held_at).astimezone(LOCAL).strftime("%Y-%m-%d %H:%M")
+    with force_locale(locale):
+        subject = gettext("%(kind)s of %(coop)s on %(date)s", kind=kind_label(meeting.kind),
+                          coop=coop_name, date=when[:10])
+        lines = [gettext("%(coop)s gives notice of its %(kind)s.", coop=coop_name,
+                         kind=kind_label(meeting.kind).lower()),
+                 "", gettext("When: %(when)s", when=when),
+                 gettext("Where: %(place)s", place=meeting.place or gettext("to be confirmed")),
+                 "", gettext("Resolutions to be put to the meeting:")]
+        resolutions = meeting_proposals(session, meeting.id)
+        for proposal in resolutions:
+            lines.append(f"- {proposal.title}")
+            if proposal.easy_read:
+                lines.append("  " + gettext("In short: %(summary)s", summary=proposal.easy_read))
+        if not resolutions:
+            lines.append("- " + gettext("None yet: any will be sent before the meeting."))
+        lines += ["", gettext("At least %(count)s members must be present for the meeting to "
+                              "decide anything.", count=meeting.quorum)]
+        if meeting.proxies_allowed:
+            lines.append(gettext("If you cannot come, you may appoint another member as your "
+                                 "proxy: tell the secretary before the meeting."))
+        lines.append(gettext("If you cannot come or vote online, you can vote on paper or by "
+                             "post, or ask for help to vote: contact the secretary."))
+    return subject, "\n".join(lines)
 
 
 def letters(session: TenantSession, meeting_id: int) -> list[Member]:

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from core.errors import ValidationError
+from core.errors import DomainError, ValidationError
 from core.timeutil import LOCAL, as_utc
 from tenants.context import tenant_session
 from tenants.governance import meetings, service
@@ -52,6 +52,7 @@ pages = coop_pages("governance", __name__, url_prefix="/governance")
 api = coop_api("governance_api", __name__,
                description="Proposals and secret ballots: one member, one vote.")
 register_nav("governance.index", _l("Governance"))
+register_nav("governance.meetings_index", _l("General meetings"))
 
 
 
@@ -290,7 +291,7 @@ def index():
                            manager=g.coop_role in MANAGERS)
 
 
-_PROPOSAL = ("title", "body", "kind")
+_PROPOSAL = ("title", "body", "kind", "easy_read")
 _TIMES = ("opens_at", "closes_at", "quorum")
 
 
@@ -298,14 +299,16 @@ _TIMES = ("opens_at", "closes_at", "quorum")
 @require_role(*MANAGERS)
 def new():
     """Put a proposal to the members, with its ballot."""
-    values = {"kind": "ordinary", "quorum": "0"}
+    values = {"kind": "ordinary", "quorum": "0", "meeting_id": request.args.get("meeting_id", "")}
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         values = {name: request.form.get(name, "") for name in _PROPOSAL + _TIMES}
         proposal = times = None
         try:
+            meeting = values["meeting_id"] = request.form.get("meeting_id", "")
             proposal = ProposalCreateSchema().load(
                 {k: values[k] for k in _PROPOSAL if values[k] or k != "kind"})
+            proposal["meeting_id"] = int(meeting) if meeting.isdigit() else None
         except ma.ValidationError as exc:
             errors.update(_messages(exc))
         try:
@@ -326,19 +329,28 @@ def new():
                 flash(_("The proposal has been put to the members."))
                 ballot = service.ballot_for_proposal(tenant_session(), created.id)
                 return redirect(url_for("governance.ballot", ballot_id=ballot.id))
-    return render_template("governance/new.html", values=values, errors=errors), (
-        400 if errors else 200)
+    choices = [(str(m.id), f"{m.title} ({local_time(m.held_at)})")
+               for m in tenant_session().scalars(meetings.meetings_query())]
+    return render_template("governance/new.html", values=values, errors=errors,
+                           meeting_choices=choices), (400 if errors else 200)
 
 
 def _ballot_page(ballot_id: int, errors: dict | None = None, status: int = 200):
     session = tenant_session()
     ballot = service.get_ballot(session, ballot_id)
     proposal = service.get_proposal(session, ballot.proposal_id)
+    manager = g.coop_role in MANAGERS
     return render_template(
         "governance/ballot.html", ballot=ballot, proposal=proposal,
         result=service.tally(session, ballot_id),
         voted=service.has_voted(session, ballot_id, current_account_id()), local_time=local_time,
-        errors=errors or {}, values=request.form), status
+        errors=errors or {}, values=request.form, manager=manager,
+        comments=meetings.comments(session, proposal.id),
+        meeting=(meetings.get_meeting(session, proposal.meeting_id)
+                 if proposal.meeting_id else None),
+        pending=service.pending_votes(session, ballot_id) if manager else [],
+        member_choices=_member_choices() if manager else [],
+        method_label=service.method_label), status
 
 
 @pages.get("/ballots/<int:ballot_id>")
@@ -359,3 +371,212 @@ def vote(ballot_id):
         return _ballot_page(ballot_id, {"choice": [_("Choose for, against or abstain.")]}, 400)
     flash(_("Thank you. Your vote has been counted."))
     return redirect(url_for("governance.ballot", ballot_id=ballot_id))
+
+
+def _member_choices() -> list[tuple[str, str]]:
+    from tenants.members.service import members_query
+
+    return [(str(m.id), m.display_name)
+            for m in tenant_session().scalars(members_query(current_only=True))]
+
+
+def _page_errors(exc: Exception, field: str) -> dict[str, list[str]]:
+    if isinstance(exc, ma.ValidationError):
+        return _messages(exc)
+    if isinstance(exc, ValidationError):
+        return exc.errors
+    return {field: [exc.message]}
+
+
+def _int(name: str):
+    value = request.form.get(name, "").strip()
+    return int(value) if value.isdigit() else value
+
+
+@pages.post("/ballots/<int:ballot_id>/recorded-votes")
+@require_role(*MANAGERS)
+def record_vote(ballot_id):
+    """Record that a member voted on paper, by post, with assistance or in the room."""
+    try:
+        data = RecordedVoteCreateSchema().load({"member_id": _int("member_id"),
+                                                "method": request.form.get("method", "")})
+        service.record_offline_vote(tenant_session(), ballot_id, data["member_id"],
+                                    data["method"], actor_account_id=current_account_id())
+    except (ma.ValidationError, DomainError) as exc:
+        return _ballot_page(ballot_id, _page_errors(exc, "member_id"), 400)
+    flash(_("The vote is recorded. Another admin or coordinator must now witness it and "
+            "enter the choice."))
+    return redirect(url_for("governance.ballot", ballot_id=ballot_id))
+
+
+@pages.post("/ballots/<int:ballot_id>/recorded-votes/<int:participation_id>/witness")
+@require_role(*MANAGERS)
+def witness_vote(ballot_id, participation_id):
+    """Witness a recorded vote and enter the choice from the paper."""
+    field = f"choice-{participation_id}"
+    try:
+        data = WitnessSchema().load({"choice": request.form.get(field, "")})
+        service.witness_vote(tenant_session(), participation_id, data["choice"],
+                             actor_account_id=current_account_id())
+    except ma.ValidationError:
+        return _ballot_page(ballot_id, {field: [_("Choose for, against or abstain.")]}, 400)
+    except DomainError as exc:
+        return _ballot_page(ballot_id, {field: [exc.message]}, 400)
+    flash(_("Witnessed. The vote has been counted."))
+    return redirect(url_for("governance.ballot", ballot_id=ballot_id))
+
+
+@pages.post("/ballots/<int:ballot_id>/comments")
+@require_role(*ALL_ROLES)
+def comment(ballot_id):
+    """Add to the proposal's discussion."""
+    session = tenant_session()
+    ballot = service.get_ballot(session, ballot_id)
+    try:
+        meetings.add_comment(session, ballot.proposal_id, request.form.get("body", ""),
+                             account_id=current_account_id(),
+                             author_name=current_user.account.display_name)
+    except ValidationError as exc:
+        return _ballot_page(ballot_id, exc.errors, 400)
+    return redirect(url_for("governance.ballot", ballot_id=ballot_id, _anchor="discussion"))
+
+
+# -- general meetings (pages) -----------------------------------------------------------
+@pages.get("/meetings")
+@require_role(*ALL_ROLES)
+def meetings_index():
+    """General meetings, the latest first."""
+    return render_template("governance/meetings.html",
+                           meetings=list(tenant_session().scalars(meetings.meetings_query())),
+                           local_time=local_time, kind_label=meetings.kind_label,
+                           manager=g.coop_role in MANAGERS)
+
+
+_MEETING = ("kind", "title", "held_at", "place", "quorum")
+
+
+@pages.route("/meetings/new", methods=["GET", "POST"])
+@require_role(*MANAGERS)
+def new_meeting():
+    """Call a general meeting."""
+    session = tenant_session()
+    values = {"kind": "annual", "quorum": "", "held_at": "", "place": "", "title": ""}
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        values = {name: request.form.get(name, "") for name in _MEETING}
+        try:
+            data = MeetingCreateSchema().load({
+                "kind": values["kind"], "title": values["title"], "place": values["place"],
+                "held_at": _aware(values["held_at"]), "quorum": _int("quorum")})
+            meeting = meetings.create_meeting(session, data,
+                                              actor_account_id=current_account_id())
+        except (ma.ValidationError, DomainError) as exc:
+            errors = _page_errors(exc, "held_at")
+        else:
+            flash(_("The meeting has been called. Give notice to the members next."))
+            return redirect(url_for("governance.meeting", meeting_id=meeting.id))
+    return render_template("governance/meeting_new.html", values=values, errors=errors,
+                           notice_days=meetings.rule(session, "meeting_notice_clear_days")), (
+        400 if errors else 200)
+
+
+def _meeting_page(meeting_id: int, errors: dict | None = None, status: int = 200):
+    session = tenant_session()
+    meeting = meetings.get_meeting(session, meeting_id)
+    manager = g.coop_role in MANAGERS
+    resolutions = [(p, service.ballot_for_proposal(session, p.id))
+                   for p in meetings.meeting_proposals(session, meeting.id)]
+    return render_template(
+        "governance/meeting.html", meeting=meeting, manager=manager, errors=errors or {},
+        values=request.form, quorum=meetings.quorum(session, meeting.id),
+        attendance=meetings.attendance(session, meeting.id),
+        proxies=meetings.proxies(session, meeting.id), resolutions=resolutions,
+        member_choices=_member_choices() if manager else [], local_time=local_time,
+        kind_label=meetings.kind_label,
+        last_notice_day=meetings.last_notice_day(meeting.held_at, meeting.notice_days),
+        letters=len(meetings.letters(session, meeting.id)) if manager else 0), status
+
+
+@pages.get("/meetings/<int:meeting_id>")
+@require_role(*ALL_ROLES)
+def meeting(meeting_id):
+    """A general meeting: notice, resolutions, attendance, quorum, proxies and minutes."""
+    return _meeting_page(meeting_id)
+
+
+@pages.post("/meetings/<int:meeting_id>/notice")
+@require_role(*MANAGERS)
+def give_notice(meeting_id):
+    """Give every current member notice: by email, or a printed letter."""
+    try:
+        counts = meetings.send_notice(tenant_session(), meeting_id,
+                                      actor_account_id=current_account_id())
+    except DomainError as exc:
+        return _meeting_page(meeting_id, {"notice": [exc.message]}, 409)
+    flash(_("Notice given: %(email)s by email, %(letter)s by letter to print and post.",
+            email=counts["email"], letter=counts["letter"]))
+    return redirect(url_for("governance.meeting", meeting_id=meeting_id))
+
+
+@pages.get("/meetings/<int:meeting_id>/letters")
+@require_role(*MANAGERS)
+def meeting_letters(meeting_id):
+    """Printable notice letters for members without an email address."""
+    session = tenant_session()
+    meeting = meetings.get_meeting(session, meeting_id)
+    first = g.coop.default_locale
+    texts = [meetings.notice_text(session, meeting, g.coop.display_name(loc), loc)
+             for loc in (first, "en" if first == "cy" else "cy")]
+    return render_template("governance/letters.html", meeting=meeting,
+                           members=meetings.letters(session, meeting.id), texts=texts,
+                           locales=(first, "en" if first == "cy" else "cy"))
+
+
+@pages.post("/meetings/<int:meeting_id>/attendance")
+@require_role(*MANAGERS)
+def attend(meeting_id):
+    """Add a member to the attendance register."""
+    try:
+        data = AttendanceSchema().load({"member_id": _int("member_id")})
+        meetings.record_attendance(tenant_session(), meeting_id, data["member_id"],
+                                   actor_account_id=current_account_id())
+    except (ma.ValidationError, DomainError) as exc:
+        return _meeting_page(meeting_id, _page_errors(exc, "member_id"), 400)
+    return redirect(url_for("governance.meeting", meeting_id=meeting_id, _anchor="attendance"))
+
+
+@pages.post("/meetings/<int:meeting_id>/proxies")
+@require_role(*MANAGERS)
+def appoint_proxy(meeting_id):
+    """Record a member's appointment of a proxy."""
+    try:
+        data = ProxyAppointmentCreateSchema().load({
+            "member_id": _int("proxy_for"), "proxy_member_id": _int("proxy_member_id")})
+        meetings.appoint_proxy(tenant_session(), meeting_id, data["member_id"],
+                               data["proxy_member_id"], actor_account_id=current_account_id())
+    except ma.ValidationError as exc:
+        errors = _messages(exc)
+        if "member_id" in errors:
+            errors["proxy_for"] = errors.pop("member_id")
+        return _meeting_page(meeting_id, errors, 400)
+    except DomainError as exc:
+        errors = _page_errors(exc, "proxy_member_id")
+        if "member_id" in errors:
+            errors["proxy_for"] = errors.pop("member_id")
+        return _meeting_page(meeting_id, errors, 409 if not isinstance(
+            exc, ValidationError) else 400)
+    return redirect(url_for("governance.meeting", meeting_id=meeting_id, _anchor="proxies"))
+
+
+@pages.post("/meetings/<int:meeting_id>/minutes")
+@require_role(*MANAGERS)
+def minutes(meeting_id):
+    """Record the meeting's minutes."""
+    try:
+        data = MinutesSchema().load({"minutes": request.form.get("minutes", "")})
+    except ma.ValidationError as exc:
+        return _meeting_page(meeting_id, _messages(exc), 400)
+    meetings.set_minutes(tenant_session(), meeting_id, data["minutes"],
+                         actor_account_id=current_account_id())
+    flash(_("The minutes have been saved."))
+    return redirect(url_for("governance.meeting", meeting_id=meeting_id))

@@ -73,6 +73,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "SESSION_COOKIE_SECURE", bool, None,
         "Send the session cookie over HTTPS only. Unset: on in production.", nullable=True),
+    Setting("SESSION_IDLE_MINUTES", int, 120,
+            "A login session unused this long ends on the server."),
+    Setting("SESSION_MAX_HOURS", int, 12,
+            "A login session ends on the server this long after sign-in, however busy."),
+    Setting("SIGNUP_RATE_LIMIT", str, "5 per hour",
+            "Sign-ups allowed per client address (each sends an email)."),
+    Setting("EMAIL_VERIFY_HOURS", int, 48,
+            "How long a link that verifies an email address works."),
     Setting("MAIL_URL", str, None, "Outgoing mail: smtp://user:pass@host:587 (STARTTLS) or "
             "smtps://host:465. Unset: emails are written to the coopfed.mail log.", nullable=True),
     Setting("MAIL_FROM", str, "coopfed <no-reply@coopfed.invalid>", "From address of emails."),

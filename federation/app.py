@@ -11,7 +11,7 @@ from pathlib import Path
 from flask import Flask, g, request
 from flask_babel import get_locale
 
-from core import audit
+from core import audit, security
 from core.config import load_settings
 from core.db import configure_sqlite, db, is_sqlite, sqlite_engine_options
 from federation.extensions import babel, csrf, limiter, login_manager
@@ -26,6 +26,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         "COOPFED_INSTANCE_PATH")
     app = Flask("federation", instance_path=instance_path or None,
                 instance_relative_config=True)
+    # Flask's own default (False) would read as a choice and keep the cookie off HTTPS-only
+    # in production; unset, coopfed's default (on in production) applies.
+    app.config.pop("SESSION_COOKIE_SECURE", None)
     app.config.from_prefixed_env("COOPFED")
     if test_config:
         app.config.update(test_config)
@@ -36,6 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     _register_boundary(app)
+    security.init_app(app)
     from federation.cli import register_commands
     from federation.errors import register_error_handlers
 

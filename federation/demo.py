@@ -52,7 +52,7 @@ def _person(local: str, name: str, **extra):
     email = f"{local}@{DOMAIN}"
     account = account_by_email(email)
     if account is None:
-        account = do_sign_up(email, name, DEMO_PASSWORD, **extra)
+        account = do_sign_up(email, name, DEMO_PASSWORD, email_verified=True, **extra)
     return account
 
 

@@ -9,9 +9,12 @@ from werkzeug.exceptions import HTTPException
 
 from core.errors import DomainError, Unavailable, ValidationError
 
+# Machine clients live under these prefixes: their errors are always problem+json.
+JSON_PREFIXES = ("/api/", "/oauth/", "/.well-known/")
+
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/")
+    return request.path.startswith(JSON_PREFIXES)
 
 
 def problem(status: int, title: str, detail: str | None = None,
@@ -108,9 +111,16 @@ def register_error_handlers(app: Flask) -> None:
                      _("If you typed the web address, check it is correct."))
 
     @app.errorhandler(429)
-    def _too_many(_exc):
+    def _too_many(exc):
+        # flask-limiter adds the exact Retry-After when headers are enabled; a minute is
+        # the fallback, so a client always learns when to come back.
+        headers = {"Retry-After": "60"}
+        if _wants_json():
+            body, status, problem_headers = problem(
+                429, "Too many requests", "Wait before you try again.")
+            return body, status, {**problem_headers, **headers}
         return _page(429, _("Too many attempts"),
-                     _("Wait a minute before you try again."))
+                     _("Wait a minute before you try again."), headers=headers)
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
@@ -121,5 +131,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(500)
     def _server_error(_exc):
+        if _wants_json():
+            return problem(500, "Internal server error", "Try again later.")
         return _page(500, _("Sorry, there is a problem with the service"),
                      _("Try again later."))

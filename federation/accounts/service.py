@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from flask import current_app
+from sqlalchemy import delete, select, update
 
 from core import audit
 from core.db import db
 from core.errors import ValidationError
-from federation.accounts.models import Account, LoginSession
+from core.jobs import enqueue_after_commit
+from core.timeutil import as_utc, utcnow
+from federation.accounts.models import Account, EmailVerification, LoginSession
 
 PASSWORD_MIN = 10
 PASSWORD_MAX = 256
@@ -45,19 +48,105 @@ def check_password_rules(password: str) -> None:
         raise ValidationError({"password": [f"Use at most {PASSWORD_MAX} characters."]})
 
 
+VERIFY_JOB = "federation.accounts.tasks:send_verification"
+EXISTS_JOB = "federation.accounts.tasks:send_account_exists"
+
+
 def do_sign_up(email: str, display_name: str, password: str, locale: str = "en",
-               *, ip: str | None = None, is_federation_admin: bool = False) -> Account:
-    """Create an account; refuses a taken email or a weak password, naming the field."""
+               *, ip: str | None = None, is_federation_admin: bool = False,
+               email_verified: bool = False) -> Account:
+    """Create an account; refuses a taken email or a weak password, naming the field.
+
+    The account cannot sign in until its address is verified, unless the caller has
+    proved the address some other way (``email_verified``: the demo, tests).
+    """
     email = normalise_email(email)
     check_password_rules(password)
     if account_by_email(email) is not None:
         raise ValidationError({"email": ["An account with this email already exists."]})
     account = Account(email=email, display_name=display_name.strip(),
                       password_hash=hash_password(password), locale=locale,
-                      is_federation_admin=is_federation_admin)
+                      is_federation_admin=is_federation_admin,
+                      email_verified_at=utcnow() if email_verified else None)
     db.session.add(account)
     db.session.flush()
     audit.record(db.session, "account.created", actor_account_id=account.id, ip=ip)
+    return account
+
+
+def request_sign_up(email: str, display_name: str, password: str, locale: str = "en",
+                    *, ip: str | None = None) -> None:
+    """Sign up without saying whether the address already has an account.
+
+    Whatever happens, one email goes to the address and the caller shows the same page:
+    - a new address gets an account and a link that verifies it;
+    - an address whose account was never verified gets a link that verifies it and sets
+      the password typed now (whoever signed up with it first loses it);
+    - a verified address is told it already has an account.
+    """
+    check_password_rules(password)
+    account = account_by_email(email)
+    if account is None:
+        account = do_sign_up(email, display_name, password, locale, ip=ip)
+        request_verification(account)
+    elif not account.email_verified:
+        request_verification(account, password_hash=hash_password(password))
+    else:
+        audit.record(db.session, "account.sign_up_repeated", subject_account_id=account.id,
+                     ip=ip)
+        enqueue_after_commit(db.session, EXISTS_JOB, account.id)
+
+
+def request_verification(account: Account, *, password_hash: str | None = None) -> None:
+    """Queue an email with a link that proves ``account``'s address (the job makes it)."""
+    hours = current_app.config["EMAIL_VERIFY_HOURS"]
+    pending = EmailVerification(token_hash=_digest(secrets.token_urlsafe(32)),
+                                account_id=account.id, password_hash=password_hash,
+                                expires_at=utcnow() + timedelta(hours=hours))
+    db.session.add(pending)
+    db.session.flush()
+    enqueue_after_commit(db.session, VERIFY_JOB, account.id, pending.token_hash)
+
+
+def issue_verification_link(account_id: int, placeholder: str) -> tuple[Account, str] | None:
+    """The job's half: give the queued verification a token only the email will hold.
+
+    The row was stored under a random placeholder hash nobody knows; the job replaces it
+    with the hash of a fresh token and returns the token for the link. None when the
+    request is gone (used, expired, or already sent).
+    """
+    pending = db.session.get(EmailVerification, placeholder)
+    account = db.session.get(Account, int(account_id))
+    if pending is None or account is None or pending.account_id != account.id \
+            or as_utc(pending.expires_at) <= utcnow():
+        return None
+    token = secrets.token_urlsafe(32)
+    db.session.execute(update(EmailVerification).where(
+        EmailVerification.token_hash == placeholder).values(token_hash=_digest(token)))
+    return account, token
+
+
+def do_verify_email(token: str, *, ip: str | None = None) -> Account | None:
+    """Follow a verification link: the address is proved; a pending password takes over.
+
+    Every login session of the account ends when the password changes, so a squatter
+    who signed up with the address first is signed out everywhere.
+    """
+    if not token or len(token) > 100 or "\x00" in token:
+        return None
+    pending = db.session.get(EmailVerification, _digest(token))
+    if pending is None or as_utc(pending.expires_at) <= utcnow():
+        return None
+    account = db.session.get(Account, pending.account_id)
+    account.email_verified_at = account.email_verified_at or utcnow()
+    if pending.password_hash:
+        account.password_hash = pending.password_hash
+        db.session.execute(delete(LoginSession).where(LoginSession.account_id == account.id))
+    db.session.execute(delete(EmailVerification).where(
+        EmailVerification.account_id == account.id))
+    audit.record(db.session, "account.email_verified", actor_account_id=account.id, ip=ip,
+                 password_set=bool(pending.password_hash))
+    db.session.flush()
     return account
 
 
@@ -72,7 +161,10 @@ def get_or_create_account(email: str, display_name: str | None = None,
         return account, None
     password = secrets.token_urlsafe(12)
     name = display_name or normalise_email(email).split("@", 1)[0]
-    return do_sign_up(email, name, password, locale), password
+    account = do_sign_up(email, name, password, locale)
+    # Whoever holds the address proves it before the account (and any grant) works.
+    request_verification(account)
+    return account, password
 
 
 def authenticate(email: str, password: str, *, ip: str | None = None) -> Account | None:
@@ -100,18 +192,53 @@ def _digest(token: str) -> str:
 def start_login_session(account: Account, ip: str | None = None) -> str:
     """A new login session for ``account``; returns the token for the cookie."""
     token = secrets.token_urlsafe(32)
-    db.session.add(LoginSession(token_hash=_digest(token), account_id=account.id, ip=ip))
+    db.session.add(LoginSession(token_hash=_digest(token), account_id=account.id, ip=ip,
+                                created_at=utcnow(), last_seen_at=utcnow()))
     return token
 
 
+# How stale last_seen_at may be: one write a minute per session, not one per request.
+SEEN_RESOLUTION = timedelta(minutes=1)
+
+
 def load_login_session(token: str) -> Account | None:
-    """The account signed in with ``token``, or None if the session has ended."""
-    return db.session.scalar(select(Account).join(
+    """The account signed in with ``token``, or None if the session has ended.
+
+    A session ends on the server after SESSION_IDLE_MINUTES without a request, and
+    SESSION_MAX_HOURS after sign-in however busy; an ended session's row is deleted.
+    """
+    if not token or len(token) > 100:
+        return None
+    row = db.session.execute(select(Account, LoginSession).join(
         LoginSession, LoginSession.account_id == Account.id).where(
-        LoginSession.token_hash == _digest(token)))
+        LoginSession.token_hash == _digest(token))).first()
+    if row is None:
+        return None
+    account, login = row
+    config = current_app.config
+    now = utcnow()
+    seen = as_utc(login.last_seen_at or login.created_at)
+    if now - as_utc(login.created_at) > timedelta(hours=config["SESSION_MAX_HOURS"]) \
+            or now - seen > timedelta(minutes=config["SESSION_IDLE_MINUTES"]) \
+            or not account.email_verified:
+        db.session.execute(delete(LoginSession).where(
+            LoginSession.token_hash == login.token_hash))
+        audit.record_despite_rollback("sign_in.expired", actor_account_id=account.id)
+        return None
+    if now - seen > SEEN_RESOLUTION:
+        login.last_seen_at = now
+    return account
 
 
 def end_login_session(token: str, account_id: int, ip: str | None = None) -> None:
     """End one login session (sign out)."""
     db.session.execute(delete(LoginSession).where(LoginSession.token_hash == _digest(token)))
     audit.record(db.session, "sign_out", actor_account_id=account_id, ip=ip)
+
+
+def verification_usable(token: str) -> bool:
+    """Whether a verification link would work if confirmed now (it changes nothing)."""
+    if not token or len(token) > 100 or "\x00" in token:
+        return False
+    pending = db.session.get(EmailVerification, _digest(token))
+    return pending is not None and as_utc(pending.expires_at) > utcnow()

@@ -44,12 +44,16 @@ def _load_user(token: str) -> SignedIn | None:
     return SignedIn(account, token) if account else None
 
 
+# What an anonymous session may carry into the signed-in one: the language, and the
+# onboarding draft this browser was filling in (the visitor's own).
+KEPT_ON_SIGN_IN = ("locale", "onboarding_token")
+
+
 def _sign_in(account: Account) -> None:
     """Start a fresh session: drop everything the anonymous session held, then log in."""
-    locale = session.get("locale")
+    kept = {key: session[key] for key in KEPT_ON_SIGN_IN if key in session}
     session.clear()
-    if locale:
-        session["locale"] = locale
+    session.update(kept)
     token = service.start_login_session(account, ip=request.remote_addr)
     login_user(SignedIn(account, token))
 
@@ -67,6 +71,9 @@ def sign_in():
     if form.validate_on_submit():
         account = service.authenticate(form.email.data, form.password.data,
                                        ip=request.remote_addr)
+        if account is not None and not account.email_verified:
+            service.request_verification(account)
+            return render_template("accounts/check_email.html", email=account.email), 200
         if account is not None:
             _sign_in(account)
             return redirect(safe_next(request.args.get("next"), url_for("home.index")))
@@ -75,25 +82,46 @@ def sign_in():
     return render_template("accounts/sign_in.html", form=form), status
 
 
+def _signup_email_key() -> str:
+    return "signup:" + service.normalise_email(request.form.get("email", ""))[:254]
+
+
 @bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["SIGNUP_RATE_LIMIT"], methods=["POST"])
+@limiter.limit("3 per hour", methods=["POST"], key_func=_signup_email_key)
 def sign_up():
-    """Create an account."""
+    """Create an account; the same answer whether or not the address already has one."""
     form = SignUpForm()
     if form.validate_on_submit():
         try:
-            account = service.do_sign_up(form.email.data, form.display_name.data,
-                                         form.password.data, locale=str(
-                                             session.get("locale", "en")),
-                                         ip=request.remote_addr)
+            service.request_sign_up(form.email.data, form.display_name.data,
+                                    form.password.data, locale=str(session.get("locale", "en")),
+                                    ip=request.remote_addr)
         except ValidationError as exc:
             for field, messages in exc.errors.items():
                 getattr(form, field).errors.extend(_(m) for m in messages)
         else:
-            _sign_in(account)
-            flash(_("Your account has been created."))
-            return redirect(safe_next(request.args.get("next"), url_for("home.index")))
+            next_path = request.args.get("next")
+            if next_path:
+                session["after_verify"] = safe_next(next_path, url_for("home.index"))
+            return render_template("accounts/check_email.html",
+                                   email=service.normalise_email(form.email.data)), 200
     status = 200 if not form.errors else 400
     return render_template("accounts/sign_up.html", form=form), status
+
+
+@bp.route("/verify/<token>", methods=["GET", "POST"])
+@limiter.limit("30 per hour", methods=["POST"])
+def verify_email(token: str):
+    """The emailed link: opening it changes nothing (mail scanners open links); the
+    button confirms the address."""
+    if request.method == "POST":
+        account = service.do_verify_email(token, ip=request.remote_addr)
+        if account is not None:
+            flash(_("Your email address is confirmed. You can now sign in."))
+            return redirect(url_for("accounts.sign_in", next=session.pop("after_verify", None)))
+    usable = request.method == "GET" and service.verification_usable(token)
+    return render_template("accounts/verify.html", usable=usable), 200 if usable else 404
 
 
 @bp.post("/signout")

@@ -11,6 +11,8 @@ from sqlalchemy import select
 
 from core import audit
 from core.db import db
+from federation.accounts.models import Account
+from federation.accounts.service import normalise_email
 from tenants.context import bind_tenant, tenant_session
 from tenants.members import service as members
 from tenants.members.models import Invitation
@@ -33,12 +35,30 @@ def check_invitation(slug: str, token: str) -> tuple[Coop, Invitation]:
     return coop, members.find_invitation(tenant_session(), token)
 
 
+def check_invited_account(session, token: str, account_id: int) -> None:
+    """Only the account whose (verified) email the invitation was sent to may accept it.
+
+    Anyone who sees the link (a forwarded email, a shared screen) otherwise becomes the
+    member it names. Accounts sign in only once their address is verified, so comparing
+    the addresses is enough.
+    """
+    invitation = members.find_invitation(session, token)
+    member = members.get_member(session, invitation.member_id)
+    account = db.session.get(Account, account_id)
+    if account is None or not account.email_verified or member.email is None \
+            or normalise_email(member.email) != account.email:
+        audit.record_despite_rollback("invitation.refused", outcome="refused",
+                                      actor_account_id=account_id, member_id=member.id)
+        raise members.InvitationUnusable("other_account")
+
+
 def do_accept(slug: str, token: str, account_id: int, *, ip: str | None = None) -> Coop:
     """Link the invited member to the account and let the account into the co-op as a member.
 
     An existing membership (say as coordinator) is kept as it is.
     """
     coop = _enter(slug)
+    check_invited_account(tenant_session(), token, account_id)
     member = members.accept_invitation(tenant_session(), token, account_id)
     exists = db.session.scalar(select(Membership.id).where(
         Membership.coop_id == coop.id, Membership.account_id == account_id))

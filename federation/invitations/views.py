@@ -22,7 +22,7 @@ _PRIVATE = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
 
 
 def _unusable(reason: str):
-    status = 404 if reason == "unknown" else 410
+    status = {"unknown": 404, "other_account": 403}.get(reason, 410)
     return render_template("invitations/unusable.html", reason=reason), status, _PRIVATE
 
 

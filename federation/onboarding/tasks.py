@@ -87,13 +87,16 @@ def apply_draft(coop_id: int, draft_id: int) -> str:
     return "applied"
 
 
-def _resume_text(locale: str, link: str, name: str) -> tuple[str, str]:
+def _resume_text(locale: str, link: str) -> tuple[str, str]:
+    # A fixed text: nothing the person who asked typed (the group's name included) goes
+    # into it, so the form cannot be used to send words of one's choosing to anyone.
     with force_locale(locale):
-        subject = _("Carry on setting up %(name)s", name=name)
-        body = _("Hello,\n\nYou asked us to keep your answers for %(name)s so you can come "
-                 "back to them. Open this link to carry on where you stopped:\n%(link)s\n\n"
-                 "Anyone with the link can see and change the answers, so keep it to your "
-                 "group. Asking for a new link stops this one working.", name=name, link=link)
+        subject = _("Carry on setting up your co-op on coopfed")
+        body = _("Hello,\n\nSomeone, we hope you, asked us to keep a group's answers in "
+                 "coopfed's set-up wizard and send the link to this address. Open this link "
+                 "to carry on where you stopped:\n%(link)s\n\nYou will be asked for this "
+                 "email address. The link works once. If you did not ask for it, ignore this "
+                 "email.", link=link)
     return subject, body
 
 
@@ -109,7 +112,7 @@ def send_resume_link(draft_id: int) -> bool:
     draft, token = issued
     link = current_app.config["PUBLIC_URL"] + resume_path(token)
     first = draft.locale
-    texts = [_resume_text(loc, link, draft.group_name)
+    texts = [_resume_text(loc, link)
              for loc in (first, "en" if first == "cy" else "cy")]
     subject = f"{texts[0][0]} / {texts[1][0]}"
     body = f"{texts[0][1]}\n\n----\n\n{texts[1][1]}\n"

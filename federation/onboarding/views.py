@@ -22,6 +22,7 @@ from flask_login import current_user
 from core.areas import local_authorities
 from core.errors import NotFound, ValidationError
 from federation.extensions import limiter
+from federation.onboarding import resume as reopening
 from federation.onboarding import service
 from federation.onboarding.legal import (
     CIW_SERVICE_TYPES,
@@ -113,10 +114,28 @@ def start():
     return render_template("onboarding/start.html", draft=draft), 200, _PRIVATE
 
 
-@bp.get("/resume/<token>")
+@bp.route("/resume/<token>", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
 def resume(token: str):
-    """Reopen a draft from its link, in this browser, at the step it had reached."""
+    """Reopen a draft from its link, in this browser, at the step it had reached.
+
+    Only its owner reopens it at once; anyone else types the address the link was
+    emailed to (see ``federation.onboarding.resume``).
+    """
     draft = service.draft_for_token(token)
+    if not reopening.may_reopen(draft, token, session_token=session.get(TOKEN),
+                                account_id=_account_id()):
+        values, errors = {"contact_email": ""}, {}
+        if request.method == "POST":
+            try:
+                draft, token = reopening.do_reopen_emailed(
+                    token, request.form.get("contact_email", ""), ip=request.remote_addr)
+            except ValidationError as exc:
+                values = {"contact_email": request.form.get("contact_email", "")[:254]}
+                errors = exc.errors
+        if request.method == "GET" or errors:
+            return render_template("onboarding/reopen.html", values=values, errors=errors), \
+                400 if errors else 200, _PRIVATE
     session[TOKEN] = token
     session.setdefault("locale", draft.locale)
     if draft.submitted_at is not None:

@@ -7,21 +7,18 @@ from sqlalchemy import select
 from core.audit import AuditEvent
 from core.db import db
 from federation.accounts.models import Account, LoginSession
-from tests.fixtures.app import csrf_token, sign_in
+from tests.fixtures.app import csrf_token, sign_in, sign_up
 from tests.fixtures.factories import PASSWORD, add_member
 
 
-def test_sign_up_stores_an_argon2_hash_and_signs_in(app, client):
-    token = csrf_token(client, "/signup")
-    response = client.post("/signup", data={
-        "display_name": "Nia Williams", "email": "Nia@Example.org",
-        "password": "a long enough pass", "confirm": "a long enough pass",
-        "csrf_token": token})
-    assert response.status_code == 302
+def test_sign_up_stores_an_argon2_hash_and_signs_in_once_verified(app, client):
+    signed_in = sign_up(client, "Nia@Example.org", "a long enough pass", name="Nia Williams")
+    assert signed_in.status_code == 302
     with app.app_context():
         account = db.session.scalar(select(Account).where(Account.email == "nia@example.org"))
         assert account.password_hash.startswith("$argon2id$")
         assert "a long enough pass" not in account.password_hash
+        assert account.email_verified
     assert "Nia Williams" in client.get("/").get_data(as_text=True)
 
 
@@ -130,19 +127,13 @@ def test_audit_log_is_append_only(app, make_account):
 
 
 def test_sign_up_returns_to_the_page_that_asked(client):
-    token = csrf_token(client, "/signup")
-    response = client.post("/signup?next=/invitations/some-coop/abc", data={
-        "display_name": "Invited Person", "email": "invited-next@example.org",
-        "password": "a long enough pass", "confirm": "a long enough pass",
-        "csrf_token": token})
+    response = sign_up(client, "invited-next@example.org", "a long enough pass",
+                       next_path="/invitations/some-coop/abc")
     assert response.headers["Location"] == "/invitations/some-coop/abc"
 
 
 def test_sign_up_never_sends_anyone_off_site(app):
     client = app.test_client()
-    token = csrf_token(client, "/signup")
-    response = client.post("/signup?next=https://evil.example/", data={
-        "display_name": "Careful Person", "email": "off-site-next@example.org",
-        "password": "a long enough pass", "confirm": "a long enough pass",
-        "csrf_token": token})
+    response = sign_up(client, "off-site-next@example.org", "a long enough pass",
+                       next_path="https://evil.example/")
     assert response.status_code == 302 and response.headers["Location"] == "/"

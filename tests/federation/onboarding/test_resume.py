@@ -7,6 +7,7 @@ from sqlalchemy import select
 from core.db import db
 from federation.onboarding.models import Draft
 from services.jobs.runner import run_job
+from tests.fixtures.app import CSRF
 from tests.federation.onboarding.helpers import (
     RESUME_LINK,
     Wizard,
@@ -61,7 +62,11 @@ def test_save_and_come_back_later_emails_a_link_that_reopens_the_draft(
 
     # Another browser opens the link and lands where the group stopped, answers intact.
     other = app.test_client()
-    opened = other.get(path)
+    # Another browser proves it holds the address the link went to (see the security tests).
+    asked = other.get(path)
+    assert asked.status_code == 200
+    opened = other.post(path, data={"csrf_token": CSRF.search(asked.get_data(
+        as_text=True)).group(1), "contact_email": "grwp@example.org"})
     assert opened.status_code == 302 and opened.headers["Location"] == "/start/governance"
     page = other.get("/start/governance").get_data(as_text=True)
     assert 'value="Ffrindiau"' in page
@@ -81,4 +86,7 @@ def test_asking_again_replaces_the_emailed_link(app, client, run_jobs, caplog):
     first, second = (RESUME_LINK.search(m).group(1) for m in mails(caplog))
     fresh = app.test_client()
     assert fresh.get(first).status_code == 404
-    assert fresh.get(second).headers["Location"] == "/start/where"
+    asked = fresh.get(second)
+    assert fresh.post(second, data={
+        "csrf_token": CSRF.search(asked.get_data(as_text=True)).group(1),
+        "contact_email": "a@example.org"}).headers["Location"] == "/start/where"

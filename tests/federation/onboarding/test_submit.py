@@ -23,7 +23,7 @@ from tests.federation.onboarding.helpers import (
     mails,
     make_agency,
 )
-from tests.fixtures.app import sign_in
+from tests.fixtures.app import sign_in, sign_up
 from tests.fixtures.factories import PASSWORD, create_account, unique
 
 
@@ -52,10 +52,8 @@ def test_anonymous_people_sign_up_and_come_back_to_the_review(app, client):
     assert _coops(app, good["group"]["slug"]) == 0
     # Sign up honours ?next=, and the link brings the draft back after the fresh session.
     next_path = location.split("next=", 1)[1].replace("%3D", "=").replace("%3F", "?")
-    form = {"display_name": "Ann Jones", "email": f"{unique('ann')}@example.org",
-            "password": PASSWORD, "confirm": PASSWORD,
-            "csrf_token": wizard.token(f"/signup?next={next_path}")}
-    signed_up = client.post(f"/signup?next={next_path}", data=form)
+    signed_up = sign_up(client, f"{unique('ann')}@example.org", PASSWORD, name="Ann Jones",
+                        next_path=next_path)
     assert signed_up.headers["Location"] == next_path
     assert client.get(next_path).headers["Location"] == "/start/review"
     assert "Send and set up the workspace" in client.get("/start/review").get_data(as_text=True)

@@ -39,6 +39,7 @@ JOB_MODULES = (
     "federation.agencies.tasks",
     "federation.oauth.tasks",
     "federation.care.tasks",
+    "federation.schedules.tasks",
 )
 
 

@@ -197,3 +197,29 @@ class OfferSchema(ma.Schema):
     offered_hours = fields.Float()
     choice = fields.String()
     chosen_on = fields.Date(allow_none=True)
+
+
+class ScheduleItemSchema(ma.Schema):
+    """A stretch of a worker's day: travel, visit or break."""
+
+    kind = fields.String()
+    start = fields.NaiveDateTime()
+    end = fields.NaiveDateTime()
+    minutes = fields.Integer()
+    client_name = fields.String()
+
+
+class ScheduleDaySchema(ma.Schema):
+    """A day of a worker's schedule, with its travel, visit and break minutes."""
+
+    day = fields.Date()
+    items = fields.List(fields.Nested(ScheduleItemSchema))
+    travel_minutes = fields.Function(lambda d: d.total("travel"))
+    visit_minutes = fields.Function(lambda d: d.total("visit"))
+    break_minutes = fields.Function(lambda d: d.total("break"))
+
+
+class ScheduleQuerySchema(StrictSchema):
+    """The week of a schedule (any day in it)."""
+
+    week = fields.Date(required=True)

@@ -19,7 +19,7 @@ from tenants.clients.models import Client
 from tenants.context import tenant_session
 from tenants.lending.service import guests_between, my_shifts
 from tenants.registry.models import Role
-from tenants.rota import contracts, schemas, service
+from tenants.rota import contracts, schedule, schemas, service
 from tenants.rota.models import VISIT_STATUSES
 from tenants.rota.rules import RULES
 from tenants.vocabulary import SKILLS, WELSH_LEVELS
@@ -161,6 +161,34 @@ def api_create_pattern(data):
 def api_generate(data):
     """Create a week's visits from the patterns; running it again creates nothing more."""
     return service.do_generate_week(data["week"], actor=current_account_id())
+
+
+def _schedule_worker(worker_id: int) -> Worker:
+    """A worker whose schedule the signed-in person may see: managers any, a worker theirs."""
+    own = _own_worker()
+    if own is not None and own.id != worker_id:
+        abort(404)
+    return own or tenant_session().get(Worker, worker_id) or abort(404)
+
+
+@api.route("/workers/<int:worker_id>/schedule", methods=["GET"])
+@api.arguments(schemas.ScheduleQuerySchema, location="query")
+@api.response(200, schemas.ScheduleDaySchema(many=True))
+@require_role(*MANAGE_OR_WORK)
+def api_schedule(query, worker_id: int):
+    """A worker's week (reg 41): each day's travel, visits and breaks."""
+    return schedule.week_schedule(_schedule_worker(worker_id), query["week"])
+
+
+@api.route("/workers/<int:worker_id>/schedule/email", methods=["POST"])
+@api.arguments(schemas.GenerateSchema)
+@api.response(202)
+@require_role(*MANAGE_OR_WORK)
+def api_email_schedule(data, worker_id: int):
+    """Email a worker their week's schedule, after this request commits."""
+    schedule.do_email_schedule(_schedule_worker(worker_id), data["week"],
+                               actor=current_account_id())
+    return ""
 
 
 @api.route("/contract-offers-due", methods=["GET"])
@@ -318,7 +346,8 @@ def mine():
                                  "") if s.kind == "lent"]
     return render_template("rota/person_week.html", view=view, heading=_("My shifts"),
                            subject=worker.display_name, show="client", lent=lent,
-                           **_nav_context(monday))
+                           schedule=schedule.week_schedule(worker, monday),
+                           email_url=url_for("rota.email_my_schedule"), **_nav_context(monday))
 
 
 @pages.get("/workers/<int:worker_id>")
@@ -329,7 +358,41 @@ def worker_week(worker_id: int):
     monday = _week_arg()
     view = service.week_view(monday, worker_id=worker.id, full_rules=True)
     return render_template("rota/person_week.html", view=view, heading=_("Worker's week"),
-                           subject=worker.display_name, show="client", **_nav_context(monday))
+                           subject=worker.display_name, show="client",
+                           schedule=schedule.week_schedule(worker, monday),
+                           email_url=url_for("rota.email_schedule", worker_id=worker.id),
+                           **_nav_context(monday))
+
+
+def _email(worker: Worker, back: str):
+    try:
+        data = _form(schemas.GenerateSchema(), keep={"week"})
+        schedule.do_email_schedule(worker, data["week"], actor=current_account_id())
+    except ma.ValidationError:
+        flash(_("Enter a date in the week, like 2026-11-23"))
+        return redirect(back)
+    except ValidationError:
+        tenant_session().rollback()
+        flash(_("This worker has no sign-in account, so there is no email address to send "
+                "to: print the schedule instead."))
+        return redirect(back)
+    flash(_("The schedule will be emailed shortly"))
+    return redirect(f"{back}?week={data['week'].isoformat()}")
+
+
+@pages.post("/workers/<int:worker_id>/email")
+@require_role(*MANAGERS)
+def email_schedule(worker_id: int):
+    """Email a worker their week's schedule (reg 41)."""
+    worker = tenant_session().get(Worker, worker_id) or abort(404)
+    return _email(worker, url_for("rota.worker_week", worker_id=worker.id))
+
+
+@pages.post("/mine/email")
+@require_role(*WORKERS)
+def email_my_schedule():
+    """Email the signed-in worker their own week's schedule."""
+    return _email(_own_worker(), url_for("rota.mine"))
 
 
 @pages.get("/clients/<int:client_id>")

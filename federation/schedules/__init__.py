@@ -1,0 +1,1 @@
+"""Emailing a care worker their schedule (reg 41)."""

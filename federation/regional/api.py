@@ -120,6 +120,25 @@ class CatalogueSchema(ma.Schema):
     period_kinds = ma.fields.List(ma.fields.String(), required=True)
 
 
+class UsefulnessRowSchema(ma.Schema):
+    geography_kind = ma.fields.String(required=True)
+    measure = ma.fields.String(required=True)
+    cells = ma.fields.Integer(required=True)
+    shown = ma.fields.Integer(required=True)
+    share = ma.fields.Float(required=True, metadata={"description": "shown / cells, 0-1"})
+
+
+class UsefulnessSchema(ma.Schema):
+    release = ma.fields.Nested(ReleaseSchema, required=True)
+    share = ma.fields.Float(allow_none=True, required=True,
+                            metadata={"description": "published share of every cell"})
+    by_geography_and_measure = ma.fields.List(ma.fields.Nested(UsefulnessRowSchema),
+                                              required=True)
+    named_coops = ma.fields.List(ma.fields.String(), required=True, metadata={
+        "description": "co-ops in the client's area that this release names: their "
+                       "directory entry was published when it was built"})
+
+
 def _token_areas() -> list[tuple[str, str]]:
     client = current_token.client
     return [(client.area_kind, client.area)]
@@ -175,3 +194,20 @@ def _pagination(total: int, page: int, page_size: int) -> dict:
     if page < pages:
         header["next_page"] = page + 1
     return header
+
+
+@api.get("/usefulness")
+@require_oauth(STATS_READ)
+@api.doc(security=SECURITY, parameters=[])
+@_refusals
+@api.alt_response(404, response="NOT_FOUND")
+@api.response(200, UsefulnessSchema)
+def usefulness():
+    """How much the latest release publishes: the share of its cells shown, by geography
+    kind and measure, and the co-ops in the client's area it names."""
+    stats.refuse_parameters(request.args)
+    release = stats.require_release()
+    rows = service.release_usefulness([release.id])[release.id]
+    return {"release": release, "share": service.overall_share(rows),
+            "by_geography_and_measure": rows,
+            "named_coops": service.named_coops(release.id, _token_areas())}

@@ -33,6 +33,12 @@ BREAKDOWN_NAMES = {
     "coop_type": _l("Type of co-op"),
 }
 
+GEOGRAPHY_KIND_NAMES = {
+    "wales": _l("Wales"),
+    "rpb": _l("Regional Partnership Boards"),
+    "la": _l("Local authorities"),
+}
+
 PERIOD_KIND_NAMES = {
     "week": _l("Week"),
     "month": _l("Month"),

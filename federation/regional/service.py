@@ -20,7 +20,12 @@ from federation.accounts.service import account_by_email
 from federation.regional.models import AnalystGrant
 from services.stats import cells as fixed
 from services.stats import query as stats
-from services.stats.models import StatsCell, StatsRelease
+from services.stats.models import (
+    StatsCell,
+    StatsRelease,
+    StatsReleaseCoop,
+    StatsReleaseUsefulness,
+)
 from tenants.context import bind_tenant, tenant_session
 from tenants.registry.models import Coop
 from tenants.registry.service import check_serving
@@ -141,6 +146,53 @@ def recent_releases() -> list[StatsRelease]:
     """The latest releases, newest first, for the federation admin."""
     return list(db.session.scalars(
         select(StatsRelease).order_by(StatsRelease.version.desc()).limit(RECENT_RELEASES)))
+
+
+@dataclass(frozen=True)
+class Usefulness:
+    """How many cells of one geography kind and measure a release published."""
+
+    geography_kind: str
+    measure: str
+    cells: int
+    shown: int
+
+    @property
+    def share(self) -> float:
+        return self.shown / self.cells if self.cells else 0.0
+
+
+def release_usefulness(release_ids: list[int]) -> dict[int, list[Usefulness]]:
+    """Each release's published share by geography kind and measure, in the fixed order."""
+    kinds = {k: i for i, k in enumerate(fixed.GEOGRAPHY_KINDS)}
+    measures = {m: i for i, m in enumerate(fixed.MEASURES)}
+    out: dict[int, list[Usefulness]] = {r: [] for r in release_ids}
+    for row in db.session.scalars(select(StatsReleaseUsefulness).where(
+            StatsReleaseUsefulness.release_id.in_(release_ids))):
+        out[row.release_id].append(Usefulness(row.geography_kind, row.measure, row.cells,
+                                              row.shown))
+    for rows in out.values():
+        rows.sort(key=lambda u: (kinds[u.geography_kind], measures[u.measure]))
+    return out
+
+
+def overall_share(rows: list[Usefulness], geography_kind: str | None = None) -> float | None:
+    """The published share over ``rows`` (of one geography kind), or None if no cells."""
+    chosen = [u for u in rows if geography_kind in (None, u.geography_kind)]
+    cells = sum(u.cells for u in chosen)
+    return sum(u.shown for u in chosen) / cells if cells else None
+
+
+def named_coops(release_id: int, areas: list[tuple[str, str]] | None = None) -> list[str]:
+    """The co-ops a release names (their directory entry was published when it was
+    built), optionally only those in the reader's areas, by name."""
+    rows = db.session.execute(select(StatsReleaseCoop.named_as, StatsReleaseCoop.la_code).where(
+        StatsReleaseCoop.release_id == release_id, StatsReleaseCoop.named_as.is_not(None)))
+    names = []
+    for name, la_code in rows:
+        if areas is None or stats.within(stats.Geography("la", la_code), areas):
+            names.append(name)
+    return sorted(names)
 
 
 # A co-op's own figures, for an agency it let in

@@ -212,7 +212,13 @@ def releases():
         publish.request_release(actor_account_id=current_user.account.id)
         flash(_l("Publishing has started"))
         return redirect(url_for(".releases"))
-    return render_template("regional/releases.html", releases=service.recent_releases())
+    releases = service.recent_releases()
+    usefulness = service.release_usefulness([r.id for r in releases])
+    latest = next((r for r in releases if r.status == "published"), None)
+    return render_template(
+        "regional/releases.html", releases=releases, usefulness=usefulness, latest=latest,
+        share=service.overall_share, kinds=fixed.GEOGRAPHY_KINDS, labels=labels,
+        named=service.named_coops(latest.id) if latest else [])
 
 
 CLIENT_MESSAGES = {

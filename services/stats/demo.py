@@ -1,10 +1,13 @@
 """Demo statistics: enough co-ops and history for a release with shown and suppressed cells.
 
 The four demo co-ops opt in and send a year of rollups computed from their own demo
-workspaces. Four co-ops are too few for rule 3 (at least five per cell), so eight more,
+workspaces. Four co-ops are too few for rule 3 (at least five per cell), so twelve more,
 clearly named "Demo statistics co-op …", are registered across Gwent RPB through the
 normal request and provisioning path, opt in, and send a year of generated weekly
-rollups through the same handler as real ones. Then a release is published.
+rollups through the same handler as real ones. Five of them publish an entry in the
+public directory, so they are named and rule 3 leaves them out; the other seven worker
+co-ops (and the foster co-op among the four) are not, so rule 3 still protects them:
+the release shows both rules at work (issue 13). Then a release is published.
 Idempotent: running it again adds nothing.
 """
 
@@ -18,6 +21,7 @@ from sqlalchemy import select
 
 from core.db import db
 from core.jobs import enqueue_after_commit
+from services.directory import service as directory
 from services.stats import publish, rollups, tasks
 from services.stats.cells import BREAKDOWNS
 from services.stats.models import StatsRelease
@@ -35,7 +39,24 @@ DEMO_COOPS = (  # (slug, LA in Gwent, type, typical weekly clients)
     ("demo-stats-monmouthshire", "W06000021", "multi_stakeholder", 20),
     ("demo-stats-blaenau-gwent-1", "W06000019", "worker", 11),
     ("demo-stats-blaenau-gwent-2", "W06000019", "community", 6),
+    ("demo-stats-newport-3", "W06000022", "worker", 14),
+    ("demo-stats-caerphilly-3", "W06000018", "worker", 16),
+    ("demo-stats-torfaen-2", "W06000020", "worker", 13),
+    ("demo-stats-monmouthshire-2", "W06000021", "worker", 12),
 )
+# The demo co-ops that publish a directory entry, and what it says.
+NAMED = {
+    "demo-stats-newport-2": ("Support planned and run by the people who use it", "W06000022",
+                             "some_welsh", True),
+    "demo-stats-caerphilly-2": ("Personal assistants for people with Direct Payments",
+                                "W06000018 W06000016", "active_offer", True),
+    "demo-stats-monmouthshire": ("Care at home and companionship", "W06000021 W06000020",
+                                 "some_welsh", False),
+    "demo-stats-blaenau-gwent-2": ("Community support and day opportunities", "W06000019",
+                                   "english_only", True),
+    "demo-stats-monmouthshire-2": ("Care at home, including overnight care", "W06000021",
+                                   "active_offer", True),
+}
 FOUR = ("gofal-gwynedd", "cardiff-dp-circle", "powys-elders", "caerphilly-foster")
 WEEKS = 52
 
@@ -56,6 +77,12 @@ def seed(today: date) -> list[tuple[str, str]]:
     for coop in coops:
         if not coop.shares_statistics:
             set_sharing(coop.id, actor_account_id=None, shares_statistics=True)
+        if coop.slug in NAMED and directory.listing_for(coop.id)[0] is None:
+            services, areas, offer, taking = NAMED[coop.slug]
+            directory.do_save_listing(coop.id, {
+                "publish": "yes", "la_codes": areas.split(), "services": services,
+                "welsh_offer": offer, "taking_new_people": "yes" if taking else "no",
+                "ciw_service_id": f"SIN-{coop.id:08d}-DEMO"}, actor_account_id=None)
     db.session.commit()
     weeks = tenant_stats.complete_weeks(today, WEEKS)
     by_slug = {c.slug: c.id for c in coops}
@@ -79,6 +106,12 @@ def seed(today: date) -> list[tuple[str, str]]:
 
 
 def _generated_history(coop_id: int, weeks: list[str], size: int) -> None:
+    """Store a year of generated weekly figures for one demo co-op, through the handler."""
+    for week, rows in history_rows(coop_id, weeks, size).items():
+        rollups.store_week(coop_id, {"week": week, "revision": 1, "rows": rows})
+
+
+def history_rows(coop_id: int, weeks: list[str], size: int) -> dict[str, list[list]]:
     """A year of plausible weekly figures for one demo co-op, the same on every run."""
     rng = random.Random(coop_id * 7919 + size)
     ages = BREAKDOWNS["age_band"]
@@ -86,6 +119,7 @@ def _generated_history(coop_id: int, weeks: list[str], size: int) -> None:
     funding = BREAKDOWNS["funding_source"]
     fund_mix = [rng.random() ** 2 + 0.05 for _ in funding]
     workers = max(2, size // 2)
+    out = {}
     for week in weeks:
         clients = max(1, size + rng.randint(-2, 2))
         minutes = rng.randint(90, 300)
@@ -111,8 +145,8 @@ def _generated_history(coop_id: int, weeks: list[str], size: int) -> None:
         cy_workers = workers // 3
         rows += [["workers", "language", "cy", cy_workers],
                  ["workers", "language", "en", workers - cy_workers]]
-        rows = [r for r in rows if r[1] == "" or r[3]]
-        rollups.store_week(coop_id, {"week": week, "revision": 1, "rows": rows})
+        out[week] = [r for r in rows if r[1] == "" or r[3]]
+    return out
 
 
 def _split(rng: random.Random, total: int, cats, mix) -> dict[str, int]:

@@ -242,6 +242,7 @@ PERIODIC_JOBS = (
     ("services.stats.tasks:sweep_rollups", 3600),
     ("services.pool.tasks:refresh_all", 86400),
     ("federation.oauth.tasks:purge_tokens", 86400),
+    ("federation.society_reminders:remind_all", 86400),
     ("services.portability.tasks:expire_files", 3600),
     ("services.portability.tasks:sweep_leavings", 3600),
 )

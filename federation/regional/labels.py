@@ -56,8 +56,8 @@ CATEGORY_NAMES = {
 # Short labels beside a suppressed cell, and the plain-language reason below the table.
 REASON_LABELS = {
     "low_count": _l("Small count"),
-    "few_coops": _l("Too few co-ops"),
-    "dominance": _l("One co-op dominates"),
+    "few_coops": _l("Too few unnamed co-ops"),
+    "dominance": _l("One unnamed co-op dominates"),
     "secondary": _l("Protects another cell"),
     "linked_person_cell": _l("Linked count hidden"),
     "held_back": _l("Held back"),
@@ -65,10 +65,11 @@ REASON_LABELS = {
 REASON_TEXT = {
     "low_count": _l("Fewer than 8 people are counted here, so the figure could identify "
                     "someone."),
-    "few_coops": _l("Fewer than 5 co-ops contribute to this figure, so it could reveal one "
-                    "co-op's business."),
-    "dominance": _l("One or two co-ops make up most of this figure, so it could reveal their "
-                    "business."),
+    "few_coops": _l("Fewer than 5 of the co-ops behind this figure have not chosen to be "
+                    "named in the public directory: too few to hide the business of any one "
+                    "of them."),
+    "dominance": _l("Among the co-ops behind this figure that have not chosen to be named, "
+                    "one or two make up most of it, so it could reveal their business."),
     "secondary": _l("Hidden so that another hidden figure cannot be worked out from the totals "
                     "or from other periods."),
     "linked_person_cell": _l("The count of people behind these hours or visits is hidden, so "

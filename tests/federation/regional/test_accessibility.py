@@ -68,3 +68,26 @@ def test_agency_statistics_page(app, page, live_server, two_coops, coop_session,
     use_language(page, live_server, locale)
     sign_in(page, live_server, advisor.email)
     assert _check(page, live_server, [f"/agency/coops/{coop.slug}/statistics"]) == {}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_directory_pages(app, page, live_server, two_coops, locale):
+    from services.directory import service as directory
+
+    (coop, admin), (other, _) = two_coops
+    with app.app_context():
+        for listed in (coop, other):
+            directory.do_save_listing(listed.id, directory.load_listing({
+                "publish": "yes", "la_codes": ["W06000018", "W06000002"],
+                "services": "Care at home", "welsh_offer": "active_offer",
+                "taking_new_people": "yes", "ciw_service_id": "SIN-00012345-ABCD",
+                "rating_url": "https://www.careinspectorate.wales/"}), actor_account_id=None)
+        db.session.commit()
+    use_language(page, live_server, locale)
+    problems = _check(page, live_server, ["/directory"])
+    sign_in(page, live_server, admin.email)
+    problems.update(_check(page, live_server, [f"/c/{coop.slug}/directory/"]))
+    page.fill("#services", "")
+    page.click("form[action$='/directory/'] button[type=submit]")
+    problems["directory form (errors)"] = serious(page)
+    assert {p: v for p, v in problems.items() if v} == {}

@@ -19,7 +19,7 @@ import io
 import json
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
@@ -75,8 +75,35 @@ def csv_cell(value) -> str:
     return str(value)
 
 
-def _json_line(row: dict) -> str:
-    return json.dumps(row, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def _naive_utc(value: datetime) -> str:
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.isoformat()
+
+
+def encoder_for(kind: type | None):
+    """``encode`` specialised once for a column's Python type (the export's hot loop)."""
+    if kind in (int, str, bool, float, dict, list):
+        return None  # already JSON-ready
+    if kind is datetime:
+        return lambda v: None if v is None else _naive_utc(v)
+    if kind in (date, time):
+        return lambda v: None if v is None else v.isoformat()
+    if kind is Decimal:
+        return lambda v: None if v is None else str(v)
+    return encode
+
+
+def cell_for(kind: type | None):
+    """``csv_cell`` specialised for a column's type: only text can smuggle a formula in."""
+    if kind is str:
+        return lambda v: "" if v is None else ("'" + v if v.startswith(FORMULA_START) else v)
+    if kind in (int, float, Decimal, date, time, datetime):
+        return lambda v: "" if v is None else str(v)
+    return csv_cell
 
 
 # -- writing ---------------------------------------------------------------------------
@@ -123,24 +150,37 @@ class ArchiveWriter:
         self.parts.append({"name": name, "kind": kind, "rows": rows, "bytes": hashing.size,
                            "sha256": hashing.digest.hexdigest(), **extra})
 
-    def add_table(self, name: str, columns: list[str], rows: Iterable[dict], *,
-                  group: str, key: list[str]) -> int:
+    def add_table(self, name: str, columns: list[str], rows: Iterable, *, group: str,
+                  key: list[str], types: list[type | None] | None = None) -> int:
         """Add one table as ``<group>/<name>.jsonl`` and ``<group>/<name>.csv``; return its rows.
 
-        The rows are encoded once and buffered as text, so each table is read only once.
+        ``rows`` are sequences in ``columns`` order (or mappings); ``types`` are the
+        columns' Python types, when known, so each value is encoded without guessing.
+        Each table is read once and buffered as text.
         """
+        types = types or [None] * len(columns)
+        encoders = [encoder_for(kind) if kind else encode for kind in types]
+        cells = [cell_for(kind) for kind in types]
+        order = sorted(range(len(columns)), key=columns.__getitem__)
+        keys = [columns[i] for i in order]
+        plan = list(enumerate(encoders))
         lines: list[str] = []
         table_csv = io.StringIO()
         writer = csv.writer(table_csv, lineterminator="\r\n")
         writer.writerow(columns)
         count = 0
         for row in rows:
-            encoded = {c: encode(row[c]) for c in columns}
-            lines.append(_json_line(encoded))
-            writer.writerow([csv_cell(encoded[c]) for c in columns])
+            if isinstance(row, Mapping):
+                row = [row[c] for c in columns]
+            values = [row[i] if enc is None else enc(row[i]) for i, enc in plan]
+            lines.append(_JSON.encode(dict(zip(keys, [values[i] for i in order],
+                                               strict=True))))
+            writer.writerow([cell(v) for cell, v in zip(cells, values, strict=True)])
             count += 1
+        lines.append("")
         extra = {"table": name, "group": group, "columns": columns, "key": key}
-        self._write_part(f"{group}/{name}.jsonl", "jsonl", lines, count, extra)
+        self._write_part(f"{group}/{name}.jsonl", "jsonl", ["\n".join(lines)] if count else [],
+                         count, extra)
         self._write_part(f"{group}/{name}.csv", "csv", [table_csv.getvalue()], count, extra)
         return count
 

@@ -21,7 +21,7 @@ from sqlalchemy import Table, or_, select
 from core.db import db
 from core.errors import Conflict, NotFound
 from services.portability.archive import ArchiveWriter
-from services.portability.schema import primary_key, reflect_store
+from services.portability.schema import primary_key, python_type, reflect_store
 from tenants import migrate
 from tenants.context import store
 from tenants.registry.models import Coop, CoopState
@@ -80,22 +80,21 @@ def export_coop(coop_id: int, out: Path | str, progress: Progress | None = None)
             result = session.execute(select(table).order_by(*[table.c[k] for k in key])
                                      .execution_options(yield_per=5000))
             columns = [c.name for c in table.columns]
-            account_columns = [c for c in columns if c.endswith("account_id")]
-            rows = _collecting(result.mappings(), account_columns, account_ids)
             counts[TENANT][table.name] = writer.add_table(
-                table.name, columns, rows, group=TENANT, key=key)
+                table.name, columns, _collecting(result, columns, account_ids),
+                group=TENANT, key=key, types=[python_type(c) for c in table.columns])
             done += 1
             _report(progress, done, total)
         session.rollback()
         for name, (table, where) in sorted(federation_tables.items()):
-            columns = [c.name for c in table.columns if _exported_column(table, c.name)]
+            chosen = [c for c in table.columns if _exported_column(table, c.name)]
             key = primary_key(table)
-            rows = db.session.execute(select(*[table.c[c] for c in columns]).where(where)
-                                      .order_by(*[table.c[k] for k in key])).mappings()
-            if name == "memberships":
-                rows = _collecting(rows, ["account_id"], account_ids)
-            counts[FEDERATION][name] = writer.add_table(name, columns, rows, group=FEDERATION,
-                                                        key=key)
+            rows = db.session.execute(select(*chosen).where(where)
+                                      .order_by(*[table.c[k] for k in key]))
+            columns = [c.name for c in chosen]
+            counts[FEDERATION][name] = writer.add_table(
+                name, columns, _collecting(rows, columns, account_ids), group=FEDERATION,
+                key=key, types=[python_type(c) for c in chosen])
             done += 1
             _report(progress, done, total)
         accounts = db.metadata.tables["federation.accounts"]
@@ -122,10 +121,14 @@ def export_coop(coop_id: int, out: Path | str, progress: Progress | None = None)
 
 
 def _collecting(rows, columns: list[str], into: set[int]):
-    """Pass rows through, noting the account ids they refer to."""
+    """Pass rows through, noting the account ids they refer to (``*account_id`` columns)."""
+    indexes = [i for i, c in enumerate(columns) if c.endswith("account_id")]
+    if not indexes:
+        yield from rows
+        return
     for row in rows:
-        for column in columns:
-            value = row[column]
+        for index in indexes:
+            value = row[index]
             if isinstance(value, int):
                 into.add(value)
         yield row

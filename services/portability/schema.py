@@ -60,3 +60,11 @@ def upgrade_to(conn: Connection, path: str, version_schema: str | None, target: 
         env.configure(connection=conn, version_table_schema=version_schema,
                       render_as_batch=is_sqlite(conn.engine), transactional_ddl=True)
         env.run_migrations()
+
+
+def python_type(column) -> type | None:
+    """The Python type a column's values come back as, or None when the type cannot say."""
+    try:
+        return column.type.python_type
+    except NotImplementedError:
+        return None

@@ -92,11 +92,15 @@ def end(client_id: int, link_id: int):
 @api.get("/<int:client_id>/care-links")
 @require_role(*MANAGERS)
 @api.response(200, schemas.LinkOut(many=True))
-def api_links(client_id: int):
-    """The accounts linked to this client record, with the consent each rests on."""
+@api.paginate()
+def api_links(client_id: int, pagination_parameters):
+    """The accounts linked to this client record, with the consent each rests on (paged)."""
     clients.read_client(client_id, Viewer(current_account_id(), current_role()),
                         via="api.care_links")
-    return service.links_of(client_id)
+    links = service.links_of(client_id)
+    pagination_parameters.item_count = len(links)
+    first = pagination_parameters.first_item
+    return links[first:first + pagination_parameters.page_size]
 
 
 @api.post("/<int:client_id>/care-links")

@@ -159,12 +159,14 @@ def api_wish(data):
 
 @api.get("/family")
 @api.response(200, schemas.GrantOut(many=True))
-def api_family():
-    """The family members the person has invited."""
+@api.paginate()
+def api_family(pagination_parameters):
+    """The family members the person has invited, newest first, paged."""
     seat = service.access_seat(current_account_id())
-    if not seat.speaks_for_person:
-        return []
-    return service.grants_of(seat.client_id)
+    grants = service.grants_of(seat.client_id) if seat.speaks_for_person else []
+    pagination_parameters.item_count = len(grants)
+    first = pagination_parameters.first_item
+    return grants[first:first + pagination_parameters.page_size]
 
 
 @api.post("/family")

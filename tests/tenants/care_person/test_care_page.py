@@ -61,7 +61,11 @@ def test_the_person_sees_only_their_own_visits(app, two_coops, coop_session, api
     stranger = api_client(create_account(app))
     assert stranger.get(f"/api/v1/c/{a.slug}/my-care/week").status_code == 404
     assert stranger.get("/api/v1/c/no-such-coop/my-care/week").status_code == 404
-    assert _views(coop_session, a) == 2 and _views(coop_session, b) == 0
+    # Junk in the query is refused or ignored, never a server error.
+    assert api.client.get(f"/c/{a.slug}/my-care/?week=soon&client_id=x").status_code == 200
+    junk = api.get(f"/api/v1/c/{a.slug}/my-care/week?week=soon")
+    assert junk.status_code == 422 and "query.week" in junk.get_json()["errors"]
+    assert _views(coop_session, a) == 3 and _views(coop_session, b) == 0
 
 
 def test_family_see_only_what_was_granted_and_nothing_after_it_stops(

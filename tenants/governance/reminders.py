@@ -171,8 +171,8 @@ def reminder_text(reminder: DueReminder, coop_name: str, locale: str) -> tuple[s
         else:
             subject = gettext("%(coop)s: %(what)s is due by %(date)s", coop=coop_name,
                               what=what, date=reminder.due_on.isoformat())
-            lead = gettext("%(what)s is due by %(date)s, for the year that ended on %(end)s.",
-                           what=what[:1].upper() + what[1:], date=reminder.due_on.isoformat(),
+            lead = gettext("Due by %(date)s: %(what)s, for the year that ended on %(end)s.",
+                           what=what, date=reminder.due_on.isoformat(),
                            end=reminder.year_end.isoformat())
         why = gettext("Why: %(source)s", source=reminder.duty.source_in(locale))
         body = "\n\n".join([lead, why,

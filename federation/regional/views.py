@@ -26,10 +26,12 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from core.areas import local_authority
 from core.errors import NotFound, ValidationError
+from core.timeutil import utcnow
 from federation.agencies.access import advisor_coop
 from federation.oauth import service as oauth_service
-from federation.regional import charts, labels, service
+from federation.regional import agency_report, charts, labels, service
 from federation.regional.api import api  # noqa: F401 - registered by the app factory
 from services.stats import cells as fixed
 from services.stats import publish
@@ -321,3 +323,35 @@ def agency_statistics(slug: str):
     return render_template("regional/agency_statistics.html", coop=coop, figures=figures,
                            weeks=weeks, measures=fixed.MEASURES, labels=labels,
                            breakdowns=breakdowns, latest_week=weeks[-1] if weeks else None)
+
+
+# An agency's report to its funders
+
+
+def _la_name(code: str) -> str:
+    la = local_authority(code)
+    return la.name(_locale()) if la else code
+
+
+@bp.get("/agency/report")
+@_signed_in
+def agency_report_page():
+    """The agency's groups and granted co-ops by quarter and local authority."""
+    report = agency_report.agency_report(current_user.account.id, utcnow().date(),
+                                         ip=request.remote_addr)
+    return render_template("regional/agency_report.html", report=report,
+                           stages=agency_report.STAGES, la_name=_la_name)
+
+
+@bp.get("/agency/report.csv")
+@_signed_in
+def agency_report_csv():
+    """The same report as CSV, each field safe to open in a spreadsheet."""
+    report = agency_report.agency_report(current_user.account.id, utcnow().date(),
+                                         ip=request.remote_addr)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for line in agency_report.csv_rows(report, _la_name):
+        writer.writerow([csv_safe(value) for value in line])
+    return Response(buffer.getvalue(), mimetype="text/csv", headers={
+        "Content-Disposition": 'attachment; filename="coopfed-agency-report.csv"'})

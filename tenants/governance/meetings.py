@@ -41,11 +41,15 @@ from tenants.store import TenantSession
 
 MEETING_KINDS = ("annual", "general")
 
-# The co-op's rules on meetings, over these defaults (its registered rules say which).
+# The co-op's rules (its registered rules say which), over these defaults. The last three
+# are read by the reminders and the share account; they are set here with the others.
 RULE_DEFAULTS = {
     "meeting_notice_clear_days": 14,
     "proxies_allowed": False,
     "proxy_limit": 2,
+    "financial_year_end": "12-31",
+    "agm_within_months": 6,
+    "share_value_pence": 100,
 }
 
 
@@ -55,8 +59,29 @@ def rule(session: TenantSession, key: str):
     return RULE_DEFAULTS[key] if setting is None or setting.value is None else setting.value
 
 
+def society_rules(session: TenantSession) -> dict:
+    """Every rule, the co-op's own value or the default."""
+    return {key: rule(session, key) for key in RULE_DEFAULTS}
+
+
+def update_rules(session: TenantSession, changes: dict, *,
+                 actor_account_id: int | None) -> dict:
+    """Change some of the co-op's rules (admins); each change is audited."""
+    if "financial_year_end" in changes:
+        try:
+            month, day = (int(p) for p in changes["financial_year_end"].split("-"))
+            date(2024, month, day)  # a leap year, so 02-29 is allowed
+        except ValueError:
+            raise ValidationError({"financial_year_end": [_(
+                "Enter the year end as month and day, like 03-31.")]}) from None
+    for key, value in changes.items():
+        if value != rule(session, key):
+            set_rule(session, key, value, actor_account_id=actor_account_id)
+    return society_rules(session)
+
+
 def set_rule(session: TenantSession, key: str, value, *, actor_account_id: int | None) -> None:
-    """Change one of the co-op's meeting rules (admins), audited."""
+    """Change one of the co-op's rules (admins), audited."""
     if key not in RULE_DEFAULTS:
         raise ValidationError({key: [_("Unknown setting.")]})
     setting = session.get(CoopSetting, key)

@@ -241,3 +241,18 @@ class CommentSchema(ma.Schema):
     author_name = fields.String()
     body = fields.String()
     created_at = fields.Function(lambda c: _utc(c.created_at))
+
+
+class SocietyRulesSchema(StrictSchema):
+    """The co-op's rules on meetings, proxies, its year end and its shares."""
+
+    meeting_notice_clear_days = fields.Integer(strict=True,
+                                               validate=validate.Range(min=0, max=90))
+    proxies_allowed = fields.Boolean()
+    proxy_limit = fields.Integer(strict=True, validate=validate.Range(min=1, max=100))
+    financial_year_end = fields.String(validate=validate.Regexp(
+        r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$",
+        error=_l("Enter the year end as month and day, like 03-31.")))
+    agm_within_months = fields.Integer(strict=True, validate=validate.Range(min=1, max=18))
+    share_value_pence = fields.Integer(strict=True,
+                                       validate=validate.Range(min=1, max=100_000_000))

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from core.errors import DomainError, ValidationError
+from core.errors import DomainError, Forbidden, ValidationError
 from core.timeutil import LOCAL, as_utc
 from tenants.context import tenant_session
 from tenants.governance import meetings, service
@@ -33,10 +33,12 @@ from tenants.governance.schemas import (
     RecordedVoteCreateSchema,
     RecordedVoteSchema,
     ResultSchema,
+    SocietyRulesSchema,
     VoteReceiptSchema,
     VoteSchema,
     WitnessSchema,
 )
+from tenants.registry.models import Role
 from tenants.web import (
     ALL_ROLES,
     MANAGERS,
@@ -161,6 +163,24 @@ def api_proxy_vote(data, ballot_id):
     service.cast_proxy_vote(tenant_session(), ballot_id, current_account_id(),
                             data["member_id"], data["choice"])
     return {"ballot_id": ballot_id, "voted": True}
+
+
+@api.get("/society-rules")
+@require_role(*ALL_ROLES)
+@api.response(200, SocietyRulesSchema)
+def api_rules():
+    """The co-op's rules on meetings, proxies, its year end and its shares."""
+    return meetings.society_rules(tenant_session())
+
+
+@api.patch("/society-rules")
+@require_role(Role.ADMIN)
+@api.arguments(SocietyRulesSchema)
+@api.response(200, SocietyRulesSchema)
+def api_update_rules(changes):
+    """Change the co-op's rules (admins), as its registered rules say."""
+    return meetings.update_rules(tenant_session(), changes,
+                                 actor_account_id=current_account_id())
 
 
 @api.get("/meetings")
@@ -580,3 +600,37 @@ def minutes(meeting_id):
                          actor_account_id=current_account_id())
     flash(_("The minutes have been saved."))
     return redirect(url_for("governance.meeting", meeting_id=meeting_id))
+
+
+_RULES = ("meeting_notice_clear_days", "proxies_allowed", "proxy_limit", "financial_year_end",
+          "agm_within_months", "share_value_pence")
+
+
+@pages.route("/rules", methods=["GET", "POST"])
+@require_role(*ALL_ROLES)
+def rules():
+    """The co-op's rules on meetings, proxies, its year end and shares (admins change them)."""
+    session = tenant_session()
+    admin = g.coop_role == Role.ADMIN
+    errors: dict[str, list[str]] = {}
+    current = meetings.society_rules(session)
+    values = {k: ("yes" if v is True else "no" if v is False else str(v))
+              for k, v in current.items()}
+    if request.method == "POST":
+        if not admin:
+            raise Forbidden(_("Only an admin can change the co-op's rules."))
+        values = {name: request.form.get(name, "").strip() for name in _RULES}
+        data = {name: (int(values[name]) if values[name].isdigit() else values[name])
+                for name in _RULES if name not in ("proxies_allowed", "financial_year_end")}
+        data["proxies_allowed"] = values["proxies_allowed"] == "yes"
+        data["financial_year_end"] = values["financial_year_end"]
+        try:
+            meetings.update_rules(session, SocietyRulesSchema().load(data),
+                                  actor_account_id=current_account_id())
+        except (ma.ValidationError, DomainError) as exc:
+            errors = _page_errors(exc, "financial_year_end")
+        else:
+            flash(_("The co-op's rules have been saved."))
+            return redirect(url_for("governance.rules"))
+    return render_template("governance/rules.html", values=values, errors=errors,
+                           admin=admin), 400 if errors else 200

@@ -73,13 +73,13 @@ def seed_demo() -> list[tuple[str, str]]:
     sam = _person("sam", "Sam Morgan", locale="cy")
     people.append(("care worker in Gwynedd and member in Powys", sam.email))
     advisor = _person("advisor", "Rhian Davies")
-    people.append(("agency advisor (Wales Co-operative Centre)", advisor.email))
+    people.append(("agency advisor (Cwmpas)", advisor.email))
     analyst = _person("analyst", "Owen Jones")
     people.append(("regional analyst (Gwent RPB)", analyst.email))
-    agency = db.session.scalar(select(Agency).where(Agency.name == "Wales Co-operative Centre"))
+    agency = db.session.scalar(select(Agency).where(Agency.name == "Cwmpas"))
     if agency is None:
-        agency = Agency(name="Wales Co-operative Centre",
-                        name_cy="Canolfan Cydweithredol Cymru")
+        # Cwmpas was the Wales Co-operative Centre until 2022.
+        agency = Agency(name="Cwmpas", name_cy="Cwmpas")
         db.session.add(agency)
         db.session.flush()
         db.session.add(AgencyAdvisor(agency_id=agency.id, account_id=advisor.id))

@@ -23,7 +23,7 @@ from federation.agencies.models import (
 from federation.onboarding import service as onboarding
 from tenants.registry.models import Coop
 
-AGENCY = "Wales Co-operative Centre"
+AGENCY = "Cwmpas"  # the Wales Co-operative Centre until 2022
 ADVISOR = "advisor@demo.coopfed.cymru"
 # Co-ops in federation/demo.py that let the agency in; cardiff-dp-circle does not, so its
 # row in the portfolio shows only the agency's own record of it.

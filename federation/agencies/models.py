@@ -27,7 +27,7 @@ from tenants.vocabulary import in_list
 
 
 class Agency(FederationBase):
-    """A development agency, such as the Wales Co-operative Centre."""
+    """A development agency, such as Cwmpas (the Wales Co-operative Centre until 2022)."""
 
     __tablename__ = "agencies"
 

@@ -39,7 +39,7 @@ def test_demo_has_coops_of_different_types_and_a_person_for_every_role(isolated_
             admins = db.session.scalar(select(func.count(Membership.id)).where(
                 Membership.coop_id == coop.id, Membership.role == "admin"))
             assert admins >= 1, coop.slug
-        assert {"federation admin", "agency advisor (Wales Co-operative Centre)",
+        assert {"federation admin", "agency advisor (Cwmpas)",
                 "regional analyst (Gwent RPB)"} <= set(people)
         seed_demo()  # a second run adds nothing
         assert db.session.scalar(select(func.count(Coop.id))) == len(coops)

@@ -38,6 +38,11 @@ FORMAT = "coopfed-subject-access"
 SECRET_PARTS = ("password", "token", "secret")
 #: Tables that hold one row per person; a person's own rows there start the search.
 PERSON_TABLES = ("members", "workers")
+#: Columns saying a federation row is about the person (not merely done by them).
+ABOUT_COLUMNS = ("account_id", "worker_account_id", "subject_account_id")
+#: Free text that, in a row the person only acted on, is about other people (a group's
+#: application, an advisor's note, a hand-over's recipient): left out of their archive.
+OTHERS_TEXT = ("data", "body", "to_name", "to_email", "contact_email")
 #: Columns that mark a table as a register of people (its rows are somebody).
 PERSON_COLUMNS = ("display_name", "email", "postal_address", "date_of_birth")
 
@@ -85,15 +90,15 @@ def _accounts() -> Table:
     return db.metadata.tables["federation.accounts"]
 
 
-def _clean(table: Table, row: dict, own: dict[str, set[int]], person_refs: dict[str, str]
-           ) -> dict:
+def _clean(table: Table, row: dict, own: dict[str, set[int]], person_refs: dict[str, str],
+           blank: tuple[str, ...] = ()) -> dict:
     """A row with secrets left out and references to anyone else blanked."""
     clean = {}
     for column in table.columns:
         name = column.name
         if any(part in name for part in SECRET_PARTS):
             continue
-        value = row[name]
+        value = None if name in blank else row[name]
         if name.endswith("account_id") and value not in own.get("accounts", set()):
             value = None
         if name.endswith("email") and isinstance(value, str) \
@@ -123,10 +128,12 @@ def _federation_part(writer: ArchiveWriter, account_id: int) -> dict[str, int]:
     for table, where in sorted(tables, key=lambda pair: pair[0].name):
         if any(part in table.name for part in SECRET_PARTS):
             continue
+        about = [c for c in ABOUT_COLUMNS if c in table.c]
         key = primary_key(table)
         rows = db.session.execute(select(table).where(where)
                                   .order_by(*[table.c[k] for k in key])).mappings()
-        cleaned = [_clean(table, row, own, {}) for row in rows]
+        cleaned = [_clean(table, row, own, {}, () if table is accounts or any(
+            row[c] == account_id for c in about) else OTHERS_TEXT) for row in rows]
         columns = list(cleaned[0]) if cleaned else [
             c.name for c in table.columns if not any(p in c.name for p in SECRET_PARTS)]
         counts[table.name] = writer.add_table(table.name, columns, cleaned,

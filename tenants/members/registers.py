@@ -94,6 +94,15 @@ def pounds(pence: int) -> str:
     return f"{pence // 100}.{pence % 100:02d}"
 
 
+def parse_pounds(text: str) -> int | None:
+    """"10", "10.5" or "£10.50" as pence; None if it is not an amount."""
+    text = text.strip().lstrip("£").replace(",", "")
+    whole, _dot, fraction = text.partition(".")
+    if not whole.isdigit() or (fraction and not (fraction.isdigit() and len(fraction) <= 2)):
+        return None
+    return int(whole) * 100 + int((fraction or "0").ljust(2, "0"))
+
+
 def registers_csv(session: TenantSession, locale: str, *,
                   actor_account_id: int | None) -> str:
     """Both registers as one CSV: a titled section each, headers in ``locale``."""

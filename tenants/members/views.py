@@ -13,7 +13,7 @@ from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from core.errors import Forbidden, ValidationError
+from core.errors import DomainError, Forbidden, NotFound, ValidationError
 from tenants.context import tenant_session
 from tenants.members import registers, service, shares
 from tenants.members.schemas import (
@@ -459,3 +459,70 @@ def edit_class(class_id):
                                values=values, errors=errors), 400
     return render_template("members/class_form.html", member_class=member_class,
                            values=values, errors=errors)
+
+
+# -- share account (pages) --------------------------------------------------------------
+def _detail_with_errors(member_id: int, errors: dict, status: int = 400):
+    member = service.get_member(tenant_session(), member_id)
+    return render_template("members/detail.html", member=member, manager=is_manager(),
+                           today=date.today(), errors=errors, values=request.form,
+                           **_visibility()), status
+
+
+@pages.post("/<int:member_id>/shares")
+@require_role(*MANAGERS)
+def share_request(member_id):
+    """Record an application for shares, or a request to withdraw some."""
+    kind = request.form.get("kind", "")
+    raw = request.form.get("shares", "").strip()
+    try:
+        data = ShareRequestSchema().load({"shares": int(raw) if raw.isdigit() else raw})
+        record = shares.apply_for_shares if kind == "application" else shares.request_withdrawal
+        if kind not in ("application", "withdrawal"):
+            raise ValidationError({"kind": [_("Choose an application or a withdrawal.")]})
+        record(tenant_session(), member_id, data["shares"], applied_on=date.today(),
+               actor_account_id=current_account_id())
+    except (ma.ValidationError, ValidationError) as exc:
+        return _detail_with_errors(member_id, _errors(exc))
+    flash(_("Recorded. The committee approves it next."))
+    return redirect(url_for("members.detail", member_id=member_id, _anchor="share-account"))
+
+
+@pages.post("/<int:member_id>/shares/<int:transaction_id>/<any(approve, refuse, pay, allot, "
+            "repay):step>")
+@require_role(*MANAGERS)
+def share_step(member_id, transaction_id, step):
+    """Move a share transaction on: approval, refusal, payment, allotment or repayment."""
+    session = tenant_session()
+    transaction = shares.get_transaction(session, transaction_id)
+    if transaction.member_id != member_id:
+        raise NotFound(_("No such share transaction."))
+    field = f"amount-{transaction_id}"
+    actor = current_account_id()
+    try:
+        if step == "approve":
+            shares.approve(session, transaction_id, approved_on=date.today(),
+                           actor_account_id=actor)
+        elif step == "refuse":
+            shares.refuse(session, transaction_id, actor_account_id=actor)
+        elif step == "allot":
+            shares.allot(session, transaction_id, allotted_on=date.today(),
+                         actor_account_id=actor)
+        else:
+            pounds = request.form.get(field, "").strip()
+            pence = registers.parse_pounds(pounds)
+            if pence is None:
+                raise ValidationError({field: [_("Enter an amount in pounds, like 10.00.")]})
+            if step == "pay":
+                shares.record_payment(session, transaction_id, pence, paid_on=date.today(),
+                                      actor_account_id=actor)
+            else:
+                shares.complete_withdrawal(session, transaction_id, pence,
+                                           completed_on=date.today(), actor_account_id=actor)
+    except ValidationError as exc:
+        errors = {field if k == "amount_pence" else k: v for k, v in exc.errors.items()}
+        return _detail_with_errors(member_id, errors)
+    except DomainError as exc:
+        return _detail_with_errors(member_id, {f"step-{transaction_id}": [exc.message]}, 409)
+    flash(_("The share account has been updated."))
+    return redirect(url_for("members.detail", member_id=member_id, _anchor="share-account"))

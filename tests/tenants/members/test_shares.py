@@ -121,3 +121,36 @@ def test_registers_of_members_and_officers_in_welsh_and_english(app, two_coops, 
     other = signed_in(app, admin_b).client
     assert "Gwenllian" not in other.get(f"/c/{b.slug}/members/registers").get_data(
         as_text=True)
+
+
+def test_share_account_through_the_pages(app, two_coops, coop_session):
+    (a, admin_a), (b, _) = two_coops
+    with coop_session(a) as session:
+        member_id = members.create_member(session, {
+            "display_name": "Dilys Evans", "postal_address": "2 Heol y Bont",
+            "joined_on": date(2024, 1, 1), "classes": ["worker"]}, actor_account_id=None).id
+    client = signed_in(app, admin_a).client
+    token = client.get("/api/v1/session").get_json()["csrf_token"]
+    base = f"/c/{a.slug}/members/{member_id}"
+    bad = client.post(f"{base}/shares", data={"csrf_token": token, "kind": "application",
+                                              "shares": "lots"})
+    assert bad.status_code == 400 and 'href="#shares"' in bad.get_data(as_text=True)
+    assert client.post(f"{base}/shares", data={"csrf_token": token, "kind": "application",
+                                               "shares": "4"}).status_code == 302
+    with coop_session(a) as session:
+        tx = shares.transactions(session, member_id)[-1].id
+    assert client.post(f"{base}/shares/{tx}/approve",
+                       data={"csrf_token": token}).status_code == 302
+    wrong = client.post(f"{base}/shares/{tx}/pay", data={"csrf_token": token,
+                                                         f"amount-{tx}": "four pounds"})
+    assert wrong.status_code == 400 and f'href="#amount-{tx}"' in wrong.get_data(as_text=True)
+    assert client.post(f"{base}/shares/{tx}/pay", data={"csrf_token": token,
+                                                        f"amount-{tx}": "£4.00"}).status_code == 302
+    early = client.post(f"{base}/shares/{tx}/approve", data={"csrf_token": token})
+    assert early.status_code == 409
+    assert client.post(f"{base}/shares/{tx}/allot",
+                       data={"csrf_token": token}).status_code == 302
+    page = client.get(base).get_data(as_text=True)
+    assert "5 shares held; £5.00 paid." in page
+    with coop_session(b) as session:
+        assert session.scalar(select(func.count(ShareTransaction.id))) == 0

@@ -229,3 +229,33 @@ def test_ticking_personal_care_explains_ciw_and_puts_it_on_the_coops_checklist(
         with coop_session(c) as session:
             assert session.scalar(select(CoopTask.id)) is None
     assert unique  # factories in use
+
+
+PEOPLE_BAD = [
+    ({"people-1-email": "", "people-1-postal_address": ""}, "people-1-email",
+     "Enter an email address or a postal address, so the co-op can reach them."),
+    ({"people-0-email": "", "people-0-postal_address": "1 Heol y Bryn, Aberystwyth"}, "admin",
+     "The person who will look after the workspace needs an email address, to sign in."),
+    ({"people-1-email": "", "people-1-postal_address": "x" * 501}, "people-1-postal_address",
+     "The address must be 500 characters or fewer."),
+]
+
+
+@pytest.mark.parametrize("locale", ["en", "cy"])
+@pytest.mark.parametrize(("change", "field", "message"), PEOPLE_BAD,
+                         ids=[f for _c, f, _m in PEOPLE_BAD])
+def test_a_founder_needs_an_email_or_a_postal_address(app, client, wizard, change, field,
+                                                     message, locale):
+    wizard.fill(answers(), upto="governance")
+    client.get(f"/language/{locale}?next=/")
+    response = wizard.post("people", {**answers()["people"], **change})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert field_error(page, field) == (message if locale == "en" else _welsh(app, message))
+    assert _draft(app, client).answers("people") == {}
+    # With only a postal address, a founder who does not run the workspace is accepted.
+    fine = {**answers()["people"], "people-1-email": "",
+            "people-1-postal_address": "2 Stryd y Castell, Caernarfon"}
+    assert wizard.post("people", fine).status_code == 302
+    assert _draft(app, client).answers("people")["people"][1]["postal_address"] == (
+        "2 Stryd y Castell, Caernarfon")

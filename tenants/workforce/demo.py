@@ -51,10 +51,13 @@ def _checks(index: int, today: date) -> dict:
     if index == 1:  # DBS certificate reaches three years in 12 days
         checks.update(dbs_certificate_date=today - timedelta(days=3 * 365 - 12),
                       dbs_update_service=False)
-    elif index == 4:  # SCW registration expires in 20 days
-        checks["scw_expires_on"] = today + timedelta(days=20)
-    elif index == 7:  # SCW registration expired last week
-        checks["scw_expires_on"] = today - timedelta(days=7)
+    elif index == 4:  # SCW registration expires, and DBS reaches three years, in 20 days
+        checks.update(scw_expires_on=today + timedelta(days=20),
+                      dbs_certificate_date=today - timedelta(days=3 * 365 - 20),
+                      dbs_update_service=False)
+    elif index == 7:  # DBS certificate out of date last week, SCW registration expired
+        checks.update(scw_expires_on=today - timedelta(days=7), dbs_update_service=False,
+                      dbs_certificate_date=today - timedelta(days=3 * 365 + 7))
     elif index == 10:  # a new starter, registration due within the month
         checks.update(started_on=today - timedelta(days=165), scw_registration_number=None,
                       scw_expires_on=None)

@@ -50,7 +50,7 @@ def test_a_lent_slot_blocks_a_home_visit_at_the_same_time(app, two_coops, coop_s
             check_create_visit({"client_id": client_id, "starts_at": start + timedelta(hours=1),
                                 "ends_at": start + timedelta(hours=2), "worker_id": worker_id},
                                actor=1)
-    assert any(m.startswith("double_booking") for m in refused.value.errors["worker_id"])
+    assert refused.value.problem_extra["rules"] == ["double_booking"]
     # The other co-op's store knows nothing of it.
     with coop_session(other) as session:
         assert session.scalars(select(LendingCommitment)).all() == []

@@ -14,6 +14,10 @@ from tiny to large so that disclosure control has real work. Then the publish jo
 twice, in-process, exactly as the worker would run it: the first release, and a second
 one on the same inputs (which reads the first's references for the held-back rule).
 Target (DESIGN §4): a full publish ≤ 2 min on both stores.
+
+``--named`` (default 0.4) is the share of co-ops that have published a directory entry
+(issue 13): the organisation rule leaves them out. Each release's published share is
+printed by geography kind, and for RPB × quarter cells of the main measures.
 """
 
 from __future__ import annotations
@@ -98,12 +102,15 @@ def _split(rng, total, mix):
     return out
 
 
-def seed(app, rng: random.Random, coops: int) -> int:
-    """Bulk-insert the registry rows and every rollup; returns how many rollup rows."""
+def seed(app, rng: random.Random, coops: int, named: float = 0.0) -> int:
+    """Bulk-insert the registry rows, the directory entries of the ``named`` share of
+    co-ops, and every rollup; returns how many rollup rows."""
     from sqlalchemy import insert, select
 
     from core.areas import local_authorities
     from core.db import db
+    from core.timeutil import utcnow
+    from services.directory.models import DirectoryArea, DirectoryListing
     from services.stats.cells import COOP_TYPES
     from services.stats.models import StatsRollupWeek
     from tenants.registry.models import Coop
@@ -115,6 +122,15 @@ def seed(app, rng: random.Random, coops: int) -> int:
             "coop_type": rng.choice(COOP_TYPES[:4]), "la_code": rng.choice(las),
             "state": "active", "shares_statistics": True} for i in range(coops)])
         ids = list(db.session.scalars(select(Coop.id).order_by(Coop.id)))
+        listed = [c for c in ids if rng.random() < named]
+        if listed:
+            db.session.execute(insert(DirectoryListing), [
+                {"coop_id": c, "published": True, "published_at": utcnow(),
+                 "services": "Care at home", "welsh_offer": "some_welsh",
+                 "taking_new_people": True} for c in listed])
+            la_of = dict(db.session.execute(select(Coop.id, Coop.la_code)).all())
+            db.session.execute(insert(DirectoryArea), [
+                {"coop_id": c, "la_code": la_of[c]} for c in listed])
         db.session.execute(insert(StatsRollupWeek), [
             {"coop_id": c, "week": f"{YEAR}-W{w:02d}", "revision": 1, "digest": "0" * 64}
             for c in ids for w in range(1, 53)])
@@ -168,17 +184,31 @@ def publish_once(app) -> dict:
         reasons = Counter(dict(db.session.execute(
             select(StatsCell.reason, func.count()).where(StatsCell.release_id == release_id)
             .group_by(StatsCell.reason)).all()))
+        from services.stats.models import StatsReleaseUsefulness
+        by_kind: dict[str, list[int]] = {}
+        for u in db.session.scalars(select(StatsReleaseUsefulness).where(
+                StatsReleaseUsefulness.release_id == release_id)):
+            counts = by_kind.setdefault(u.geography_kind, [0, 0])
+            counts[0] += u.cells
+            counts[1] += u.shown
+        rpb_quarter = dict(db.session.execute(
+            select(StatsCell.status, func.count()).where(
+                StatsCell.release_id == release_id, StatsCell.geography_kind == "rpb",
+                StatsCell.period_kind == "quarter",
+                StatsCell.measure.in_(("clients", "care_hours", "visits", "workers",
+                                       "members"))).group_by(StatsCell.status)).all())
         return {"seconds": seconds, "status": release.status, "cells": release.cell_count,
                 "digest": release.output_digest, "error": release.error,
-                "reasons": dict(reasons)}
+                "reasons": dict(reasons), "by_kind": by_kind,
+                "rpb_quarter": (rpb_quarter.get("shown", 0), sum(rpb_quarter.values()))}
 
 
-def run_store(kind: str, coops: int) -> dict:
+def run_store(kind: str, coops: int, named: float) -> dict:
     rng = random.Random(11)
     with scratch_store(kind) as scratch:
         app = make_app(scratch)
         started = time.perf_counter()
-        rows = seed(app, rng, coops)
+        rows = seed(app, rng, coops, named)
         log(f"{kind}: seeded {rows} rollup rows in {time.perf_counter() - started:.1f}s")
         first = publish_once(app)
         log(f"{kind}: first release {first['status']} in {first['seconds']:.1f}s")
@@ -192,14 +222,17 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument("--coops", type=int, default=1000)
+    parser.add_argument("--named", type=float, default=0.4,
+                        help="share of co-ops with a published directory entry (0-1)")
     args = parser.parse_args(argv)
     kinds = ("sqlite", "postgres") if args.store == "both" else (args.store,)
-    print(f"# stats publish: {args.coops} co-ops × 52 weeks of rollups")
+    print(f"# stats publish: {args.coops} co-ops × 52 weeks of rollups, "
+          f"{args.named:.0%} of them named")
     print(f"# {platform.node()} · nproc {os.cpu_count()} · Python {platform.python_version()}"
           f" · {time.strftime('%Y-%m-%d %H:%M %Z')}")
     ok = True
     for kind in kinds:
-        result = run_store(kind, args.coops)
+        result = run_store(kind, args.coops, args.named)
         for name in ("first", "second"):
             r = result[name]
             passed = r["status"] == "published" and r["seconds"] <= TARGET_SECONDS
@@ -211,6 +244,11 @@ def main(argv=None) -> int:
                   f"from {result['rows']} rollup rows · sha256 {str(r['digest'])[:12]} · "
                   f"target ≤ {TARGET_SECONDS:.0f} s: {'PASS' if passed else 'FAIL'}"
                   + (f" · error {r['error']}" if r["error"] else ""))
+            shares = " · ".join(f"{k} {v[1] / v[0]:.1%}" for k, v in sorted(r["by_kind"].items())
+                                if v[0])
+            shown_rq, cells_rq = r["rpb_quarter"]
+            print(f"{kind:8} {name:6} published share: {shares} · RPB × quarter, main "
+                  f"measures: {shown_rq}/{cells_rq} = {shown_rq / max(cells_rq, 1):.1%}")
         same = result["first"]["digest"] == result["second"]["digest"]
         print(f"{kind:8} same inputs, same output digest: {same}")
         ok &= same

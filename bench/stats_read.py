@@ -81,7 +81,7 @@ def seed(app) -> tuple[int, int]:
 
     from core.db import db
     from core.timeutil import utcnow
-    from services.stats.models import StatsCell, StatsRelease
+    from services.stats.models import StatsCell, StatsRelease, StatsReleaseUsefulness
 
     rng = random.Random(6)
     count = 0
@@ -96,6 +96,14 @@ def seed(app) -> tuple[int, int]:
             for start in range(0, len(rows), 20_000):
                 db.session.execute(insert(StatsCell), rows[start:start + 20_000])
             release.cell_count = count = len(rows)
+            useful: dict[tuple[str, str], list[int]] = {}
+            for row in rows:
+                counts = useful.setdefault((row["geography_kind"], row["measure"]), [0, 0])
+                counts[0] += 1
+                counts[1] += row["status"] == "shown"
+            db.session.execute(insert(StatsReleaseUsefulness), [
+                {"release_id": release.id, "geography_kind": k, "measure": m, "cells": n,
+                 "shown": shown} for (k, m), (n, shown) in sorted(useful.items())])
         db.session.commit()
         if db.engine.dialect.name == "postgresql":
             with db.engine.connect() as conn:
@@ -149,6 +157,7 @@ PAGES = {
     "dashboard CSV: RPB weekly care hours by age band":
         "/regional/statistics.csv?geography=gwent&measure=care_hours&period_kind=week"
         "&breakdown=age_band",
+    "public directory (issue 13)": "/directory",
 }
 API = {
     "API: 100 weekly cells by age band (page 2)":
@@ -159,6 +168,7 @@ API = {
     "API: one week by need type":
         "/api/v1/stats/cells?geography=W06000022&measure=clients&period_kind=week"
         "&period=2026-W10&breakdown=need_type",
+    "API: the latest release's usefulness (issue 13)": "/api/v1/stats/usefulness",
 }
 
 

@@ -161,6 +161,7 @@ def statistics():
         bars=charts.bar_chart(_bar_rows(selection)), labels=labels,
         category_names=[labels.category_name(selection.query.breakdown, c)
                         for c in selection.categories],
+        named=service.named_coops(selection.release.id, g.analyst_areas),
         **_form_choices(g.analyst_areas))
 
 

@@ -100,3 +100,23 @@ def test_the_releases_page_and_the_api_report_the_published_share(fed):
     body = api.get("/api/v1/stats/usefulness",
                    headers=bearer(api, other_id, other_secret)).get_json()
     assert body["named_coops"] == []
+
+
+def test_the_portal_names_the_co_ops_the_release_names_in_the_analysts_area(fed):
+    from federation.regional.models import AnalystGrant
+
+    named = _coops(fed, 2)
+    _coops(fed, 1)
+    _name(fed, named)
+    _publish(fed)
+    analyst = create_account(fed)
+    with fed.app_context():
+        db.session.add(AnalystGrant(account_id=analyst.id, area_kind="rpb", area="gwent"))
+        db.session.commit()
+        names = sorted(db.session.scalars(select(StatsReleaseCoop.named_as).where(
+            StatsReleaseCoop.named_as.is_not(None))))
+    client = fed.test_client()
+    assert sign_in(client, analyst.email, PASSWORD).status_code == 302
+    html = client.get("/regional/", query_string={
+        "geography": "gwent", "measure": "clients", "period_kind": "week"}).get_data(as_text=True)
+    assert all(name in html for name in names) and "Too few unnamed co-ops" in html

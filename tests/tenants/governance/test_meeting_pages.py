@@ -14,6 +14,7 @@ from tenants.governance import meetings
 from tenants.governance import service as governance
 from tenants.governance.models import GeneralMeeting, MeetingNotice
 from tenants.members import service as members
+from tenants.members import shares
 from tests.axe import serious, sign_in, use_language
 from tests.tenants.members.helpers import person, signed_in
 
@@ -141,6 +142,13 @@ def test_meeting_pages_are_accessible(page, live_server, two_coops, coop_session
                                    actor_account_id=None)
         governance.record_offline_vote(session, ballot_id, made["Dilys Post"], "paper",
                                        actor_account_id=999)
+        # A share application waiting for payment, so the step forms are on the page.
+        applied = shares.apply_for_shares(session, made["Dilys Post"], 3,
+                                          applied_on=members.date.today(), actor_account_id=None)
+        shares.approve(session, applied.id, approved_on=members.date.today(),
+                       actor_account_id=999)
+        shares.apply_for_shares(session, made["Dilys Post"], 1,
+                                applied_on=members.date.today(), actor_account_id=None)
     use_language(page, live_server, locale)
     sign_in(page, live_server, admin_a.email)
     base = f"/c/{a.slug}"
@@ -148,6 +156,7 @@ def test_meeting_pages_are_accessible(page, live_server, two_coops, coop_session
     for path in ("/governance/meetings", "/governance/meetings/new",
                  f"/governance/meetings/{meeting_id}", f"/governance/meetings/{meeting_id}/letters",
                  f"/governance/ballots/{ballot_id}", "/governance/new", "/members/registers",
+                 "/governance/rules", f"/members/{made['Alun Email']}/edit",
                  f"/members/{made['Dilys Post']}"):
         response = page.goto(live_server + base + path)
         assert response.status == 200, path

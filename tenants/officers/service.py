@@ -112,6 +112,12 @@ def get_election(election_id: int) -> OfficerElection:
     return election
 
 
+def election_for_proposal(proposal_id: int) -> OfficerElection | None:
+    """The officer election a governance proposal puts to the members, if it is one."""
+    return tenant_session().scalar(select(OfficerElection).where(
+        OfficerElection.proposal_id == proposal_id))
+
+
 def tasks_query(*, open_only: bool = False) -> Select:
     """The co-op's tasks, soonest due first (undated last)."""
     stmt = select(CoopTask).order_by(CoopTask.done_on.is_not(None), CoopTask.due_on.is_(None),

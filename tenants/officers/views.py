@@ -96,6 +96,12 @@ def _index(errors: dict | None = None, values: dict | None = None, status: int =
         errors=errors or {}, values=values or {}), status
 
 
+@pages.app_template_global()
+def officer_election_for(proposal_id: int):
+    """For governance's ballot page: the officer election this proposal is, if any."""
+    return service.election_for_proposal(proposal_id)
+
+
 # -- pages -----------------------------------------------------------------------------
 @pages.get("/")
 @require_role(*ALL_ROLES)

@@ -139,8 +139,12 @@ def test_electing_and_ending_a_term_through_the_pages(app, client, coops, coop_s
         assert "Carry out the result" in listing
         with coop_session(c) as session:
             election_id = session.scalar(select(service.OfficerElection.id))
+        # The ballot page in governance says it is an officer election and carries it.
+        ballot_page = client.get(vote_page).get_data(as_text=True)
+        assert 'id="officer-election"' in ballot_page and "Carry out the result" in ballot_page
         assert _page_post(client, f"/c/{c.slug}/officers/elections/{election_id}/carry",
-                          page, {}).status_code == 302
+                          vote_page, {}).status_code == 302
+        assert "Carried: appointed" in client.get(vote_page).get_data(as_text=True)
         listing = client.get(page).get_data(as_text=True)
         assert "Carys Hughes" in listing and "In office" in listing
         with coop_session(c) as session:

@@ -15,6 +15,7 @@ from sqlalchemy import false, select
 
 from core.errors import Forbidden, ValidationError
 from core.timeutil import local_now
+from tenants.care_person.service import unwanted_pairs
 from tenants.clients.models import Client
 from tenants.context import tenant_session
 from tenants.lending.service import guests_between, my_shifts
@@ -442,11 +443,14 @@ def assign(visit_id: int):
     try:
         data = _form(schemas.AssignSchema(), keep={"worker_id"}) if request.form.get(
             "worker_id") else {"worker_id": None}
-        service.check_assign_worker(visit_id, data["worker_id"], actor=current_account_id())
+        visit = service.check_assign_worker(visit_id, data["worker_id"],
+                                            actor=current_account_id())
     except (ma.ValidationError, ValidationError) as exc:
         tenant_session().rollback()
         return _visit_page(service.access_visit(visit_id), _page_errors(exc), 422, request.form)
     flash(_("Worker assigned") if data["worker_id"] else _("Visit left unassigned"))
+    if (visit.client_id, visit.worker_id) in unwanted_pairs([visit.client_id]):
+        flash(service.CONFLICT_MESSAGES["not_wanted"])  # a warning: it does not refuse
     return redirect(url_for("rota.visit", visit_id=visit_id))
 
 

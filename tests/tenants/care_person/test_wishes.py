@@ -51,6 +51,11 @@ def test_please_not_makes_the_rota_warn(app, two_coops, coop_session, api_client
     assert WARNING in page.get_data(as_text=True)
     assert WARNING not in admin.get(f"/c/{a.slug}/rota/clients/{theirs}"
                                     f"?week={monday().isoformat()}").get_data(as_text=True)
+    visit_path = f"/c/{a.slug}/rota/visits/{a_place.visits[0]}"
+    assigned = admin.post(f"{visit_path}/assign", data={
+        "worker_id": str(ceri), "csrf_token": csrf_token(admin, visit_path)})
+    assert assigned.status_code == 302, assigned.get_data(as_text=True)
+    assert WARNING in admin.get(visit_path).get_data(as_text=True)
     assert "You asked for someone other than Ceri" in api.client.get(
         f"/c/{a.slug}/my-care/").get_data(as_text=True)
 

@@ -62,6 +62,8 @@ def export_coop(coop_id: int, out: Path | str, progress: Progress | None = None)
         raise Conflict(f"Co-op {coop.slug} is {coop.state}; its store cannot be exported now.")
     ref = TenantRef(coop.id, coop.slug)
     tenant_store = store()
+    if not tenant_store.store_exists(ref):
+        raise Conflict(f"Co-op {coop.slug} has no store any more (it has left).")
     tenant_path = current_app.config["TENANT_MIGRATIONS_PATH"]
     writer = ArchiveWriter(out)
     session = tenant_store.session(ref)

@@ -28,6 +28,7 @@ from sqlalchemy import Table, or_, select
 from core.audit import AuditEvent
 from core.db import db
 from services.portability.archive import ArchiveWriter
+from services.portability.export import EXPORTABLE_STATES
 from services.portability.schema import primary_key, reflect_store
 from tenants.context import store
 from tenants.registry.models import Coop, Membership
@@ -55,9 +56,12 @@ def export_subject(job, out: Path | str, progress: Progress | None = None) -> di
     try:
         if job.subject_account_id is not None:
             account_id = job.subject_account_id
-            coops = list(db.session.execute(
+            coops = [row for row in db.session.execute(
                 select(Coop.id, Coop.slug).join(Membership, Membership.coop_id == Coop.id)
-                .where(Membership.account_id == account_id).order_by(Coop.slug)).all())
+                .where(Membership.account_id == account_id,
+                       Coop.state.in_([str(s) for s in EXPORTABLE_STATES]))
+                .order_by(Coop.slug)).all()
+                if store().store_exists(TenantRef(row.id, row.slug))]
             counts = {"federation": _federation_part(writer, account_id)}
             accounts = _accounts()
             emails = {(db.session.scalar(select(accounts.c.email).where(

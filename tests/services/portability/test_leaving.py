@@ -89,6 +89,10 @@ def test_a_coop_leaves_after_its_grace_period(app, two_coops, make_account, run_
         left = db.session.scalar(select(AuditEvent).where(
             AuditEvent.coop_id == leaver.id, AuditEvent.action == "coop.left"))
         assert left is not None and left.detail["removed"]["memberships"] >= 1
+    refused = runner.invoke(args=["coop", "export", leaver.slug, "--out", "/dev/null"])
+    assert refused.exit_code == 2 and "no store" in refused.output
+    with app.app_context():
+        assert not store().store_exists(TenantRef(leaver.id, leaver.slug))
         # The neighbour is untouched.
         assert db.session.get(Coop, neighbour.id).state == "active"
         assert store().store_exists(TenantRef(neighbour.id, neighbour.slug))

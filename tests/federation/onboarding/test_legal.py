@@ -259,3 +259,31 @@ def test_a_founder_needs_an_email_or_a_postal_address(app, client, wizard, chang
     assert wizard.post("people", fine).status_code == 302
     assert _draft(app, client).answers("people")["people"][1]["postal_address"] == (
         "2 Stryd y Castell, Caernarfon")
+
+
+@pytest.mark.parametrize(("services", "ciw", "task"), [
+    (["companionship", "household"], [], False),
+    (["personal_care"], [{"service_type": "domiciliary_support",
+                          "ciw_service_id": "SIN-00011111",
+                          "responsible_individual": "Dewi Lloyd"}], False),
+    (["domiciliary_support"], [{"service_type": "care_home", "ciw_service_id": "SIN-00022222",
+                                "responsible_individual": "Dewi Lloyd"}], True),
+], ids=["no-regulated-service", "already-registered", "registered-for-something-else"])
+def test_register_with_ciw_is_on_the_checklist_only_when_needed(app, make_coop, coop_session,
+                                                                 services, ciw, task):
+    from federation.onboarding.apply import apply_position
+    from federation.onboarding.models import Draft
+
+    coop, _admin = make_coop()
+    other, _admin2 = make_coop()
+    draft = Draft(data={"services": {"services": services},
+                        "legal": {"legal_form": "not_decided", "ciw": ciw}})
+    for _twice in range(2):  # applying again changes nothing
+        with coop_session(coop) as session:
+            apply_position(session, draft, admin_account_id=None)
+    with coop_session(coop) as session:
+        codes = list(session.scalars(select(CoopTask.code)))
+        assert codes == (["register_with_ciw"] if task else [])
+        assert len(list(session.scalars(select(RegisteredService)))) == len(ciw)
+    with coop_session(other) as session:
+        assert session.scalar(select(CoopTask.id)) is None

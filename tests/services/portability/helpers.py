@@ -10,6 +10,8 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from core.db import db
+from services.lending.models import LedgerEntry, LendingAgreement, LendingRequest
 from tenants.clients.models import Client
 from tenants.members.models import Member, MemberClass, MemberClassLink
 from tenants.rota.models import Visit
@@ -57,6 +59,27 @@ def seed_distinct(session, *, workers: int = 3, members: int = 4, clients: int =
                               travel_minutes=10, note=f"Visit note {tag} {i}-{w}"))
     session.flush()
     return added
+
+
+def lend_hours(app, lender, borrower, worker_account_id) -> int:
+    """A completed loan from ``lender`` to ``borrower`` with its ledger entry."""
+    with app.app_context():
+        request = LendingRequest(borrower_coop_id=borrower.id, la_code="W06000015", lat=51.5,
+                                 lon=-3.2, rate=Decimal("14.00"), state="filled")
+        db.session.add(request)
+        db.session.flush()
+        agreement = LendingAgreement(request_id=request.id, borrower_coop_id=borrower.id,
+                                     lender_coop_id=lender.id, worker_ref="ref-1",
+                                     worker_account_id=worker_account_id,
+                                     rate=Decimal("14.00"), state="completed")
+        db.session.add(agreement)
+        db.session.flush()
+        db.session.add(LedgerEntry(agreement_id=agreement.id, lender_coop_id=lender.id,
+                                   borrower_coop_id=borrower.id, month=date(2026, 11, 1),
+                                   minutes=120, rate=Decimal("14.00"),
+                                   amount=Decimal("28.00")))
+        db.session.commit()
+        return agreement.id
 
 
 def read_archive(path) -> dict[str, list[dict]]:

@@ -10,7 +10,7 @@ from tenants.context import store
 from tenants.registry.models import Coop
 from tenants.store import TenantRef
 from tests.fixtures.factories import in_coop
-from tests.services.portability.helpers import seed_distinct
+from tests.services.portability.helpers import lend_hours, seed_distinct
 
 
 def _strings(app, coop) -> set[str]:
@@ -30,8 +30,18 @@ def _strings(app, coop) -> set[str]:
     return values
 
 
-def test_an_export_of_a_holds_nothing_of_b(app, two_coops, tmp_path):
+def test_an_export_of_a_holds_nothing_of_b(app, two_coops, make_coop, tmp_path):
     (a, admin_a), (b, admin_b) = two_coops
+    third, _ = make_coop()
+    # B lends to a third co-op: federation records that involve B, not A.
+    agreement_id = lend_hours(app, b, third, None)
+    with app.app_context():
+        from services.lending.models import LendingAgreement
+
+        agreement = db.session.get(LendingAgreement, agreement_id)
+        agreement.worker_ref = f"worker-ref-of-b-{agreement_id}-x7"
+        db.session.commit()
+        worker_ref = agreement.worker_ref
     for coop in (a, b):
         with in_coop(app, coop) as session:
             seed_distinct(session, workers=4, members=6, clients=3)
@@ -42,7 +52,7 @@ def test_an_export_of_a_holds_nothing_of_b(app, two_coops, tmp_path):
     b_values = _strings(app, b) - _strings(app, a)
     with app.app_context():
         registry = db.session.get(Coop, b.id)
-        b_values |= {registry.slug, admin_b.email}
+        b_values |= {registry.slug, admin_b.email, worker_ref}
         if registry.name != db.session.get(Coop, a.id).name:  # the factory names both alike
             b_values.add(registry.name)
     assert len(b_values) > 20  # names, emails, addresses, notes, registration numbers

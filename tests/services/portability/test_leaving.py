@@ -3,42 +3,20 @@ federation records reduced to what other co-ops' ledgers need, with an audit row
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, update
 
 from core.audit import AuditEvent
 from core.db import db
 from services.jobs.runner import run_job
-from services.lending.models import LedgerEntry, LendingAgreement, LendingRequest
+from services.lending.models import LedgerEntry, LendingAgreement
 from services.portability.models import CoopLeaving, PortabilityJob
 from tenants.context import store
 from tenants.registry.models import Coop, Membership
 from tenants.store import TenantRef
 from tests.fixtures.factories import add_member, in_coop
-from tests.services.portability.helpers import seed_distinct
-
-
-def _lent_hours(app, lender, borrower, worker_account_id) -> int:
-    """A completed loan from ``lender`` to ``borrower`` with its ledger entry."""
-    with app.app_context():
-        request = LendingRequest(borrower_coop_id=borrower.id, la_code="W06000015", lat=51.5,
-                                 lon=-3.2, rate=Decimal("14.00"), state="filled")
-        db.session.add(request)
-        db.session.flush()
-        agreement = LendingAgreement(request_id=request.id, borrower_coop_id=borrower.id,
-                                     lender_coop_id=lender.id, worker_ref="ref-1",
-                                     worker_account_id=worker_account_id,
-                                     rate=Decimal("14.00"), state="completed")
-        db.session.add(agreement)
-        db.session.flush()
-        db.session.add(LedgerEntry(agreement_id=agreement.id, lender_coop_id=lender.id,
-                                   borrower_coop_id=borrower.id, month=date(2026, 11, 1),
-                                   minutes=120, rate=Decimal("14.00"),
-                                   amount=Decimal("28.00")))
-        db.session.commit()
-        return agreement.id
+from tests.services.portability.helpers import lend_hours, seed_distinct
 
 
 def _sweep(app) -> int:
@@ -53,7 +31,7 @@ def test_a_coop_leaves_after_its_grace_period(app, two_coops, make_account, run_
     for coop in (leaver, neighbour):
         with in_coop(app, coop) as session:
             seed_distinct(session)
-    agreement_id = _lent_hours(app, leaver, neighbour, carer.id)
+    agreement_id = lend_hours(app, leaver, neighbour, carer.id)
     runner = app.test_cli_runner()
     started = runner.invoke(args=["coop", "leave", leaver.slug])
     assert started.exit_code == 0, started.output

@@ -1,4 +1,5 @@
-"""HTTP hardening the app does for itself: the real client behind proxies, and security headers.
+"""HTTP hardening the app does for itself: the real client behind proxies, security headers,
+ids that fit their columns, and no NUL characters in any field.
 
 Behind nginx every request arrives from 127.0.0.1, so unless the proxy's
 ``X-Forwarded-For`` is trusted every client shares one rate-limit bucket and the audit
@@ -13,8 +14,17 @@ otherwise, so personal pages and the one-time client secret are never kept by a 
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+import json
+
+from flask import Flask, Response, abort, request
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
+
+from core.errors import ValidationError
+
+# Every id column is a 32-bit integer (PostgreSQL ``integer``): a larger id in a URL is
+# simply no such thing (404), never a database error.
+MAX_ID = 2**31 - 1
 
 CONTENT_SECURITY_POLICY = "; ".join((
     "default-src 'self'",
@@ -39,11 +49,50 @@ HEADERS = {
 }
 
 
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every route: a non-negative number that fits an id column."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
 def trust_proxies(app: Flask, hops: int) -> None:
     """Believe ``hops`` proxies' X-Forwarded-For/-Proto/-Host/-Port; none when 0."""
     if hops > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops,
                                 x_port=hops)
+
+
+def _refuse_bad_input() -> None:
+    """No field anywhere may hold a NUL character (PostgreSQL text cannot store one).
+
+    Refused here, naming the field, before any view or the database sees it; JSON bodies
+    are checked by every input schema (``StrictSchema``).
+    """
+    if "\x00" in request.path:
+        abort(404)
+    errors: dict[str, list[str]] = {}
+    sources = [request.args]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        sources.append(request.form)
+    for values in sources:
+        for key, value in values.items(multi=True):
+            if "\x00" in key or "\x00" in value:
+                errors[key.replace("\x00", "")] = ["Remove the NUL character from this field."]
+    if "\x00" in request.headers.get("Authorization", ""):
+        errors["Authorization"] = ["Remove the NUL character from this header."]
+    if errors:
+        raise ValidationError(errors)
+    if request.is_json and request.content_length:
+        try:
+            json.loads(request.get_data(cache=True))
+        except RecursionError:
+            raise ValidationError({"body": ["The JSON is nested too deeply."]}) from None
+        except json.JSONDecodeError:
+            pass  # malformed JSON: the view's parser refuses it with its own message
+        except ValueError:
+            raise ValidationError({"body": ["A number in the JSON is too long."]}) from None
 
 
 def _set_headers(response: Response) -> Response:
@@ -60,4 +109,5 @@ def _set_headers(response: Response) -> Response:
 def init_app(app: Flask) -> None:
     """Trust the configured proxies and add the security headers to every response."""
     trust_proxies(app, app.config["TRUSTED_PROXIES"])
+    app.before_request(_refuse_bad_input)
     app.after_request(_set_headers)

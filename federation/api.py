@@ -8,11 +8,13 @@ import http
 from decimal import Decimal
 
 import marshmallow as ma
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, request
 from flask_login import current_user
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 from flask_wtf.csrf import generate_csrf
+
+from core.errors import ValidationError
 
 PROBLEM = "application/problem+json"
 
@@ -110,3 +112,27 @@ def init_app(app: Flask, blueprints) -> None:
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     app.register_blueprint(session_bp)
+    _bound_page_numbers(app)
+
+
+# Far past any list's end, and small enough that page x page_size never overflows the
+# database's OFFSET: a bigger page is refused naming the field, never a 500.
+MAX_PAGE = 100_000
+
+
+def _bound_page_numbers(app: Flask) -> None:
+    """Refuse absurd page numbers on every paged list, and document the bound."""
+    for operations in api.spec._paths.values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []) if isinstance(
+                    operation, dict) else []:
+                if isinstance(parameter, dict) and parameter.get("in") == "query" \
+                        and parameter.get("name") == "page":
+                    parameter.setdefault("schema", {})["maximum"] = MAX_PAGE
+
+    @app.before_request
+    def _refuse_absurd_page():
+        page = request.args.get("page", "")
+        if request.path.startswith("/api/") and page.isdigit() and (
+                len(page) > 6 or int(page) > MAX_PAGE):
+            raise ValidationError({"page": [f"Use a page number from 1 to {MAX_PAGE}."]})

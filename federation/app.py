@@ -37,6 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_database(app)
     job_backends.init_app(app)
     _init_extensions(app)
+    app.url_map.converters["int"] = security.IdConverter  # before any route is added
     _register_blueprints(app)
     _register_boundary(app)
     security.init_app(app)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 from core.errors import DomainError, Unavailable, ValidationError
@@ -128,6 +129,18 @@ def register_error_handlers(app: Flask) -> None:
             return problem(exc.code or 500, exc.name, exc.description,
                            errors=_field_errors(exc))
         return _page(exc.code or 500, exc.name, exc.description or "")
+
+    @app.errorhandler(DataError)
+    @app.errorhandler(OverflowError)
+    def _out_of_range(exc):
+        # A number too big for its column (an id above 2^31-1, a 30-digit integer) or a
+        # value the database cannot read: the input was wrong, so never a 500.
+        app.logger.info("refused out-of-range input on %s: %s", request.path,
+                        type(exc).__name__)
+        message = _("A number or value in the request is out of range.")
+        if _wants_json():
+            return problem(422, "Invalid input", errors={"body": [message]})
+        return _page(400, _("There is a problem"), message)
 
     @app.errorhandler(500)
     def _server_error(_exc):

@@ -27,7 +27,9 @@ EXTENSION = "coopfed.oauth"
 
 
 def query_client(client_id: str) -> OAuthClient | None:
-    """A client that has not been revoked."""
+    """A client that has not been revoked; None for an id no client could have."""
+    if not client_id or len(client_id) > 48 or "\x00" in client_id:
+        return None
     return db.session.scalar(select(OAuthClient).where(
         OAuthClient.client_id == client_id, OAuthClient.revoked_at.is_(None)))
 

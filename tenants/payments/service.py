@@ -24,6 +24,7 @@ from tenants.clients.models import Client
 from tenants.context import tenant_session
 from tenants.members.models import Member
 from tenants.payments.models import PoolEntry, PoolMember
+from tenants.rota import bounds
 from tenants.rota.models import Visit
 from tenants.rota.rules import week_start
 
@@ -155,10 +156,10 @@ def do_post_budgets(week: date, *, actor: int | None) -> int:
 
 
 def care_hours(visit_row) -> Decimal:
-    """Hours of care in a completed visit: actual times once both are recorded."""
-    start, end = visit_row.starts_at, visit_row.ends_at
-    if visit_row.actual_start is not None and visit_row.actual_end is not None:
-        start, end = visit_row.actual_start, visit_row.actual_end
+    """Hours of care in a completed visit: actual times once both are recorded, within
+    the bounds of the ``actual_times`` rule (see ``tenants.rota.bounds``)."""
+    start, end = bounds.bounded(visit_row.starts_at, visit_row.ends_at,
+                                visit_row.actual_start, visit_row.actual_end)
     return money(Decimal((end - start).total_seconds()) / 3600)
 
 

@@ -29,6 +29,8 @@ class PositionIn(StrictSchema):
 
     @ma.pre_load
     def _normalise(self, data, **_kwargs):
+        if not isinstance(data, dict):
+            return data  # not an object: the schema refuses it, naming the body
         number = data.get("fca_society_number")
         if isinstance(number, str):
             data = {**data, "fca_society_number": number.strip().upper() or None}

@@ -24,7 +24,7 @@ from tenants.clients.models import Client
 from tenants.context import tenant_session
 from tenants.lending.service import commitment_shifts
 from tenants.position.service import get_facts
-from tenants.rota import rules
+from tenants.rota import bounds, rules
 from tenants.rota.models import PatternSkill, Visit, VisitPattern, VisitSkill
 from tenants.rules import explain
 from tenants.workforce.checks import Context, engagement_of, findings_on
@@ -323,6 +323,9 @@ def check_update_visit(visit_id: int, changes: dict, *, actor: int,
     if start is not None and end is not None and end <= start:
         raise ValidationError({"actual_end": [str(_l("The actual end must be after the "
                                                      "actual start."))]})
+    out_of_bounds = bounds.refusals(visit.starts_at, visit.ends_at, start, end)
+    if out_of_bounds:
+        raise RuleRefusal(out_of_bounds, [bounds.RULE])
     for name, value in changes.items():
         setattr(visit, name, value)
     session.flush()

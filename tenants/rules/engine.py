@@ -24,7 +24,8 @@ DEFAULT_PATH = Path(__file__).with_name("data") / "rules.toml"
 #: Every rule the code consults; the data must define each of them.
 KNOWN_CODES = frozenset({
     "scw_registration", "dbs_schedule1", "dbs_policy", "short_visit", "worker_schedule",
-    "contract_offer", "max_48h", "rest_11h", "break_20m", "double_booking", "skills", "welsh"})
+    "contract_offer", "max_48h", "rest_11h", "break_20m", "double_booking", "skills", "welsh",
+    "actual_times"})
 LANGUAGES = ("en", "cy")
 
 

@@ -287,3 +287,26 @@ def test_register_with_ciw_is_on_the_checklist_only_when_needed(app, make_coop, 
         assert len(list(session.scalars(select(RegisteredService)))) == len(ciw)
     with coop_session(other) as session:
         assert session.scalar(select(CoopTask.id)) is None
+
+
+def test_changing_the_type_to_foster_after_choosing_a_society_stops_the_submit(
+        app, client, two_coops):
+    """The rule holds at sending too: a draft that became foster care with a share-capital
+    co-operative society is sent back to the legal step, and no co-op is made."""
+    submitter = create_account(app)
+    assert sign_in(client, submitter.email, PASSWORD).status_code == 302
+    wizard = Wizard(client)
+    wizard.start()
+    good = answers()
+    good["people"] = {**good["people"], **THREE}
+    good["legal"] = SOCIETY
+    wizard.fill(good)
+    assert wizard.post("group", {**good["group"], "coop_type": "foster"},
+                       query="?change=1").status_code == 302
+    refused = wizard.submit()
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert 'href="/start/legal?change=1"' in page
+    with app.app_context():
+        assert db.session.scalar(select(Coop.id).where(
+            Coop.slug == good["group"]["slug"])) is None

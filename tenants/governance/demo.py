@@ -1,4 +1,4 @@
-"""Demo governance: one open ballot, and one closed ballot with votes cast."""
+"""Demo governance: one open ballot before the coming AGM, and one closed ballot with votes."""
 
 from __future__ import annotations
 
@@ -6,7 +6,13 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from tenants.governance.models import Ballot, BallotChoice, BallotParticipation, Proposal
+from tenants.governance.models import (
+    Ballot,
+    BallotChoice,
+    BallotParticipation,
+    GeneralMeeting,
+    Proposal,
+)
 from tenants.governance.service import voting_class
 from tenants.members.models import Member
 
@@ -24,8 +30,15 @@ def seed(session, coop_type: str, today: date) -> None:
         return
     closed = Proposal(title="Adopt the 2025 annual accounts", kind="ordinary",
                       body="The board proposes that the members adopt the annual accounts.")
+    agm = GeneralMeeting(kind="annual", title=f"Annual general meeting {today.year}",
+                         held_at=_at(today + timedelta(days=30), 18), quorum=5,
+                         notice_days=14, place="Neuadd y Dref / Town Hall")
+    session.add(agm)
+    session.flush()
     open_ = Proposal(title="Change the rules to admit community members", kind="special",
-                     body="A special resolution to add a community member class to the rules.")
+                     body="A special resolution to add a community member class to the rules.",
+                     meeting_id=agm.id,
+                     easy_read="People who live nearby could join the co-op too.")
     session.add_all([closed, open_])
     session.flush()
     past = Ballot(proposal_id=closed.id, opens_at=_at(today - timedelta(days=40), 9),

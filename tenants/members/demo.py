@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from tenants.members.models import Member, MemberClass
+from tenants.members.shares import settle_opening
 
 NAMES = (
     "Angharad Pritchard", "Rhys ap Dafydd", "Megan Thomas", "Tomos Llywelyn", "Sarah Clarke",
@@ -33,11 +34,15 @@ def seed(session, coop_type: str, today: date) -> None:
         member_class = classes[0] if n % 3 else classes[(n // 3) % len(classes)]
         member = Member(
             display_name=name,
-            email=f"{name.lower().replace(' ', '.')}@example.org",
+            # Every fifth member is not online: notice by letter, votes given on paper.
+            email=None if n % 5 == 4 else f"{name.lower().replace(' ', '.')}@example.org",
             postal_address=f"{n + 1} {STREETS[n % len(STREETS)]}\nCymru",
             joined_on=today - timedelta(days=30 * (n + 3)),
             left_on=today - timedelta(days=20) if n == len(NAMES) - 1 else None,
             shares_held=max(member_class.min_shares, 1 + n % 3))
         member.classes = [member_class]
         session.add(member)
+        session.flush()
+        settle_opening(session, member, member.shares_held, on=member.joined_on,
+                       actor_account_id=None, note="Held on admission")
     session.flush()

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import Connection, Table, func, select, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from core import audit
 from core.db import db
@@ -97,6 +98,12 @@ def import_coop(path: Path | str, *, slug: str | None = None,
                                   accounts)
         if archive_head != migrate.head(tenant_path):
             result.migrated_from = archive_head
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        _discard(tenant_store, coop.id)
+        raise ArchiveRefused(_("The archive's rows could not be loaded, so nothing was kept: "
+                               "%(reason)s", reason=str(getattr(exc, "orig", exc))[:300])
+                             ) from exc
     except BaseException:
         db.session.rollback()
         _discard(tenant_store, coop.id)
@@ -128,7 +135,12 @@ def _register(archive: VerifiedArchive, registry: dict, slug: str,
     values = {c: registry.get(c) for c in REGISTRY_COPIED if c in registry}
     coop = Coop(slug=slug, state=CoopState.PROVISIONING, **values)
     db.session.add(coop)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        raise ArchiveRefused(_("The archive's registry row was refused: %(reason)s",
+                               reason=str(getattr(exc, "orig", exc))[:300])) from exc
     db.session.add(CoopImport(coop_id=coop.id, archive_sha256=archive.sha256,
                               source_slug=str(registry["slug"])[:40],
                               schema_head=archive.manifest["schema_head"]))

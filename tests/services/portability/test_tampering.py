@@ -6,12 +6,11 @@ import json
 import zipfile
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from core.db import db
 from tenants.context import store
 from tenants.registry.models import Coop
-from tenants.store import TenantRef
 from tests.fixtures.factories import in_coop, unique
 from tests.services.portability.helpers import seed_distinct
 
@@ -69,6 +68,17 @@ CASES = {
 }
 
 
+def _stores(app) -> set[str]:
+    """Every co-op store there is: SQLite files, or PostgreSQL co-op schemas."""
+    with app.app_context():
+        tenant_store = store()
+        if tenant_store.kind == "sqlite":
+            return {p.name for p in tenant_store.root.glob("*.sqlite")}
+        with tenant_store.owner_engine.connect() as conn:
+            return set(conn.execute(text(
+                "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'coop\\_%'")).scalars())
+
+
 def _coops(app) -> int:
     with app.app_context():
         return db.session.scalar(select(func.count(Coop.id)))
@@ -81,7 +91,7 @@ def test_a_tampered_archive_is_refused_and_creates_nothing(app, archive, tmp_pat
     if case == "a part added":
         with zipfile.ZipFile(bad, "a") as extra:
             extra.writestr("tenant/extra.jsonl", b"{}\n")
-    before = _coops(app)
+    before, stores = _coops(app), _stores(app)
     slug = unique("tampered")
     result = app.test_cli_runner().invoke(args=["coop", "import", str(bad), "--slug", slug])
     assert result.exit_code == 2
@@ -89,7 +99,7 @@ def test_a_tampered_archive_is_refused_and_creates_nothing(app, archive, tmp_pat
     assert _coops(app) == before
     with app.app_context():
         assert db.session.scalar(select(Coop).where(Coop.slug == slug)) is None
-        assert not store().store_exists(TenantRef(10**6, slug))
+    assert _stores(app) == stores
 
 
 def test_a_byte_changed_in_the_raw_file_is_refused(app, archive, tmp_path):
@@ -138,10 +148,11 @@ def test_a_failure_while_loading_removes_what_was_created(app, archive, tmp_path
                        if n == "manifest.json" else d)
 
     broken = fix_digests(rewrite(archive, tmp_path / "b1.zip", break_rows), tmp_path / "b2.zip")
-    before = _coops(app)
+    before, stores = _coops(app), _stores(app)
     slug = unique("broken")
     result = app.test_cli_runner().invoke(args=["coop", "import", str(broken), "--slug", slug])
-    assert result.exit_code != 0
+    assert result.exit_code == 2 and "could not be loaded, so nothing was kept" in result.output
+    assert _stores(app) == stores
     assert _coops(app) == before
     with app.app_context():
         assert db.session.scalar(select(Coop).where(Coop.slug == slug)) is None

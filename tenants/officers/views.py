@@ -7,13 +7,15 @@ admins and coordinators change it, propose and carry elections, and see the task
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import marshmallow as ma
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from core.errors import ValidationError
+from core.timeutil import LOCAL
 from tenants.context import tenant_session
-from tenants.governance.views import _aware
 from tenants.members.service import members_query
 from tenants.officers import service
 from tenants.officers.labels import OFFICE_NAMES
@@ -60,6 +62,17 @@ def _page_errors(messages: dict) -> dict[str, list[str]]:
     return {key: [str(FIELD_MESSAGES.get(key, _l("Check this answer.")))] for key in messages}
 
 
+def _aware(value: str) -> str:
+    """A datetime-local field (wall-clock time in Wales) as an ISO instant for the schema."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return value  # the schema names the field
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=LOCAL)
+    return parsed.astimezone(UTC).isoformat()
+
+
 # The election form's fields that share a name with the appointment form's.
 _ELECTION_FIELDS = {"election_office": "office", "candidate_member_id": "member_id"}
 
@@ -81,7 +94,7 @@ def _form(names: tuple[str, ...]) -> dict:
         if key in values and values[key] == "":
             values[key] = None
     for key in ("opens_at", "closes_at"):
-        if key in values:
+        if values.get(key):
             values[key] = _aware(values[key])
     return values
 

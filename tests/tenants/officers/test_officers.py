@@ -206,3 +206,28 @@ def test_a_member_reads_the_register_but_cannot_change_it_or_see_tasks(
                                 "appointed_on": "2025-01-01"}).status_code == 403
     # The other co-op's register is not visible through this one's.
     assert api.get(f"/api/v1/c/{_other[0].slug}/officers").status_code == 404
+
+
+def test_a_bad_election_form_names_each_field_and_writes_nothing(app, client, coops,
+                                                                 coop_session):
+    (coop, admin), _other = coops
+    assert sign_in(client, admin.email, PASSWORD).status_code == 302
+    page = f"/c/{coop.slug}/officers/"
+    client.get("/language/cy?next=/")
+    response = _page_post(client, f"/c/{coop.slug}/officers/elections", page, {
+        "election_office": "king", "candidate_name": "", "candidate_member_id": "x",
+        "opens_at": "2000-12-31T10:00", "closes_at": "2001-01-01T10:00", "quorum": "many"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400 and '<html lang="cy"' in body
+    for field in ("election_office", "candidate_member_id", "quorum"):
+        assert f'id="{field}-error"' in body, field
+    assert "Dewiswch swydd o&#39;r rhestr." in body
+    # With the rest right, a ballot that closed in the past is named in turn.
+    response = _page_post(client, f"/c/{coop.slug}/officers/elections", page, {
+        "election_office": "chair", "candidate_name": "Ann Jones",
+        "opens_at": "2000-12-31T10:00", "closes_at": "2001-01-01T10:00", "quorum": "1"})
+    assert response.status_code == 400
+    assert 'id="closes_at-error"' in response.get_data(as_text=True)
+    with coop_session(coop) as session:
+        assert session.scalar(select(service.OfficerElection.id)) is None
+        assert session.scalar(select(Ballot.id)) is None

@@ -541,7 +541,7 @@ class _WorkerFacts:
 
 def week_view(week: date, *, worker_id: int | None = None, client_id: int | None = None,
               rows_for_day: int | None = None, full_rules: bool = False) -> WeekView:
-    """A week's visits by day, with their conflicts, in five queries whatever the size.
+    """A week's visits by day, with their conflicts, in seven queries whatever the size.
 
     Rows are kept for every day, or only day ``rows_for_day`` (0 is Monday) when paging the
     whole co-op's week; counts cover every day. Conflicts always include a missing worker,

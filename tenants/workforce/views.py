@@ -212,7 +212,8 @@ def record_status_check(worker_id: int):
             "workforce/detail.html", worker=worker, status=service.status_of(
                 worker, service.today()), reasons=REASONS, finding_text=finding_text,
             engagements=ENGAGEMENT_NAMES, results=STATUS_CHECK_RESULTS,
-            errors=_page_errors(messages), answers=request.form, weekdays=WEEKDAYS,
+            errors={k: [v] for k, v in _page_errors(messages).items()},
+            answers=request.form, weekdays=WEEKDAYS,
             skills=SKILLS, welsh_levels=WELSH_LEVELS,
             la=local_authorities().get(worker.base_la_code), can_edit=True), 422
     flash(_l("Status check recorded"))

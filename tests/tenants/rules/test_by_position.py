@@ -218,3 +218,27 @@ def test_the_rules_page_and_api_say_which_rules_apply_and_why(app, positions, ap
     web.get("/language/cy")
     welsh = html.unescape(web.get(f"/c/{registered.slug}/rules/").get_data(as_text=True))
     assert "Cofrestru gyda Gofal Cymdeithasol Cymru" in welsh
+
+
+def test_a_bad_status_check_is_refused_naming_the_field(app, positions, api_client,
+                                                        coop_session):
+    (plain, _), (registered, admin) = positions
+    worker_id, _ = scenario(coop_session, registered, **{**UPDATE_SERVICE,
+                                                         "dbs_certificate_date": today()})
+    future = (today() + timedelta(days=3)).isoformat()
+    refused = api_client(admin).post(
+        f"/api/v1/c/{registered.slug}/workers/{worker_id}/dbs-status-checks",
+        json={"checked_on": future, "checked_by": "Mair", "result": "no_change"})
+    assert refused.status_code == 422 and "checked_on" in refused.get_json()["errors"]
+    web = browser(app, admin)
+    page = f"/c/{registered.slug}/workforce/{worker_id}"
+    response = web.post(f"{page}/status-checks", data={
+        "csrf_token": csrf_token(web, page), "checked_on": future, "checked_by": "",
+        "result": "maybe"})
+    text = html.unescape(response.get_data(as_text=True))
+    assert response.status_code == 422
+    assert "Enter who checked the status" in text and "Choose what the status check found" in text
+    with coop_session(registered) as session:
+        from tenants.workforce.models import DbsStatusCheck
+
+        assert session.query(DbsStatusCheck).filter_by(worker_id=worker_id).count() == 0

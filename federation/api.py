@@ -133,6 +133,6 @@ def _bound_page_numbers(app: Flask) -> None:
     @app.before_request
     def _refuse_absurd_page():
         page = request.args.get("page", "")
-        if request.path.startswith("/api/") and page.isdigit() and (
+        if request.path.startswith("/api/") and page.isascii() and page.isdigit() and (
                 len(page) > 6 or int(page) > MAX_PAGE):
             raise ValidationError({"page": [f"Use a page number from 1 to {MAX_PAGE}."]})

@@ -25,6 +25,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session
 
 from core.db import configure_sqlite, is_sqlite
+from tenants import roleguard
 
 TENANT_KEY = "coopfed.tenant"
 
@@ -56,6 +57,7 @@ def _enter_coop_schema(session: Session, _transaction, connection: Connection) -
             text("SELECT set_config('role', :role, true), "
                  "set_config('search_path', :schema, true)"),
             {"role": role, "schema": session.info["coopfed.pg_schema"]})
+        roleguard.entered(connection, role)  # from here on, no statement may change role
 
 
 class TenantStore:
@@ -65,6 +67,8 @@ class TenantStore:
                  deployment: str, cache_size: int = 2000):
         self.app_engine = app_engine
         self.kind = "sqlite" if is_sqlite(app_engine) else "postgresql"
+        if self.kind == "postgresql":
+            roleguard.install(app_engine)
         self.deployment = deployment
         self.root = Path(instance_path) / "coops"
         self._cache_size = cache_size

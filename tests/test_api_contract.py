@@ -1,49 +1,34 @@
 """schemathesis against the served OpenAPI document: no 5xx, and every response fits the schema.
 
-Every documented operation is driven as a signed-in admin of a real co-op (with the CSRF
-header a cookie-authenticated client sends), with Hypothesis-generated inputs, both
-valid (positive) and invalid (negative). Each operation runs as its own Hypothesis
-test so a failure names the operation and the smallest input that breaks it.
+Every documented operation is driven over HTTP against the app served on a free port,
+as the signed-in admin of a real co-op (with the CSRF header a cookie-authenticated
+client sends): all of schemathesis's phases (examples, coverage, fuzzing with valid and
+invalid data, stateful sequences linked through Location headers), 100 examples per
+operation. It takes minutes, so it runs once, in the embedded pass of CI.
 """
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
+import requests
 import schemathesis
-from hypothesis import HealthCheck, given, settings
-from hypothesis.errors import Unsatisfiable
-from schemathesis import GenerationMode
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
-from tests.fixtures.app import sign_in
+from federation.extensions import limiter
+from tests.fixtures.app import CSRF
 from tests.fixtures.factories import PASSWORD, create_coop
+from tests.fixtures.stores import ON_POSTGRES
 
-CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance,
-          status_code_conformance]
-EXAMPLES = 15
+EXAMPLES = 100
 
 
 @pytest.fixture(scope="module")
 def api_schema(app):
     """The OpenAPI document the app serves, loaded through the app itself."""
     return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
-
-
-@pytest.fixture(scope="module")
-def admin_session(app):
-    """A Direct Payment co-op (beside another one) and the headers of its signed-in admin."""
-    coop, admin = create_coop(app, coop_type="dp_pool")
-    create_coop(app, coop_type="worker")
-    client = app.test_client()
-    assert sign_in(client, admin.email, PASSWORD).status_code == 302
-    token = client.get("/api/v1/session").get_json()["csrf_token"]
-    cookie = client.get_cookie("session").value
-    return coop.slug, {"Cookie": f"session={cookie}", "X-CSRFToken": token}
 
 
 def test_the_document_describes_every_workspace_api(api_schema):
@@ -53,28 +38,56 @@ def test_the_document_describes_every_workspace_api(api_schema):
         assert any(path in label for label in labels), path
 
 
-@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
-                         ids=["valid", "invalid"])
-def test_api_never_fails_and_keeps_to_its_schema(api_schema, admin_session, mode):
-    slug, headers = admin_session
-    failures = []
-    for result in api_schema.get_all_operations():
-        operation = result.ok()
-        params = {"slug": slug} if "{slug}" in operation.path else None
-        strategy = operation.as_strategy(generation_mode=mode, path_parameters=params)
+UA = "coopfed-contract-test"
+PHASES = "examples,coverage,fuzzing,stateful"
+# Checks every response must pass: no 5xx, and the documented status, content type
+# and body schema.
+CLI_CHECKS = ("not_a_server_error,status_code_conformance,content_type_conformance,"
+              "response_schema_conformance")
 
-        @given(case=strategy)
-        @settings(max_examples=EXAMPLES, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
-        def run(case):
-            case.call_and_validate(headers=headers, checks=CHECKS)
 
-        try:
-            run()
-        except Unsatisfiable:
-            # An operation with no parameters and no body has nothing to make invalid.
-            if mode is not GenerationMode.NEGATIVE:
-                raise
-        except Exception as exc:  # noqa: BLE001 - collect every operation's failure
-            failures.append(f"{operation.label}: {exc}"[:2000])
-    assert failures == [], "\n\n".join(failures)
+def _live_admin(base: str, email: str) -> dict[str, str]:
+    """Sign in over HTTP as a browser would; the headers every generated call carries.
+
+    The session is bound to the client's User-Agent (session protection), so the runner
+    sends the same one.
+    """
+    browser = requests.Session()
+    browser.headers["User-Agent"] = UA
+    page = browser.get(f"{base}/signin").text
+    token = CSRF.search(page).group(1)
+    signed_in = browser.post(f"{base}/signin", allow_redirects=False, data={
+        "email": email, "password": PASSWORD, "csrf_token": token})
+    assert signed_in.status_code == 302, signed_in.text[-500:]
+    csrf = browser.get(f"{base}/api/v1/session").json()["csrf_token"]
+    return {"Cookie": f"session={browser.cookies.get('session')}", "X-CSRFToken": csrf,
+            "User-Agent": UA}
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="slow: run once, in the embedded pass (the PostgreSQL "
+                    "pass covers NUL bytes and overflow in tests/federation/security)")
+def test_every_operation_all_phases_100_examples_against_the_live_app(
+        app, live_server, tmp_path):
+    """schemathesis's own runner (its CLI) over HTTP against the app served on a free
+    port, signed in as the admin of a Direct Payment co-op beside another co-op: the
+    examples, coverage, fuzzing (valid and invalid data) and stateful phases, 100
+    examples per operation. Any server error, or a response outside its documented
+    status, content type or schema, fails the test with schemathesis's report."""
+    coop, admin = create_coop(app, coop_type="dp_pool")
+    create_coop(app, coop_type="worker")
+    limiter.reset()
+    headers = _live_admin(live_server, admin.email)
+    config = tmp_path / "schemathesis.toml"
+    config.write_text(f'[parameters]\n"path.slug" = "{coop.slug}"\n')
+    command = [str(Path(sys.executable).with_name("schemathesis")), "--config-file",
+               str(config), "run", f"{live_server}/api/v1/openapi.json",
+               "--phases", PHASES, "--max-examples", str(EXAMPLES), "--checks", CLI_CHECKS,
+               "--workers", "2", "--generation-database", "none", "--no-color",
+               "--max-failures", "20", "--report", "junit", "--report-dir", str(tmp_path)]
+    for name, value in headers.items():
+        command += ["--header", f"{name}: {value}"]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=1800)
+    summary = run.stdout[-6000:]
+    assert run.returncode == 0, summary
+    for phase in ("Examples", "Coverage", "Fuzzing", "Stateful"):
+        assert phase in summary, summary

@@ -40,6 +40,7 @@ JOB_MODULES = (
     "federation.oauth.tasks",
     "federation.care.tasks",
     "federation.schedules.tasks",
+    "federation.accounts.tasks",
 )
 
 

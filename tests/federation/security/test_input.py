@@ -49,6 +49,8 @@ def test_numbers_too_big_for_their_columns_are_not_errors(app, make_coop, api_cl
     page = api.get(f"{base}/members?page=30667050312")
     assert page.status_code == 422 and page.mimetype == PROBLEM
     assert "page" in page.get_json()["errors"]
+    odd = api.get(f"{base}/members?page=%C2%B2&page_size=-3")  # "²" is a digit, not an int
+    assert odd.status_code in (400, 422) and odd.mimetype == PROBLEM
     huge = api.post(f"{base}/invitations", json={"member_id": 10**30})
     assert huge.status_code in (404, 422) and huge.mimetype == PROBLEM
     longest = api.post(f"{base}/invitations", data='{"member_id": ' + "9" * 5000 + "}",

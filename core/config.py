@@ -82,8 +82,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("EMAIL_VERIFY_HOURS", int, 48,
             "How long a link that verifies an email address works."),
     Setting("MAIL_URL", str, None, "Outgoing mail: smtp://user:pass@host:587 (STARTTLS) or "
-            "smtps://host:465. Unset: emails are written to the coopfed.mail log.", nullable=True),
+            "smtps://host:465, or maildir:///path. Unset: emails are written to the coopfed.mail "
+            "log.", nullable=True),
     Setting("MAIL_FROM", str, "coopfed <no-reply@coopfed.invalid>", "From address of emails."),
+    Setting(
+        "JOB_LEASE_SECONDS", int, 120,
+        "How long work claimed by a job (an email being sent, a statistics release being "
+        "published) stays claimed without a heartbeat; after that a dead job's work is "
+        "handed to another by the sweeper."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

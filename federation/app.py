@@ -61,6 +61,9 @@ def _configure_flask(app: Flask) -> None:
         BABEL_TRANSLATION_DIRECTORIES="translations",
         RATELIMIT_STORAGE_URI=config["REDIS_URL"] or "memory://",
         RATELIMIT_KEY_PREFIX=config["DEPLOYMENT"],
+        # A frozen Redis must cost a request seconds (then a 503), never hang it.
+        RATELIMIT_STORAGE_OPTIONS={"socket_timeout": 3, "socket_connect_timeout": 3}
+        if config["REDIS_URL"] else {},
         RATELIMIT_HEADERS_ENABLED=True,
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         WTF_CSRF_TIME_LIMIT=None,

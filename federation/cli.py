@@ -230,13 +230,43 @@ def worker_command() -> None:
     use_app(current_app._get_current_object())
     preload(current_app)
     queues = [backend.queue(q) for q in QUEUES]
-    Worker(queues, connection=backend.redis).work(with_scheduler=True)
+    _reconnecting(lambda: Worker(queues, connection=backend.redis).work(with_scheduler=True),
+                  "worker")
+
+
+def _reconnecting(run, name: str, max_wait: float = 30.0) -> None:
+    """Run ``run`` and, whenever it stops because Redis went away, wait and run it again.
+
+    Waits grow from 1 s to ``max_wait``. A clean stop (a signal, the end of ``run``)
+    ends the loop; so does any error that is not about reaching Redis.
+    """
+    import logging
+    import time
+
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeout
+
+    log = logging.getLogger(f"coopfed.{name}")
+    wait = 1.0
+    while True:
+        started = time.monotonic()
+        try:
+            run()
+            return
+        except (RedisConnectionError, RedisTimeout) as exc:
+            if time.monotonic() - started > 60:
+                wait = 1.0  # it ran a while: this is a new outage
+            log.warning("%s lost Redis (%s); reconnecting in %.0f s", name, exc, wait)
+            time.sleep(wait)
+            wait = min(wait * 2, max_wait)
 
 
 # Periodic jobs: (job path, seconds between runs). Each runs through the job runner,
 # which gives it an app context and owns its transaction, as for any other job.
 PERIODIC_JOBS = (
     ("services.outbox.tasks:sweep", 60),
+    ("services.mail.tasks:sweep_mail", 60),
+    ("services.stats.tasks:sweep_releases", 60),
     ("federation.onboarding.tasks:sweep", 300),
     ("services.lending.tasks:expire", 300),
     ("services.stats.tasks:sweep_rollups", 3600),
@@ -260,11 +290,15 @@ def scheduler_command() -> None:
     backend = current_app.extensions["coopfed.jobs"]
     if not isinstance(backend, RQBackend):
         raise click.ClickException("COOPFED_REDIS_URL is not set")
-    scheduler = CronScheduler(connection=backend.redis, name=f"{backend.prefix}-cron")
-    for job, seconds in PERIODIC_JOBS:
-        scheduler.register(run_job, queue_name=backend.queue_name("default"), args=(job,),
-                           interval=seconds, name=job)
-    scheduler.start()
+
+    def run() -> None:
+        scheduler = CronScheduler(connection=backend.redis, name=f"{backend.prefix}-cron")
+        for job, seconds in PERIODIC_JOBS:
+            scheduler.register(run_job, queue_name=backend.queue_name("default"),
+                               args=(job,), interval=seconds, name=job)
+        scheduler.start()
+
+    _reconnecting(run, "scheduler")
 
 
 @main.command("sweep")

@@ -123,6 +123,23 @@ def register_error_handlers(app: Flask) -> None:
         return _page(429, _("Too many attempts"),
                      _("Wait a minute before you try again."), headers=headers)
 
+    from limits.errors import StorageError
+    from redis.exceptions import RedisError
+
+    @app.errorhandler(RedisError)
+    @app.errorhandler(StorageError)
+    def _redis_down(_exc):
+        # Rate limits fail closed: without Redis nobody can be counted, so nobody signs
+        # in; a 503 tells the client (and a proxy) to come back, where a 500 would not.
+        app.logger.warning("Redis unavailable: %s answered 503", request.path)
+        headers = {"Retry-After": "30"}
+        if _wants_json():
+            body, status, problem_headers = problem(
+                503, "Service unavailable", "Try again in a moment.")
+            return body, status, {**problem_headers, **headers}
+        return _page(503, _("Sorry, this service is busy"),
+                     _("Try again in a moment."), headers=headers)
+
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         if _wants_json():

@@ -8,6 +8,7 @@ from federation.oauth.models import OAuthClient, OAuthToken
 from federation.onboarding.models import Draft
 from federation.regional.models import AnalystGrant
 from services.directory.models import DirectoryArea, DirectoryListing
+from services.jobs.models import JobLease
 from services.lending.models import (
     LedgerEntry,
     LendingAgreement,
@@ -15,6 +16,7 @@ from services.lending.models import (
     LendingSlot,
     Notification,
 )
+from services.mail.models import SentMail
 from services.outbox.models import InboxEvent
 from services.pool.models import PoolProfile, PoolShift
 from services.portability.models import CoopImport, CoopLeaving, PortabilityJob  # noqa: F401
@@ -37,7 +39,7 @@ __all__ = ["Account", "Agency", "AgencyAccess", "AgencyAdvisor", "AnalystGrant",
            "Coop", "DirectoryArea", "DirectoryListing",
            "Draft", "InboxEvent", "LedgerEntry", "LendingAgreement", "LendingRequest",
            "LendingSlot", "LoginSession", "Membership", "Notification", "OAuthClient",
-           "PoolProfile", "PoolShift",
+           "JobLease", "PoolProfile", "PoolShift", "SentMail",
            "OAuthToken", "StatsCell", "StatsCellRef", "StatsRelease", "StatsReleaseCoop",
            "StatsReleaseUsefulness", "StatsRollup", "StatsRollupWeek",
            "metadata"]

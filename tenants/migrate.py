@@ -9,6 +9,7 @@ registry records each co-op's version, so a pass with nothing to do costs one qu
 from __future__ import annotations
 
 import multiprocessing
+import os
 import time
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -51,8 +52,37 @@ def script_directory(path: str) -> ScriptDirectory:
 
 
 def head(path: str) -> str:
-    """The single head revision of the tree at ``path``."""
+    """The single head revision of the tree at ``path``, as this process first read it.
+
+    That is the revision this process's models were written for. A long-running process
+    (an RQ worker) can be older than the scripts on disk: see :func:`disk_head`.
+    """
     revision = script_directory(path).get_current_head()
+    if revision is None:
+        raise RuntimeError(f"no migrations in {path}")
+    return revision
+
+
+def _fingerprint(path: str) -> tuple:
+    versions = Path(path) / "versions"
+    return tuple(sorted((entry.name, entry.stat().st_mtime_ns, entry.stat().st_size)
+                        for entry in os.scandir(versions) if entry.name.endswith(".py")))
+
+
+@cache
+def _disk_scripts(path: str, _fingerprint_: tuple) -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config(path))
+
+
+def disk_scripts(path: str) -> ScriptDirectory:
+    """The scripts at ``path`` as they are on disk now (read again whenever a file changed)."""
+    return _disk_scripts(path, _fingerprint(path))
+
+
+def disk_head(path: str) -> str:
+    """The head revision of the scripts on disk now: what ``coopfed migrate`` brings every
+    co-op to, even if this process started before the newest script was deployed."""
+    revision = disk_scripts(path).get_current_head()
     if revision is None:
         raise RuntimeError(f"no migrations in {path}")
     return revision
@@ -64,10 +94,15 @@ def current_revision(conn: Connection, version_schema: str | None) -> str | None
     return context.get_current_revision()
 
 
-def upgrade_connection(conn: Connection, path: str, version_schema: str | None) -> str:
-    """Upgrade the store behind ``conn`` to head inside the caller's transaction."""
-    script = script_directory(path)
-    target = head(path)
+def upgrade_connection(conn: Connection, path: str, version_schema: str | None, *,
+                       from_disk: bool = False) -> str:
+    """Upgrade the store behind ``conn`` to head inside the caller's transaction.
+
+    ``from_disk`` upgrades to the head of the scripts on disk now (:func:`disk_head`)
+    rather than the head this process first read.
+    """
+    script = disk_scripts(path) if from_disk else script_directory(path)
+    target = script.get_current_head()
 
     def upgrade(rev, _context):
         return script._upgrade_revs(target, rev)

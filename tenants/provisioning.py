@@ -130,16 +130,22 @@ def create_store(tenant_store: TenantStore, ref: TenantRef) -> None:
 
 
 def create_tables(tenant_store: TenantStore, ref: TenantRef) -> None:
-    """Step 3: tables from the models, stamped at head (or upgraded if stamped earlier)."""
+    """Step 3: tables from the models, stamped at head (or upgraded if stamped earlier).
+
+    The models are those this process loaded, so they are stamped at the head this
+    process read. If newer scripts have been deployed since (a worker not yet restarted
+    after ``coopfed migrate``), the store is then upgraded by the scripts on disk, so a
+    new co-op is never left behind the others.
+    """
     path = current_app.config["TENANT_MIGRATIONS_PATH"]
     schema = None if tenant_store.kind == "sqlite" else tenant_store.schema(ref)
     with tenant_store.owner_connection(ref) as conn:
         revision = migrate.current_revision(conn, schema)
         if revision is None:
             metadata.create_all(conn, checkfirst=False)
-            migrate.stamp_connection(conn, path, schema)
-        elif revision != migrate.head(path):
-            migrate.upgrade_connection(conn, path, schema)
+            revision = migrate.stamp_connection(conn, path, schema)
+        if revision != migrate.disk_head(path):
+            migrate.upgrade_connection(conn, path, schema, from_disk=True)
 
 
 def seed_defaults(tenant_store: TenantStore, ref: TenantRef) -> None:
@@ -180,7 +186,9 @@ def activate(_tenant_store: TenantStore, ref: TenantRef) -> None:
     """Step 6: mark the co-op active at the current schema version."""
     coop = db.session.get(Coop, ref.id)
     coop.state = CoopState.ACTIVE
-    coop.schema_version = migrate.head(current_app.config["TENANT_MIGRATIONS_PATH"])
+    # The head on disk, which step 3 brought the store to: a worker started before the
+    # newest script was deployed must not record its own, older head.
+    coop.schema_version = migrate.disk_head(current_app.config["TENANT_MIGRATIONS_PATH"])
     coop.provisioned_at = datetime.now(UTC)
     audit.record(db.session, "coop.provisioned", coop_id=ref.id,
                  attempts=coop.provisioning_attempts)

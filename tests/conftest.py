@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.fixtures.app",
     "tests.fixtures.factories",
     "tests.fixtures.browser",
+    "tests.fixtures.faults",
 ]

@@ -19,7 +19,13 @@ from federation.onboarding.models import Draft
 from tenants.audit.service import record
 from tenants.members import service as members
 from tenants.members.defaults import DEFAULT_CLASSES
-from tenants.members.models import Invitation, Member, MemberClass, MemberClassLink
+from tenants.members.models import (
+    FoundingMember,
+    Invitation,
+    Member,
+    MemberClass,
+    MemberClassLink,
+)
 from tenants.officers.service import REGISTER_CODE, add_startup_task
 from tenants.position.models import RegisteredService
 from tenants.position.service import add_service, set_position
@@ -76,24 +82,33 @@ def _founder(session: TenantSession, row: dict, email: str | None) -> Member | N
 
 
 def apply_people(session: TenantSession, people: dict, *, admin_account_id: int | None,
-                 admin_email: str | None) -> tuple[list[int], int | None]:
+                 admin_email: str | None, draft_id: int | None = None,
+                 ) -> tuple[list[int], int | None]:
     """Enter the founding members in the register and invite each of them to sign in.
 
     The founding member whose email is the first admin's own is linked to that account
     instead of being invited. A founder without an email is entered with their postal
     address and is not invited. Returns the ids of the invitations made now, and the
-    member the group chose to run the workspace (for a later hand-over).
+    member the group chose to run the workspace (for a later hand-over). Each founder
+    entered is recorded under the draft and their place in its list, a key the database
+    keeps unique, so two runs of the apply job racing cannot both enter the same person.
     """
     invited, chosen = [], None
     for index, row in enumerate(people.get("people", [])):
         email = (row.get("email") or "").strip().lower() or None
-        member = _founder(session, row, email)
+        founder = session.get(FoundingMember, (draft_id, index)) if draft_id else None
+        member = session.get(Member, founder.member_id) if founder else \
+            _founder(session, row, email)
         if member is None:
             member = members.create_member(session, {
                 "display_name": row["name"].strip(), "email": email,
                 "postal_address": (row.get("postal_address") or "").strip() or None,
                 "joined_on": date.today(), "classes": [row["member_class"]]},
                 actor_account_id=admin_account_id)
+        if draft_id and founder is None and session.scalar(select(FoundingMember.draft_id).where(
+                FoundingMember.member_id == member.id)) is None:
+            session.add(FoundingMember(draft_id=draft_id, position=index, member_id=member.id))
+            session.flush()
         if str(index) == people.get("admin"):
             chosen = member.id
         if email is None:
@@ -172,7 +187,8 @@ def apply_draft(session: TenantSession, draft: Draft, classes: list[dict], *,
     """
     apply_classes(session, classes, draft.answers("group")["coop_type"])
     invited, chosen = apply_people(session, draft.answers("people"),
-                                   admin_account_id=admin_account_id, admin_email=admin_email)
+                                   admin_account_id=admin_account_id, admin_email=admin_email,
+                                   draft_id=draft.id)
     apply_settings(session, draft, chosen)
     apply_position(session, draft, admin_account_id=admin_account_id)
     record(session, "onboarding.applied", actor_account_id=admin_account_id,

@@ -55,7 +55,10 @@ def apply_draft(coop_id: int, draft_id: int) -> str:
     in between leaves the draft unapplied and a re-run (which changes nothing already
     there) finishes the work.
     """
-    draft = db.session.get(Draft, int(draft_id))
+    # Two runs of this job (a retry, the sweeper, several workers) take turns: the second
+    # waits on the draft's row lock, then finds it applied (PostgreSQL; on SQLite the
+    # store's write lock does the same, and the founders' key is the backstop).
+    draft = db.session.get(Draft, int(draft_id), with_for_update=True)
     coop = db.session.get(Coop, int(coop_id))
     if draft is None or coop is None or draft.coop_id != coop.id:
         return "missing"

@@ -9,8 +9,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import uuid
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 
@@ -21,6 +22,8 @@ log = logging.getLogger(__name__)
 RUNNER = "services.jobs.runner.run_job"
 QUEUES = ("provisioning", "outbox", "default")
 FAILED_JOB_TTL = int(timedelta(days=365).total_seconds())
+# Seconds a web request waits for Redis before giving up (a frozen Redis must not hang it).
+REDIS_TIMEOUT = 3.0
 
 
 class InProcessBackend:
@@ -90,14 +93,29 @@ class InProcessBackend:
 
 
 class RQBackend:
-    """Enqueues jobs on RQ queues named ``<deployment>-<queue>``."""
+    """Enqueues jobs on RQ queues named ``<deployment>-<queue>``.
+
+    Redis holds nothing that cannot be rebuilt: every job stands for work recorded in
+    the database, which the sweeper finds and queues again. So a failure to reach Redis
+    is logged and never fails the caller (whose change is committed), and a dedupe key
+    only holds while the job it names is waiting or alive.
+    """
+
+    # After Redis fails, skip it for this long (the sweeper delivers), so that a frozen
+    # Redis costs one timeout now and then rather than one per request.
+    PAUSE_AFTER_FAILURE = 5.0
+    # A job taken by a worker whose heartbeat is older than this died before it started.
+    STARTED_STALE_SECONDS = 90
 
     def __init__(self, app: Flask, redis_url: str, deployment: str):
         from redis import Redis
 
         self.app = app
-        self.redis = Redis.from_url(redis_url)
+        self.redis = Redis.from_url(redis_url, socket_timeout=REDIS_TIMEOUT,
+                                    socket_connect_timeout=REDIS_TIMEOUT,
+                                    health_check_interval=30)
         self.prefix = deployment
+        self._down_until = 0.0
 
     def queue_name(self, queue: str) -> str:
         """The deployment-prefixed name of a queue."""
@@ -113,27 +131,80 @@ class RQBackend:
         return f"{self.prefix}:job-dedupe:{key}"
 
     def dispatch(self, requests: list[JobRequest]) -> None:
-        """Enqueue each request, skipping one whose twin is still waiting in the queue."""
-        from rq import Retry
+        """Enqueue each request, skipping one whose twin is still waiting or running.
+
+        Never raises for Redis: the change that asked is committed, and the sweeper
+        finds its work in the database and queues it again.
+        """
+        from redis.exceptions import RedisError
 
         for request in requests:
-            if request.job_id and not self.redis.set(
-                    self._dedupe(request.job_id), 1, nx=True, ex=3600):
+            if time.monotonic() < self._down_until:
+                log.warning("Redis unavailable: %s%r left for the sweeper", request.func,
+                            request.args)
                 continue
             try:
-                self.queue(request.queue).enqueue(
-                    RUNNER, request.func, *request.args, dedupe_key=request.job_id,
-                    retry=Retry(max=3, interval=[5, 30, 120]), failure_ttl=FAILED_JOB_TTL,
-                    description=f"{request.func}{request.args}")
-            except Exception:
-                # The change is committed; the sweeper will find the work and queue it again.
-                log.exception("could not enqueue %s%r", request.func, request.args)
-                if request.job_id:
-                    self.redis.delete(self._dedupe(request.job_id))
+                self._dispatch_one(request)
+            except RedisError:
+                self._down_until = time.monotonic() + self.PAUSE_AFTER_FAILURE
+                log.exception("could not enqueue %s%r (the sweeper will)", request.func,
+                              request.args)
+
+    def _dispatch_one(self, request: JobRequest) -> None:
+        from rq import Retry
+
+        job_id = None
+        if request.job_id:
+            key = self._dedupe(request.job_id)
+            job_id = str(uuid.uuid4())
+            if not self.redis.set(key, job_id, nx=True, ex=3600):
+                holder = self.redis.get(key)
+                if holder is not None and self._alive(holder.decode()):
+                    return
+                # The key outlived its job (lost, failed, or died before it started).
+                self.redis.set(key, job_id, ex=3600)
+        self.queue(request.queue).enqueue(
+            RUNNER, request.func, *request.args, dedupe_key=request.job_id, job_id=job_id,
+            retry=Retry(max=3, interval=[5, 30, 120]), failure_ttl=FAILED_JOB_TTL,
+            description=f"{request.func}{request.args}")
+
+    def _alive(self, job_id: str) -> bool:
+        """Whether the job behind a dedupe key still waits in a queue or runs."""
+        from rq.exceptions import NoSuchJobError
+        from rq.job import Job, JobStatus
+
+        try:
+            job = Job.fetch(job_id, connection=self.redis)
+        except NoSuchJobError:
+            return False
+        status = job.get_status(refresh=False)
+        if status == JobStatus.QUEUED:
+            # "Queued" stays on a job a worker popped and then died with: it counts only
+            # while the job is really in its queue.
+            return self.redis.lpos(f"rq:queue:{job.origin}", job_id) is not None
+        if status in (JobStatus.DEFERRED, JobStatus.SCHEDULED):
+            return True
+        if status == JobStatus.STARTED:
+            beat = job.last_heartbeat or job.started_at
+            if beat is None:
+                return False
+            if beat.tzinfo is None:
+                beat = beat.replace(tzinfo=UTC)
+            return (datetime.now(UTC) - beat).total_seconds() < self.STARTED_STALE_SECONDS
+        return False
 
     def release(self, key: str) -> None:
-        """Let a request with this key be queued again (the job has started)."""
-        self.redis.delete(self._dedupe(key))
+        """Let a request with this key be queued again (the job has started).
+
+        If Redis cannot be reached the key simply expires, or the next request finds
+        that its job is no longer waiting: the job itself goes on.
+        """
+        from redis.exceptions import RedisError
+
+        try:
+            self.redis.delete(self._dedupe(key))
+        except RedisError:
+            log.warning("could not release dedupe key %s", key)
 
     def drain(self, timeout: float = 60.0) -> None:
         """Run every queued job now in this process (tests and `coopfed demo`)."""

@@ -7,8 +7,9 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from core.db import db
+from core.jobs import JobRequest, dispatch_now
 from services.mail import service as mail
-from tenants.context import bind_tenant, tenant_session
+from tenants.context import bind_tenant, finish_tenant_session, tenant_session
 from tenants.members import service as members
 from tenants.registry.models import Coop, CoopState
 from tenants.store import TenantRef
@@ -31,26 +32,56 @@ def _text(coop: Coop, name: str, link: str, expires: str, locale: str) -> tuple[
     return subject, body
 
 
+INVITATION_JOB = "services.mail.tasks:send_invitation"
+
+
+def invitation_key(coop_id: int, invitation_id: int) -> str:
+    """The idempotency key of an invitation's email."""
+    return f"invitation-{int(coop_id)}-{int(invitation_id)}"
+
+
 def send_invitation(coop_id: int, invitation_id: int) -> bool:
     """Job: make the invitation's token, store its hash, and email the link (once).
 
-    Returns False when there is nothing to send (already sent, accepted or expired). The
-    job runner commits the co-op's session after the email has gone; if sending fails
-    it rolls back, and a retry makes a fresh token.
+    Returns False when there is nothing to send (already sent, being sent by another
+    job, accepted or expired). The order makes it exactly once whatever dies when:
+    claim the email (a lease, committed); store the token's hash (committed, so the link
+    works before anyone can receive it); send; mark the email sent. A sender that died
+    before the last step leaves a lapsed claim: the sweeper runs this job again, which
+    makes a fresh token, as the first link never reached anyone.
     """
     coop = db.session.get(Coop, int(coop_id))
     if coop is None or coop.state != CoopState.ACTIVE:
         return False
-    bind_tenant(TenantRef(coop.id, coop.slug))
-    issued = members.issue_invitation(tenant_session(), int(invitation_id))
-    if issued is None:
+    key = invitation_key(coop.id, invitation_id)
+    if not mail.claim(key, INVITATION_JOB, coop.id, int(invitation_id)):
         return False
-    link = invitation_link(coop.slug, issued.token)
-    expires = issued.expires_at.strftime("%Y-%m-%d")
-    first = coop.default_locale
-    texts = [_text(coop, issued.display_name, link, expires, loc)
-             for loc in (first, "en" if first == "cy" else "cy")]
-    subject = f"{texts[0][0]} / {texts[1][0]}"
-    body = f"{texts[0][1]}\n\n----\n\n{texts[1][1]}\n"
-    mail.send(issued.email, subject, body)
+    try:
+        bind_tenant(TenantRef(coop.id, coop.slug))
+        issued = members.issue_invitation(tenant_session(), int(invitation_id), resend=True)
+        if issued is None:
+            finish_tenant_session(commit=False)
+            mail.mark_sent(key)  # nothing to send, ever: accepted, expired or gone
+            return False
+        finish_tenant_session(commit=True)
+        link = invitation_link(coop.slug, issued.token)
+        expires = issued.expires_at.strftime("%Y-%m-%d")
+        first = coop.default_locale
+        texts = [_text(coop, issued.display_name, link, expires, loc)
+                 for loc in (first, "en" if first == "cy" else "cy")]
+        subject = f"{texts[0][0]} / {texts[1][0]}"
+        body = f"{texts[0][1]}\n\n----\n\n{texts[1][1]}\n"
+        mail.send(issued.email, subject, body, key=key)
+    except Exception:
+        mail.release(key)  # nothing went out: a retry may claim it at once
+        raise
+    mail.mark_sent(key)
     return True
+
+
+def sweep_mail() -> int:
+    """Periodic job: run again every email job whose sender died holding its claim."""
+    lapsed = mail.lapsed()
+    dispatch_now([JobRequest(job, args, "default", f"mail-{job.rsplit(':', 1)[-1]}-"
+                             + "-".join(map(str, args))) for job, args in lapsed])
+    return len(lapsed)

@@ -14,12 +14,16 @@ from services.outbox.handlers import HANDLERS, load_handler_modules
 from services.outbox.models import InboxEvent
 from tenants import provisioning
 from tenants.context import store
+from tenants.members import service as members
 from tenants.outbox import service as outbox
 from tenants.outbox.service import RELAY_JOB
 from tenants.registry.models import Coop, CoopState
 from tenants.store import TenantRef
 
 log = logging.getLogger(__name__)
+INVITATION_JOB = "services.mail.tasks:send_invitation"
+# An invitation this old and still unsent lost its job (its relay queues it at once).
+INVITATION_GRACE = timedelta(seconds=30)
 
 
 def relay(coop_id: int) -> int:
@@ -60,7 +64,12 @@ def relay(coop_id: int) -> int:
 
 
 def sweep() -> dict[str, int]:
-    """Find work a lost job left behind: stuck provisioning and undelivered outbox events."""
+    """Find work a lost job left behind, from the stores alone (nothing from Redis).
+
+    Stuck provisioning, undelivered outbox events, and invitations never emailed (their
+    relay ran, but the job it queued was lost with Redis's queue). Each is queued again
+    under its usual dedupe key, which a dead job no longer holds.
+    """
     retry_after = timedelta(seconds=current_app.config["PROVISION_RETRY_SECONDS"])
     cutoff = datetime.now(UTC) - retry_after
     stuck = list(db.session.scalars(select(Coop).where(
@@ -69,17 +78,23 @@ def sweep() -> dict[str, int]:
     for coop in stuck:
         provisioning.enqueue_provisioning(coop)
     db.session.commit()
-    relayed = 0
+    relayed = invites = 0
     active = db.session.execute(select(Coop.id, Coop.slug).where(
         Coop.state == CoopState.ACTIVE)).all()
+    db.session.rollback()  # hold no federation transaction while visiting co-ops
     requests = []
+    unsent_before = datetime.now(UTC) - INVITATION_GRACE
     for coop_id, slug in active:
         session = store().session(TenantRef(coop_id, slug))
         try:
             if outbox.undelivered(session, limit=1):
                 requests.append(JobRequest(RELAY_JOB, (coop_id,), "outbox", f"relay-{coop_id}"))
                 relayed += 1
+            for invitation_id in members.unsent_invitations(session, unsent_before):
+                requests.append(JobRequest(INVITATION_JOB, (coop_id, invitation_id), "default",
+                                           f"invite-{coop_id}-{invitation_id}"))
+                invites += 1
         finally:
             session.close()
     dispatch_now(requests)
-    return {"provisioning": len(stuck), "relays": relayed}
+    return {"provisioning": len(stuck), "relays": relayed, "invitations": invites}

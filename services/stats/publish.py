@@ -15,15 +15,18 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import delete, func, insert, select, update
 
 from core import audit
 from core.db import db
 from core.errors import Conflict
 from core.jobs import enqueue_after_commit
-from core.timeutil import utcnow
+from core.timeutil import as_utc, utcnow
 from services.directory.models import DirectoryListing
+from services.jobs import leases
 from services.stats.aggregate import CoopInfo, aggregate
 from services.stats.disclosure import Release, protect
 from services.stats.models import (
@@ -50,9 +53,13 @@ def request_release(*, actor_account_id: int | None = None) -> StatsRelease:
 
     Conflict if a release is already running: versions are built one at a time.
     """
-    running = db.session.scalar(select(StatsRelease.id).where(StatsRelease.status == "running"))
+    running = db.session.scalar(select(StatsRelease).where(StatsRelease.status == "running"))
     if running is not None:
-        raise Conflict("a release is already being published")
+        if not _lapsed(running):
+            raise Conflict("a release is already being published")
+        # Its job died and nothing holds its lease: it must not block publishing for ever.
+        _mark_failed(running.id, "its job stopped before it finished (lease lapsed)")
+        db.session.expire(running)
     version = (db.session.scalar(select(func.max(StatsRelease.version))) or 0) + 1
     release = StatsRelease(version=version, status="running", progress=0,
                            requested_by_account_id=actor_account_id)
@@ -63,6 +70,24 @@ def request_release(*, actor_account_id: int | None = None) -> StatsRelease:
     enqueue_after_commit(db.session, PUBLISH_JOB, release.id, queue="default",
                          job_id=f"stats-publish-{release.id}")
     return release
+
+
+def lease_key(release_id: int) -> str:
+    """The lease a publish job holds while it builds this release."""
+    return f"stats-publish-{int(release_id)}"
+
+
+def _lapsed(release: StatsRelease) -> bool:
+    """A running release no job holds, past the time its queued job had to take it."""
+    grace = timedelta(seconds=current_app.config["JOB_LEASE_SECONDS"])
+    return (as_utc(release.started_at) < utcnow() - grace
+            and not leases.is_held(lease_key(release.id)))
+
+
+def lapsed_releases() -> list[int]:
+    """Ids of running releases whose job is gone (for the sweeper)."""
+    running = db.session.scalars(select(StatsRelease).where(StatsRelease.status == "running"))
+    return [r.id for r in running if _lapsed(r)]
 
 
 def latest_published() -> StatsRelease | None:
@@ -177,18 +202,23 @@ def _input_digest(consent_rows, previous_refs) -> str:
 
 def _store(release: StatsRelease, result: Release, consent_rows) -> None:
     rid = release.id
-    db.session.execute(insert(StatsCell), [
+    cells = [
         {"release_id": rid, "geography_kind": k[0], "geography_code": k[1], "measure": k[2],
          "period_kind": k[3], "period": k[4], "breakdown": k[5], "category": k[6],
          "value": o.value, "status": o.status, "reason": o.reason}
-        for k, o in result.cells])
-    db.session.execute(insert(StatsReleaseCoop), [
+        for k, o in result.cells]
+    coops = [
         {"release_id": rid, "coop_id": c, "shares_statistics": yes, "la_code": la,
-         "coop_type": t, "named_as": named} for c, yes, la, t, named in consent_rows])
-    db.session.execute(insert(StatsReleaseUsefulness), [
-        {"release_id": rid, "geography_kind": kind, "measure": measure, "cells": cells,
+         "coop_type": t, "named_as": named} for c, yes, la, t, named in consent_rows]
+    useful = [
+        {"release_id": rid, "geography_kind": kind, "measure": measure, "cells": count,
          "shown": shown}
-        for (kind, measure), (cells, shown) in sorted(usefulness(result.cells).items())])
+        for (kind, measure), (count, shown) in sorted(usefulness(result.cells).items())]
+    # An empty list would insert one row of defaults: a release with no co-ops has none.
+    for table, rows in ((StatsCell, cells), (StatsReleaseCoop, coops),
+                        (StatsReleaseUsefulness, useful)):
+        if rows:
+            db.session.execute(insert(table), rows)
     # Only the newest release's references are ever read (rule 6).
     db.session.execute(delete(StatsCellRef))
     if result.refs:

@@ -13,6 +13,7 @@ from sqlalchemy import delete, select
 from core.db import db
 from core.jobs import JobRequest, dispatch_now
 from core.timeutil import utcnow
+from services.jobs import leases
 from services.stats import publish, rollups
 from services.stats.cells import week_monday
 from services.stats.models import StatsRollup, StatsRollupWeek
@@ -27,9 +28,29 @@ WEEKS_SWEPT = 53  # a year of complete weeks, so a late correction is still pick
 
 
 def publish_release(release_id: int):
-    """Job: build and publish a running release."""
-    release = publish.publish(int(release_id))
-    return None if release is None else release.status
+    """Job: build and publish a running release, holding its lease while it works.
+
+    The lease (renewed by a heartbeat) is what "running" means: if this job dies, the
+    lease lapses, and the sweeper queues the release again or a new request replaces it.
+    """
+    try:
+        with leases.holding(publish.lease_key(int(release_id))):
+            release = publish.publish(int(release_id))
+            status = None if release is None else release.status
+            # Commit before the lease is dropped: the release must never look "running"
+            # with no lease, and on SQLite the lease's own write needs the lock.
+            db.session.commit()
+    except leases.LeaseHeld:
+        return "running elsewhere"
+    return status
+
+
+def sweep_releases() -> int:
+    """Periodic job: queue again every running release whose job is gone (lease lapsed)."""
+    ids = publish.lapsed_releases()
+    dispatch_now([JobRequest(publish.PUBLISH_JOB, (i,), "default", f"stats-publish-{i}")
+                  for i in ids])
+    return len(ids)
 
 
 def rollup_coop(coop_id: int) -> list[str]:

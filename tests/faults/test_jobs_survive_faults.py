@@ -1,0 +1,165 @@
+"""Every acknowledged background effect happens exactly once, whatever dies when.
+
+Real ``coopfed worker`` processes against a private Redis: jobs lost between a worker
+taking them and starting, Redis flushed, stopped and frozen, work horses and workers
+killed with SIGKILL mid-job. The sweepers (run here as the scheduler would) find the
+work again in PostgreSQL. Deadlines are generous: they bound a hang, never a speed.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+from sqlalchemy import select
+
+from core.db import db
+from services.jobs.runner import run_job
+from services.stats import publish
+from services.stats.models import StatsRelease
+from tenants.outbox.service import RELAY_JOB
+from tests.faults.harness import Processes, eventually
+from tests.faults.helpers import coop_state, invite, link_works
+from tests.fixtures.app import sign_in
+from tests.fixtures.factories import PASSWORD, create_account, create_coop, unique
+
+pytestmark = [pytest.mark.faults, pytest.mark.postgres, pytest.mark.redis]
+
+
+@pytest.fixture
+def rig(fault_rig):
+    """The module's rig with no worker running and an empty Redis at the start."""
+    fault_rig.procs.stop_all()
+    if fault_rig.redis.process is None:
+        fault_rig.redis.start()
+    fault_rig.redis.flush()
+    yield fault_rig
+    fault_rig.redis.thaw()
+    fault_rig.procs.stop_all()
+
+
+def _exactly_once(rig, coop, invited) -> None:
+    """Each invitation emailed once, with a link that works; still once after more sweeps."""
+    rig.eventually(lambda: all(rig.sink.to(email) for _, email in invited),
+                   what="every invitation emailed")
+    time.sleep(2 * 4)  # two leases: a duplicate would have been sent by now
+    rig.sweep()
+    for invitation_id, email in invited:
+        received = rig.sink.to(email)
+        assert len(received) == 1, f"{email} received {len(received)} emails"
+        assert link_works(rig.app, coop, invitation_id, received[0])
+
+
+def test_a_job_a_worker_took_and_died_with_is_queued_again_by_the_sweeper(rig):
+    admin = create_account(rig.app)
+    with rig.app.app_context():
+        from federation.coops.service import check_create_coop
+
+        coop_id = check_create_coop({"name": "Cwmni Lost", "slug": unique("lost"),
+                                     "type": "worker", "la": "W06000018",
+                                     "admin_email": admin.email}).coop.id
+        db.session.commit()  # acknowledged: provisioning is queued
+        deployment = rig.app.config["DEPLOYMENT"]
+    # A worker pops the job and dies before running it: its dedupe key stays behind.
+    client = rig.redis.client()
+    assert client.lmove(f"rq:queue:{deployment}-provisioning", "lost", "LEFT", "RIGHT")
+    rig.worker()
+    rig.eventually(lambda: coop_state(rig.app, coop_id) == "active",
+                   what="the co-op provisioned", timeout=60)
+
+
+def test_invitations_relayed_before_redis_was_flushed_are_sent_once(rig):
+    coop, _ = create_coop(rig.app)
+    invited = invite(rig.app, coop, 3)
+    with rig.app.app_context():
+        assert run_job(RELAY_JOB, coop.id) >= 3  # relayed: the mail jobs are queued
+    rig.redis.flush()  # ... and Redis loses them
+    rig.worker()
+    _exactly_once(rig, coop, invited)
+
+
+def test_kill_9_of_a_work_horse_and_of_a_worker_mid_send(rig):
+    coop, _ = create_coop(rig.app)
+    worker = rig.worker()
+    for victim in ("horse", "worker"):
+        rig.sink.hanging.clear()
+        rig.sink.tarpit = 1  # the next connection hangs mid-send
+        invited = invite(rig.app, coop)
+        rig.eventually(rig.sink.hanging.is_set, what="a job stuck sending")
+        parent = worker.pid
+        horses = eventually(lambda p=parent: Processes.children(p), what="a work horse")
+        for pid in horses:
+            os.kill(pid, signal.SIGKILL)
+        if victim == "worker":
+            worker.kill()
+            worker.wait(10)
+            worker = rig.worker()
+        _exactly_once(rig, coop, invited)
+
+
+def test_a_release_whose_job_was_lost_is_published_and_never_blocks_the_next(rig):
+    with rig.app.app_context():
+        first = publish.request_release().id
+        db.session.commit()
+    rig.redis.flush()  # its job is lost before any worker took it
+    rig.worker()
+
+    def status(release_id):
+        with rig.app.app_context():
+            return db.session.scalar(select(StatsRelease.status).where(
+                StatsRelease.id == release_id))
+
+    rig.eventually(lambda: status(first) == "published", what="the lost release published")
+    with rig.app.app_context():
+        second = publish.request_release().id  # nothing is left running
+        db.session.commit()
+    rig.eventually(lambda: status(second) == "published", what="the next release published")
+
+
+def test_writes_commit_and_sign_in_answers_503_while_redis_is_down_or_frozen(rig):
+    coop, admin = create_coop(rig.app)
+    from tests.tenants.members.helpers import signed_in
+
+    api = signed_in(rig.app, admin)
+    member = api.post(f"/api/v1/c/{coop.slug}/members", json={
+        "display_name": "Eleri Jones", "email": f"{unique('eleri')}@example.org",
+        "joined_on": "2025-03-01", "classes": ["worker"]}).get_json()
+    for fault in ("stopped", "frozen"):
+        other = api.post(f"/api/v1/c/{coop.slug}/members", json={
+            "display_name": "Owain Jones", "email": f"{unique('owain')}@example.org",
+            "joined_on": "2025-03-01", "classes": ["worker"]}).get_json()
+        if fault == "stopped":
+            rig.redis.stop()
+        else:
+            rig.redis.freeze()
+        target = member if fault == "stopped" else other
+        answer = api.post(f"/api/v1/c/{coop.slug}/invitations", json={"member_id": target["id"]})
+        assert answer.status_code == 201, answer.get_data(as_text=True)
+        visitor = rig.app.test_client()
+        refused = sign_in(visitor, admin.email, PASSWORD)
+        assert refused.status_code == 503 and refused.headers["Retry-After"]
+        if fault == "stopped":
+            rig.redis.start()
+        else:
+            rig.redis.thaw()
+        worker = rig.worker()
+        _exactly_once(rig, coop, [(answer.get_json()["id"], target["email"])])
+        worker.kill()
+        worker.wait(10)
+
+
+def test_the_worker_and_the_scheduler_reconnect_when_redis_comes_back(rig):
+    coop, _ = create_coop(rig.app)
+    worker = rig.worker()
+    scheduler = rig.procs.start("scheduler")
+    time.sleep(3)
+    rig.redis.stop()
+    time.sleep(6)
+    assert worker.poll() is None, rig.procs.log_tail()
+    assert scheduler.poll() is None, rig.procs.log_tail()
+    rig.redis.start()
+    invited = invite(rig.app, coop)
+    _exactly_once(rig, coop, invited)
+    assert worker.poll() is None and scheduler.poll() is None

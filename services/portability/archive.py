@@ -17,6 +17,7 @@ import csv
 import hashlib
 import io
 import json
+import struct
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
@@ -252,6 +253,7 @@ def verify(path: Path | str, *, expected_format: str = FORMAT) -> VerifiedArchiv
         raise _refuse(_("The file is not a coopfed archive (it is not a readable zip file)."
                         )) from None
     with archive:
+        _verify_structure(path, archive)
         names = set(archive.namelist())
         if MANIFEST not in names:
             raise _refuse(_("The archive has no manifest.json."))
@@ -281,6 +283,58 @@ def verify(path: Path | str, *, expected_format: str = FORMAT) -> VerifiedArchiv
         for part in parts:
             _verify_part(archive, part)
     return VerifiedArchive(path, manifest, file_sha256(path))
+
+
+def _dos(date_time) -> tuple[int, int]:
+    year, month, day, hour, minute, second = date_time
+    return (hour << 11 | minute << 5 | second // 2), ((year - 1980) << 9 | month << 5 | day)
+
+
+def _verify_structure(path: Path, archive: zipfile.ZipFile) -> None:
+    """Every byte of the zip is either checked content or a header that must agree with the
+    central directory: a changed header byte (a date, a flag, a size) is refused too."""
+    damaged = _refuse(_("The archive's zip structure has been changed or damaged."))
+    infos = sorted(archive.infolist(), key=lambda i: i.header_offset)
+    data = path.read_bytes()
+    position = 0
+    for info in infos:
+        if info.header_offset != position or info.comment or info.internal_attr \
+                or info.volume or info.reserved or info.flag_bits & ~zipfile._MASK_UTF_FILENAME \
+                or info.external_attr != 0o644 << 16 or info.create_system != 3 \
+                or info.create_version != max(zipfile.DEFAULT_VERSION, info.extract_version) \
+                or info.extra:
+            raise damaged
+        header = data[position:position + zipfile.sizeFileHeader]
+        if len(header) < zipfile.sizeFileHeader:
+            raise damaged
+        (signature, version, system, flags, method, dostime, dosdate, crc, csize, usize,
+         name_length, extra_length) = struct.unpack(zipfile.structFileHeader, header)
+        start = position + zipfile.sizeFileHeader
+        name = data[start:start + name_length]
+        extra = data[start + name_length:start + name_length + extra_length]
+        if csize == usize == 0xFFFFFFFF and len(extra) == 20:
+            extra_id, extra_size, usize, csize = struct.unpack("<HHQQ", extra)
+            if (extra_id, extra_size) != (1, 16):
+                raise damaged
+        elif extra:
+            raise damaged
+        encoding = "utf-8" if flags & zipfile._MASK_UTF_FILENAME else "cp437"
+        if (signature != zipfile.stringFileHeader or version != info.extract_version
+                or system != 0 or flags != info.flag_bits or method != info.compress_type
+                or (dostime, dosdate) != _dos(info.date_time) or crc != info.CRC
+                or csize != info.compress_size or usize != info.file_size
+                or name != info.orig_filename.encode(encoding)):
+            raise damaged
+        position = start + name_length + extra_length + info.compress_size
+    if position != archive.start_dir:
+        raise damaged
+    end = data[-zipfile.sizeEndCentDir:]
+    (signature, disk, disk_dir, count_disk, count, size, offset,
+     comment_length) = struct.unpack(zipfile.structEndArchive, end)
+    if (signature != zipfile.stringEndArchive or disk or disk_dir or comment_length
+            or count_disk != count or count != len(infos) or offset != archive.start_dir
+            or offset + size + zipfile.sizeEndCentDir != len(data)):
+        raise damaged
 
 
 def _verify_part(archive: zipfile.ZipFile, part: dict) -> None:

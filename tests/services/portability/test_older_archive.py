@@ -10,6 +10,7 @@ import zipfile
 from sqlalchemy import create_engine, select
 
 from core.db import db
+from services.portability.archive import ZIP_DATE
 from services.portability.schema import reflect_store, upgrade_to
 from tenants import migrate
 from tenants.members.models import Member
@@ -47,9 +48,11 @@ def _as_of(source, target, schema: dict[str, list[str]], revision: str):
             bodies[part["name"]] = body
     manifest.update(parts=parts, schema_head=revision)
     with zipfile.ZipFile(target, "w") as new:
-        for name, body in bodies.items():
-            new.writestr(name, body)
-        new.writestr("manifest.json", json.dumps(manifest))
+        for name, body in [*bodies.items(), ("manifest.json", json.dumps(manifest).encode())]:
+            info = zipfile.ZipInfo(name, date_time=ZIP_DATE)  # headers as coopfed writes them
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            new.writestr(info, body)
     return target
 
 

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from core.db import db
+from services.portability.archive import ZIP_DATE
 from tenants.context import store
 from tenants.registry.models import Coop
 from tests.fixtures.factories import in_coop, unique
@@ -28,13 +29,24 @@ def archive(app, two_coops, tmp_path):
     return path
 
 
+def _info(name: str) -> zipfile.ZipInfo:
+    """A member header exactly as coopfed writes one, so only the content differs."""
+    info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    return info
+
+
 def rewrite(source, target, change):
-    """Copy a zip, passing each member through ``change(name, data)`` (None drops it)."""
+    """Copy a zip, passing each member through ``change(name, data)`` (None drops it).
+
+    Headers are written as coopfed writes them, so a refusal is about the change itself.
+    """
     with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
         for info in old.infolist():
             data = change(info.filename, old.read(info.filename))
             if data is not None:
-                new.writestr(info.filename, data)
+                new.writestr(_info(info.filename), data)
     return target
 
 
@@ -90,7 +102,7 @@ def test_a_tampered_archive_is_refused_and_creates_nothing(app, archive, tmp_pat
     bad = rewrite(archive, tmp_path / "bad.zip", change)
     if case == "a part added":
         with zipfile.ZipFile(bad, "a") as extra:
-            extra.writestr("tenant/extra.jsonl", b"{}\n")
+            extra.writestr(_info("tenant/extra.jsonl"), b"{}\n")
     before, stores = _coops(app), _stores(app)
     slug = unique("tampered")
     result = app.test_cli_runner().invoke(args=["coop", "import", str(bad), "--slug", slug])
@@ -102,16 +114,26 @@ def test_a_tampered_archive_is_refused_and_creates_nothing(app, archive, tmp_pat
     assert _stores(app) == stores
 
 
-def test_a_byte_changed_in_the_raw_file_is_refused(app, archive, tmp_path):
-    data = bytearray(archive.read_bytes())
-    data[len(data) // 3] ^= 0x01
-    bad = tmp_path / "raw.zip"
-    bad.write_bytes(bytes(data))
-    before = _coops(app)
-    result = app.test_cli_runner().invoke(args=["coop", "import", str(bad), "--slug",
-                                                unique("raw")])
-    assert result.exit_code == 2 and "error:" in result.output
-    assert _coops(app) == before
+def test_any_byte_changed_in_the_raw_file_is_refused(app, archive, tmp_path):
+    """One byte changed anywhere (content, a header's date or flags, the directory, the
+    end record): each is refused and nothing is created."""
+    original = archive.read_bytes()
+    step = max(1, len(original) // 80)
+    positions = sorted({*range(0, len(original), step), len(original) - 1,
+                        len(original) - 10, 6, 10, 12})
+    before, stores = _coops(app), _stores(app)
+    runner = app.test_cli_runner()
+    accepted = []
+    for position in positions:
+        data = bytearray(original)
+        data[position] ^= 0x01
+        bad = tmp_path / f"raw-{position}.zip"
+        bad.write_bytes(bytes(data))
+        result = runner.invoke(args=["coop", "import", str(bad), "--slug", unique("raw")])
+        if result.exit_code != 2 or "error:" not in result.output:
+            accepted.append(position)
+    assert accepted == []
+    assert _coops(app) == before and _stores(app) == stores
 
 
 def test_importing_the_same_archive_twice_changes_nothing(app, archive):

@@ -242,3 +242,25 @@ def test_a_bad_status_check_is_refused_naming_the_field(app, positions, api_clie
         from tenants.workforce.models import DbsStatusCheck
 
         assert session.query(DbsStatusCheck).filter_by(worker_id=worker_id).count() == 0
+
+
+def test_a_short_weekly_pattern_needs_a_reason_in_a_dss_and_its_visits_keep_it(
+        positions, api_client, coop_session):
+    (plain, plain_admin), (registered, admin) = positions
+    monday = today() - timedelta(days=today().weekday()) + timedelta(weeks=2)
+    for coop, who, expected in ((plain, plain_admin, 201), (registered, admin, 422)):
+        with coop_session(coop) as session:
+            client_id = make_client(session)
+        body = {"client_id": client_id, "weekday": 1, "starts": "08:00",
+                "duration_minutes": 15, "valid_from": monday.isoformat()}
+        response = api_client(who).post(f"/api/v1/c/{coop.slug}/patterns", json=body)
+        assert response.status_code == expected, response.get_json()
+    assert response.get_json()["rules"] == ["short_visit"]
+    made = api_client(admin).post(f"/api/v1/c/{registered.slug}/patterns", json={
+        **body, "short_visit_reason": "A medication prompt the person asked to keep short"})
+    assert made.status_code == 201
+    api_client(admin).post(f"/api/v1/c/{registered.slug}/rota/generate",
+                           json={"week": monday.isoformat()})
+    with coop_session(registered) as session:
+        visit = session.query(Visit).filter_by(pattern_id=made.get_json()["id"]).one()
+        assert visit.short_visit_reason.startswith("A medication prompt")

@@ -264,3 +264,24 @@ def test_a_short_weekly_pattern_needs_a_reason_in_a_dss_and_its_visits_keep_it(
     with coop_session(registered) as session:
         visit = session.query(Visit).filter_by(pattern_id=made.get_json()["id"]).one()
         assert visit.short_visit_reason.startswith("A medication prompt")
+
+
+def test_working_time_binds_workers_not_the_genuinely_self_employed(positions, api_client,
+                                                                  coop_session):
+    (plain, admin), _ = positions
+    monday = datetime.combine(today() - timedelta(days=today().weekday())
+                              + timedelta(weeks=3), time())
+    outcomes = {}
+    for engagement in ("employee", "self_employed"):
+        with coop_session(plain) as session:
+            client_id = make_client(session)
+            worker_id = make_worker(session, engagement=engagement)
+            for day in range(5):  # 47.5 hours with breaks and rest kept
+                for hour in (7, 13):
+                    make_visit(session, client_id, monday + timedelta(days=day, hours=hour),
+                               285, worker_id=worker_id)
+            visit_id = make_visit(session, client_id, monday + timedelta(days=5, hours=9), 60)
+        response = api_client(admin).post(f"/api/v1/c/{plain.slug}/visits/{visit_id}/assign",
+                                          json={"worker_id": worker_id})
+        outcomes[engagement] = (response.status_code, response.get_json().get("rules"))
+    assert outcomes == {"employee": (422, ["max_48h"]), "self_employed": (200, None)}

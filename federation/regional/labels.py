@@ -22,6 +22,10 @@ MEASURE_NAMES = {
     "hours_lent_out": _l("Hours of staff lent to other co-ops"),
     "staff_lent_in": _l("Staff borrowed from other co-ops"),
     "staff_lent_out": _l("Staff lent to other co-ops"),
+    "hours_unfilled": _l("Hours asked for but not filled"),
+    "welsh_hours_required": _l("Hours of care needing Welsh"),
+    "welsh_hours_delivered": _l("Hours of care needing Welsh, given by a Welsh speaker"),
+    "workers_joined": _l("Care workers who joined"),
 }
 
 BREAKDOWN_NAMES = {
@@ -97,7 +101,7 @@ QUERY_MESSAGES = {
     "unknown_measure": _l("Choose a measure from the list"),
     "missing_period_kind": _l("Choose a kind of period"),
     "unknown_period_kind": _l("Choose week, month, quarter or year"),
-    "period_kind_not_offered": _l("Lending is published by quarter and year only"),
+    "period_kind_not_offered": _l("This measure is published by quarter and year only"),
     "period_form": _l("Enter one whole period of the kind you chose, like 2026-W05, 2026-01, "
                       "2026-Q1 or 2026"),
     "date_range": _l("Custom date ranges are not offered: choose a kind of period and, if you "

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from services.stats.cells import (
-    LENDING_MEASURES,
     MEASURE_BREAKDOWNS,
+    QUARTERLY_MEASURES,
     STOCK_MEASURES,
     WALES_CODE,
     categories,
@@ -139,7 +139,7 @@ def aggregate(coops: Mapping[int, CoopInfo],
     geo_codes = {"la": geography_codes("la"), "rpb": geography_codes("rpb"),
                  "wales": (WALES_CODE,)}
     is_stock = np.array([s[0] in STOCK_MEASURES for s in ALL_SERIES])
-    is_lending = np.array([s[0] in LENDING_MEASURES for s in ALL_SERIES])
+    is_lending = np.array([s[0] in QUARTERLY_MEASURES for s in ALL_SERIES])
     is_total = np.array([s[1] == "" for s in ALL_SERIES])
     for period_kind, periods in result.period_weeks.items():
         period_names = sorted(periods)

@@ -25,11 +25,17 @@ GEOGRAPHY_KINDS = ("wales", "rpb", "la")
 PERIOD_KINDS = ("week", "month", "quarter", "year")
 
 # Person counts: rule 2 (0 stays 0, 1-7 suppressed, else rounded to the nearest 5).
-PERSON_MEASURES = ("clients", "workers", "members", "staff_lent_in", "staff_lent_out")
+PERSON_MEASURES = ("clients", "workers", "members", "staff_lent_in", "staff_lent_out",
+                   "workers_joined")
 # Hours and visits: rule 3, then rounded to the nearest 10; suppressed with their person cell.
-VOLUME_MEASURES = ("care_hours", "visits", "hours_lent_in", "hours_lent_out")
+# Issue 13 adds hours asked for but not filled (open visits), and the hours of visits that
+# need Welsh against those of them delivered by a Welsh-speaking worker.
+VOLUME_MEASURES = ("care_hours", "visits", "hours_lent_in", "hours_lent_out",
+                   "hours_unfilled", "welsh_hours_required", "welsh_hours_delivered")
 MEASURES = ("care_hours", "visits", "clients", "workers", "members",
-            "hours_lent_in", "hours_lent_out", "staff_lent_in", "staff_lent_out")
+            "hours_lent_in", "hours_lent_out", "staff_lent_in", "staff_lent_out",
+            "hours_unfilled", "welsh_hours_required", "welsh_hours_delivered",
+            "workers_joined")
 
 # The person cell whose suppression a volume cell follows (rule 4).
 LINKED_PERSON_MEASURE = {
@@ -37,15 +43,20 @@ LINKED_PERSON_MEASURE = {
     "visits": "clients",
     "hours_lent_in": "staff_lent_in",
     "hours_lent_out": "staff_lent_out",
+    "hours_unfilled": "clients",
+    "welsh_hours_required": "clients",
+    "welsh_hours_delivered": "clients",
 }
 
 # Person measures are a caseload: the value of a longer period is its last week's.
 # Volume measures are a flow: the value of a longer period is the sum of its weeks.
-STOCK_MEASURES = PERSON_MEASURES
+# Workers joining are a flow of people: a quarter's joiners add up its weeks'.
+STOCK_MEASURES = ("clients", "workers", "members", "staff_lent_in", "staff_lent_out")
 
 # Hours travel as whole minutes in rollups, so that categories add up to the total
 # exactly (hours rounded per category would not); they are published in hours.
-MINUTES_MEASURES = ("care_hours", "hours_lent_in", "hours_lent_out")
+MINUTES_MEASURES = ("care_hours", "hours_lent_in", "hours_lent_out", "hours_unfilled",
+                    "welsh_hours_required", "welsh_hours_delivered")
 
 
 def published_units(measure: str, raw: int | float) -> float:
@@ -56,6 +67,9 @@ def published_units(measure: str, raw: int | float) -> float:
 # Lending is published only as totals for a quarter or a year, never by pair (rule 4).
 LENDING_MEASURES = ("hours_lent_in", "hours_lent_out", "staff_lent_in", "staff_lent_out")
 LENDING_PERIOD_KINDS = ("quarter", "year")
+# Published only by quarter and year: lending, and workers joining (a week's joiners are
+# nearly always too few to show).
+QUARTERLY_MEASURES = (*LENDING_MEASURES, "workers_joined")
 
 COOP_TYPES = ("worker", "user_led", "dp_pool", "multi_stakeholder", "foster", "community")
 
@@ -82,6 +96,10 @@ MEASURE_BREAKDOWNS: dict[str, tuple[str, ...]] = {
     "hours_lent_out": ("",),
     "staff_lent_in": ("",),
     "staff_lent_out": ("",),
+    "hours_unfilled": ("",),
+    "welsh_hours_required": ("",),
+    "welsh_hours_delivered": ("",),
+    "workers_joined": ("",),
 }
 
 REASONS = ("low_count", "few_coops", "dominance", "secondary", "linked_person_cell",
@@ -129,7 +147,7 @@ def is_valid_geography(kind: str, code: str) -> bool:
 
 def measure_periods(measure: str) -> tuple[str, ...]:
     """The period kinds published for ``measure``."""
-    return LENDING_PERIOD_KINDS if measure in LENDING_MEASURES else PERIOD_KINDS
+    return LENDING_PERIOD_KINDS if measure in QUARTERLY_MEASURES else PERIOD_KINDS
 
 
 # --- ISO weeks and the periods that contain them ------------------------------------

@@ -145,6 +145,11 @@ def history_rows(coop_id: int, weeks: list[str], size: int) -> dict[str, list[li
         cy_workers = workers // 3
         rows += [["workers", "language", "cy", cy_workers],
                  ["workers", "language", "en", workers - cy_workers]]
+        welsh_minutes = welsh * minutes
+        rows += [["hours_unfilled", "", "", rng.randint(0, 4) * 60],
+                 ["welsh_hours_required", "", "", welsh_minutes],
+                 ["welsh_hours_delivered", "", "", welsh_minutes * rng.randint(5, 10) // 10],
+                 ["workers_joined", "", "", int(rng.random() < 0.15)]]
         out[week] = [r for r in rows if r[1] == "" or r[3]]
     return out
 

@@ -56,12 +56,15 @@ def compute(session: TenantSession, weeks: list[str]) -> dict[str, list[Row]]:
     start = datetime.combine(min(mondays.values()), datetime.min.time())
     end = datetime.combine(max(mondays.values()) + timedelta(days=7), datetime.min.time())
     _care(session, out, start, end)
+    _unfilled_and_welsh(session, out, start, end)
     _people(session, out, mondays)
     _lending(session, out, start, end)
     result = {}
     for week, values in out.items():
         for measure in ("care_hours", "visits", "clients", "workers", "members",
-                        "hours_lent_in", "hours_lent_out", "staff_lent_in", "staff_lent_out"):
+                        "hours_lent_in", "hours_lent_out", "staff_lent_in", "staff_lent_out",
+                        "hours_unfilled", "welsh_hours_required", "welsh_hours_delivered",
+                        "workers_joined"):
             values[(measure, "", "")] += 0
         result[week] = sorted((m, b, c, int(v)) for (m, b, c), v in values.items()
                               if v or b == "")
@@ -106,13 +109,42 @@ def _care(session, out, start: datetime, end: datetime) -> None:
                 out[week][("clients", "need_type", need)] += 1
 
 
+def _unfilled_and_welsh(session, out, start: datetime, end: datetime) -> None:
+    """Hours asked for but not filled: visits still without a worker, whether they are to
+    come or were missed for want of one. Hours of completed visits that need Welsh, and
+    of those, the hours a Welsh-speaking worker delivered (issue 13)."""
+    rows = session.execute(
+        select(Visit.starts_at, Visit.ends_at, Visit.actual_start, Visit.actual_end,
+               Visit.status, Visit.worker_id, Visit.welsh_required, Worker.welsh_level)
+        .outerjoin(Worker, Worker.id == Visit.worker_id)
+        .where(Visit.starts_at >= start, Visit.starts_at < end,
+               Visit.status != "cancelled")).all()
+    for starts, ends, actual_start, actual_end, status, worker_id, welsh, level in rows:
+        week = iso_week(starts.date())
+        if week not in out:
+            continue
+        planned = int((ends - starts).total_seconds() // 60)
+        if worker_id is None and status in ("scheduled", "missed"):
+            out[week][("hours_unfilled", "", "")] += planned
+        if welsh and status == "completed":
+            span = ((actual_end - actual_start) if actual_start and actual_end
+                    else (ends - starts))
+            mins = int(span.total_seconds() // 60)
+            out[week][("welsh_hours_required", "", "")] += mins
+            if level in WELSH_SPEAKING:
+                out[week][("welsh_hours_delivered", "", "")] += mins
+
+
 def _people(session, out, mondays: dict[str, date]) -> None:
-    """Workers and members on the books at the end of each week."""
+    """Workers and members on the books at the end of each week, and workers who started
+    in it (a worker's leaving date is not recorded, so leavers cannot be counted)."""
     workers = session.execute(
         select(Worker.started_on, Worker.welsh_level).where(Worker.active.is_(True))).all()
     members = session.execute(select(Member.joined_on, Member.left_on)).all()
     for week, monday in mondays.items():
         sunday = monday + timedelta(days=6)
+        out[week][("workers_joined", "", "")] += sum(
+            1 for started_on, _ in workers if monday <= started_on <= sunday)
         for started_on, welsh_level in workers:
             if started_on <= sunday:
                 out[week][("workers", "", "")] += 1

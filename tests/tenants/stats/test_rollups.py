@@ -210,3 +210,33 @@ def test_the_week_job_republishes_just_that_week(app, run_jobs, coop_session, ca
         with pytest.raises(ValueError):
             rollup_week(a.id, "last week")
         assert rollup_week(a.id, tenant_stats.iso_week(date.today())) == []  # still running
+
+
+def test_unfilled_and_welsh_hours_and_joiners_are_counted_in_their_week(two_coops, coop_session):
+    """Issue 13's measures: hours asked for but not filled (visits with no worker), hours
+    of visits needing Welsh against those a Welsh speaker gave, and workers who joined."""
+    (coop, _), (other, _) = two_coops
+    week, monday = _last_week()
+    with coop_session(coop) as session:
+        fluent = make_worker(session, welsh_level="fluent", started_on=monday.date())
+        english = make_worker(session, welsh_level="none")
+        client = make_client(session, preferred_language="cy")
+        make_visit(session, client, monday + timedelta(hours=9), 60, worker_id=fluent,
+                   status="completed", welsh_required=True)
+        make_visit(session, client, monday + timedelta(days=1, hours=9), 30,
+                   worker_id=english, status="completed", welsh_required=True)
+        make_visit(session, client, monday + timedelta(days=2, hours=9), 45)  # no worker
+        make_visit(session, client, monday + timedelta(days=3, hours=9), 15,
+                   status="cancelled")  # cancelled: asked for nothing
+        rows = {(m, b, c): v for m, b, c, v in tenant_stats.compute(session, [week])[week]}
+    assert rows[("hours_unfilled", "", "")] == 45
+    assert rows[("welsh_hours_required", "", "")] == 90
+    assert rows[("welsh_hours_delivered", "", "")] == 60
+    assert rows[("workers_joined", "", "")] == 1
+    with coop_session(other) as session:
+        rows = {(m, b, c): v for m, b, c, v in tenant_stats.compute(session, [week])[week]}
+    assert [rows[(m, "", "")] for m in ("hours_unfilled", "welsh_hours_required",
+                                        "welsh_hours_delivered", "workers_joined")] == [0] * 4
+    # The federation accepts them as known cells.
+    assert rollups.parse_rows({"week": week, "revision": 1,
+                               "rows": [list(k) + [v] for k, v in rows.items()]})

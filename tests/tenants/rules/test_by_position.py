@@ -218,6 +218,7 @@ def test_the_rules_page_and_api_say_which_rules_apply_and_why(app, positions, ap
     web.get("/language/cy")
     welsh = html.unescape(web.get(f"/c/{registered.slug}/rules/").get_data(as_text=True))
     assert "Cofrestru gyda Gofal Cymdeithasol Cymru" in welsh
+    web.get("/language/en")  # the choice is kept on the account; leave it as other tests expect
 
 
 def test_a_bad_status_check_is_refused_naming_the_field(app, positions, api_client,
@@ -231,6 +232,7 @@ def test_a_bad_status_check_is_refused_naming_the_field(app, positions, api_clie
         json={"checked_on": future, "checked_by": "Mair", "result": "no_change"})
     assert refused.status_code == 422 and "checked_on" in refused.get_json()["errors"]
     web = browser(app, admin)
+    web.get("/language/en")
     page = f"/c/{registered.slug}/workforce/{worker_id}"
     response = web.post(f"{page}/status-checks", data={
         "csrf_token": csrf_token(web, page), "checked_on": future, "checked_by": "",

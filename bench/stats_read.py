@@ -123,7 +123,7 @@ def people(app) -> tuple[str, str]:
     from services.stats.cells import WALES_CODE
 
     with app.app_context():
-        analyst = do_sign_up(ANALYST_EMAIL, "Bench Analyst", PASSWORD)
+        analyst = do_sign_up(ANALYST_EMAIL, "Bench Analyst", PASSWORD, email_verified=True)
         db.session.add(AnalystGrant(account_id=analyst.id, area_kind="wales", area=WALES_CODE))
         client, secret = do_register_client("Bench RPB tool", "rpb", "gwent",
                                             actor_account_id=None)

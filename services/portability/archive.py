@@ -32,6 +32,7 @@ from services.portability.text import _
 FORMAT = "coopfed-archive"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
+MANIFEST_DIGEST = "manifest.sha256"
 # Fixed member dates keep two exports of the same data byte-identical.
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 # A leading character that makes a spreadsheet read a cell as a formula (OWASP CSV injection).
@@ -186,12 +187,27 @@ class ArchiveWriter:
         return count
 
     def finish(self, manifest: dict) -> dict:
-        """Write the manifest (with every part's digest) and close the zip."""
+        """Write the manifest (with every part's digests) and its own digest; close the zip.
+
+        Besides each part's content, the manifest holds the digest of the part's stored
+        (compressed) bytes: a deflate stream has bits that do not change what it inflates
+        to, and a changed byte there must be refused too. The manifest and its digest are
+        stored uncompressed, so every byte of them counts.
+        """
+        self.zip.fp.flush()
+        stored = _stored_digests(self.path)
+        for part in self.parts:
+            part["stored_sha256"] = stored[part["name"]]
         manifest = {"format": self.format, "format_version": FORMAT_VERSION, **manifest,
                     "parts": self.parts}
-        with self._member(MANIFEST) as member:
-            member.write((json.dumps(manifest, sort_keys=True, indent=1,
-                                     ensure_ascii=False) + "\n").encode())
+        body = (json.dumps(manifest, sort_keys=True, indent=1, ensure_ascii=False)
+                + "\n").encode()
+        for name, data in ((MANIFEST, body),
+                           (MANIFEST_DIGEST, (hashlib.sha256(body).hexdigest() + "\n").encode())):
+            info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+            info.compress_type = zipfile.ZIP_STORED
+            info.external_attr = 0o644 << 16
+            self.zip.writestr(info, data)
         self.zip.close()
         return manifest
 
@@ -255,12 +271,17 @@ def verify(path: Path | str, *, expected_format: str = FORMAT) -> VerifiedArchiv
     with archive:
         _verify_structure(path, archive)
         names = set(archive.namelist())
-        if MANIFEST not in names:
+        if MANIFEST not in names or MANIFEST_DIGEST not in names:
             raise _refuse(_("The archive has no manifest.json."))
         try:
-            manifest = json.loads(archive.read(MANIFEST))
-        except (ValueError, zipfile.BadZipFile, OSError, EOFError, zlib.error):
+            body = archive.read(MANIFEST)
+            digest = archive.read(MANIFEST_DIGEST).decode().strip()
+            manifest = json.loads(body)
+        except (ValueError, KeyError, zipfile.BadZipFile, OSError, EOFError, zlib.error):
             raise _refuse(_("The archive's manifest is damaged.")) from None
+        if digest != hashlib.sha256(body).hexdigest():
+            raise _refuse(_("The archive's manifest does not match its checksum: it has "
+                            "been changed or damaged."))
         if not isinstance(manifest, dict) or manifest.get("format") != expected_format:
             raise _refuse(_("The file is not a coopfed archive of this kind."))
         version = manifest.get("format_version")
@@ -276,13 +297,37 @@ def verify(path: Path | str, *, expected_format: str = FORMAT) -> VerifiedArchiv
         missing = sorted(listed - names)
         if missing:
             raise _refuse(_("The archive is missing %(parts)s.", parts=", ".join(missing)))
-        extra = sorted(names - listed - {MANIFEST})
+        extra = sorted(names - listed - {MANIFEST, MANIFEST_DIGEST})
         if extra:
             raise _refuse(_("The archive holds files its manifest does not list: %(parts)s.",
                             parts=", ".join(extra)))
+        stored = _stored_digests(path)
         for part in parts:
             _verify_part(archive, part)
+            if "stored_sha256" in part and stored.get(part["name"]) != part["stored_sha256"]:
+                raise _refuse(_("The archive's part %(part)s does not match its checksum: it "
+                                "has been changed or damaged.", part=part["name"]))
     return VerifiedArchive(path, manifest, file_sha256(path))
+
+
+def _stored_digests(path: Path) -> dict[str, str]:
+    """The SHA-256 of each member's stored bytes, read through its local header."""
+    data = path.read_bytes()
+    digests = {}
+    position = 0
+    while data[position:position + 4] == zipfile.stringFileHeader:
+        fields = struct.unpack(zipfile.structFileHeader,
+                               data[position:position + zipfile.sizeFileHeader])
+        csize, name_length, extra_length = fields[8], fields[10], fields[11]
+        start = position + zipfile.sizeFileHeader
+        extra = data[start + name_length:start + name_length + extra_length]
+        if csize == 0xFFFFFFFF and len(extra) == 20:
+            csize = struct.unpack("<HHQQ", extra)[3]
+        name = data[start:start + name_length].decode("utf-8")
+        begin = start + name_length + extra_length
+        digests[name] = hashlib.sha256(data[begin:begin + csize]).hexdigest()
+        position = begin + csize
+    return digests
 
 
 def _dos(date_time) -> tuple[int, int]:

@@ -10,12 +10,11 @@ import zipfile
 from sqlalchemy import create_engine, select
 
 from core.db import db
-from services.portability.archive import ZIP_DATE
 from services.portability.schema import reflect_store, upgrade_to
 from tenants import migrate
 from tenants.members.models import Member
 from tests.fixtures.factories import in_coop, unique
-from tests.services.portability.helpers import seed_distinct
+from tests.services.portability.helpers import reseal, seed_distinct
 
 
 def _schema_at(tmp_path, path: str, revision: str) -> dict[str, list[str]]:
@@ -47,12 +46,11 @@ def _as_of(source, target, schema: dict[str, list[str]], revision: str):
             parts.append(part)
             bodies[part["name"]] = body
     manifest.update(parts=parts, schema_head=revision)
-    with zipfile.ZipFile(target, "w") as new:
+    staging = target.with_suffix(".staging")
+    with zipfile.ZipFile(staging, "w") as new:
         for name, body in [*bodies.items(), ("manifest.json", json.dumps(manifest).encode())]:
-            info = zipfile.ZipInfo(name, date_time=ZIP_DATE)  # headers as coopfed writes them
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            new.writestr(info, body)
+            new.writestr(name, body)
+    reseal(staging, target)
     return target
 
 

@@ -9,11 +9,10 @@ import pytest
 from sqlalchemy import func, select, text
 
 from core.db import db
-from services.portability.archive import ZIP_DATE
 from tenants.context import store
 from tenants.registry.models import Coop
 from tests.fixtures.factories import in_coop, unique
-from tests.services.portability.helpers import seed_distinct
+from tests.services.portability.helpers import reseal, seed_distinct
 
 
 @pytest.fixture
@@ -29,24 +28,16 @@ def archive(app, two_coops, tmp_path):
     return path
 
 
-def _info(name: str) -> zipfile.ZipInfo:
-    """A member header exactly as coopfed writes one, so only the content differs."""
-    info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
-    info.compress_type = zipfile.ZIP_DEFLATED
-    info.external_attr = 0o644 << 16
-    return info
-
-
 def rewrite(source, target, change):
-    """Copy a zip, passing each member through ``change(name, data)`` (None drops it).
-
-    Headers are written as coopfed writes them, so a refusal is about the change itself.
-    """
-    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
+    """Copy a zip, passing each member through ``change(name, data)`` (None drops it), then
+    reseal it as a careful tamperer would, so the refusal is about the change itself."""
+    staging = target.with_suffix(".staging")
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(staging, "w") as new:
         for info in old.infolist():
             data = change(info.filename, old.read(info.filename))
             if data is not None:
-                new.writestr(_info(info.filename), data)
+                new.writestr(info.filename, data)
+    reseal(staging, target)
     return target
 
 
@@ -101,8 +92,11 @@ def test_a_tampered_archive_is_refused_and_creates_nothing(app, archive, tmp_pat
     change, says = CASES[case]
     bad = rewrite(archive, tmp_path / "bad.zip", change)
     if case == "a part added":
-        with zipfile.ZipFile(bad, "a") as extra:
-            extra.writestr(_info("tenant/extra.jsonl"), b"{}\n")
+        with zipfile.ZipFile(bad) as sealed, zipfile.ZipFile(tmp_path / "plus.zip", "w") as plus:
+            for name in sealed.namelist():
+                plus.writestr(name, sealed.read(name))
+            plus.writestr("tenant/extra.jsonl", b"{}\n")
+        reseal(tmp_path / "plus.zip", bad)
     before, stores = _coops(app), _stores(app)
     slug = unique("tampered")
     result = app.test_cli_runner().invoke(args=["coop", "import", str(bad), "--slug", slug])
@@ -167,7 +161,7 @@ def test_a_failure_while_loading_removes_what_was_created(app, archive, tmp_path
                 part["sha256"] = hashlib.sha256(body).hexdigest()
                 part["bytes"] = len(body)
         return rewrite(source, target, lambda n, d: json.dumps(manifest).encode()
-                       if n == "manifest.json" else d)
+                       if n == "manifest.json" else d)  # rewrite reseals
 
     broken = fix_digests(rewrite(archive, tmp_path / "b1.zip", break_rows), tmp_path / "b2.zip")
     before, stores = _coops(app), _stores(app)

@@ -58,8 +58,12 @@ def request_release(*, actor_account_id: int | None = None) -> StatsRelease:
         if not _lapsed(running):
             raise Conflict("a release is already being published")
         # Its job died and nothing holds its lease: it must not block publishing for ever.
-        _mark_failed(running.id, "its job stopped before it finished (lease lapsed)")
-        db.session.expire(running)
+        running.status = "failed"
+        running.error = "its job stopped before it finished (lease lapsed)"
+        running.finished_at = utcnow()
+        audit.record(db.session, "stats.release_abandoned", release_id=running.id,
+                     version=running.version, outcome="error")
+        db.session.flush()
     version = (db.session.scalar(select(func.max(StatsRelease.version))) or 0) + 1
     release = StatsRelease(version=version, status="running", progress=0,
                            requested_by_account_id=actor_account_id)

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import email
 import os
+import shutil
 import signal
 import socket
 import socketserver
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -233,11 +235,14 @@ class _quiet:
 class PrivatePostgres:
     """A PostgreSQL cluster of our own (initdb in a temporary folder) that we may restart."""
 
-    def __init__(self, folder: Path):
+    def __init__(self):
         bins = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
         if not bins:
             raise FileNotFoundError("no PostgreSQL binaries under /usr/lib/postgresql")
         self.bin = bins[-1]
+        # Not under pytest's private tmp folder: the server runs as the postgres user.
+        folder = Path(tempfile.mkdtemp(prefix="coopfed-faults-pg-"))
+        folder.chmod(0o755)
         self.data = folder / "pgdata"
         self.port = free_port()
 
@@ -259,10 +264,11 @@ class PrivatePostgres:
         return {"user": user.pw_uid, "group": user.pw_gid}
 
     def init(self) -> None:
-        self.data.parent.mkdir(parents=True, exist_ok=True)
         if os.geteuid() == 0:
-            os.chown(self.data.parent, *(lambda u: (u.pw_uid, u.pw_gid))(
-                __import__("pwd").getpwnam("postgres")))
+            import pwd
+
+            user = pwd.getpwnam("postgres")
+            os.chown(self.data.parent, user.pw_uid, user.pw_gid)
         self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres",
                   "--auth=trust", "-E", "UTF8", "--no-sync")
 
@@ -275,7 +281,13 @@ class PrivatePostgres:
     def stop(self) -> None:
         self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-w", "-m", "fast", "stop")
 
+    def remove(self) -> None:
+        """Stop the server if it runs, and delete its folder."""
+        subprocess.run([str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate",
+                        "stop"], capture_output=True, timeout=60, **self._as_postgres())
+        shutil.rmtree(self.data.parent, ignore_errors=True)
+
     def restart(self) -> None:
-        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-w", "-m", "fast",
-                  "-o", f"-p {self.port} -k {self.data.parent} -c listen_addresses=127.0.0.1 "
-                  "-c fsync=off", "restart")
+        """Stop (fast: clients are cut off) and start again on the same port."""
+        self.stop()
+        self.start()

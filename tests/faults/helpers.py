@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import date
 
 from sqlalchemy import select
 
@@ -29,7 +30,7 @@ def invite(app, coop, count: int = 1) -> list[tuple[int, str]]:
                 email = f"{unique('founder')}@example.org"
                 member = members.create_member(session, {
                     "display_name": "Eleri Jones", "email": email,
-                    "joined_on": "2025-03-01", "classes": ["worker"]}, actor_account_id=None)
+                    "joined_on": date(2025, 3, 1), "classes": ["worker"]}, actor_account_id=None)
                 invitation = members.invite_member(session, member.id, actor_account_id=None)
                 made.append((invitation.id, email))
             session.commit()  # the relay is queued after this commit

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select, update
@@ -108,3 +108,70 @@ def test_the_sweeper_finishes_a_provisioning_whose_job_was_lost(app, run_jobs):
     with app.app_context():
         assert db.session.get(Coop, coop.id).state == CoopState.ACTIVE
         assert db.session.get(Coop, bystander.id).state == CoopState.ACTIVE
+
+
+def test_the_sweeper_emails_an_invitation_whose_mail_job_was_lost_once(
+        app, run_jobs, two_coops, monkeypatch):
+    from services.mail.models import SentMail
+    from tenants.members import service as members
+    from tenants.members.models import Invitation
+
+    (a, _), (b, _) = two_coops
+    with app.app_context():
+        session = store().session(TenantRef(a.id, a.slug))
+        member = members.create_member(session, {
+            "display_name": "Eleri Jones", "email": "eleri.sweep@example.org",
+            "joined_on": date(2025, 3, 1), "classes": ["worker"]}, actor_account_id=None)
+        invitation_id = members.invite_member(session, member.id, actor_account_id=None).id
+        session.commit()
+        session.close()
+    backend = app.extensions["coopfed.jobs"]
+    original = backend.dispatch
+    # The relay runs, but the mail job it queues is lost (a flushed Redis).
+    monkeypatch.setattr(backend, "dispatch", lambda requests: original(
+        [r for r in requests if not r.func.startswith("services.mail")]))
+    run_jobs()
+    run_jobs()
+    monkeypatch.setattr(backend, "dispatch", original)
+    monkeypatch.setattr(relay_service, "INVITATION_GRACE", timedelta(0))
+    with app.app_context():
+        assert relay_service.sweep()["invitations"] >= 1
+    run_jobs()
+    with app.app_context():
+        relay_service.sweep()  # a second sweep finds nothing more to send
+    run_jobs()
+    with app.app_context():
+        session = store().session(TenantRef(a.id, a.slug))
+        assert session.get(Invitation, invitation_id).sent_at is not None
+        session.close()
+        key = f"invitation-{a.id}-{invitation_id}"
+        sent = db.session.get(SentMail, key)
+        assert sent.status == "sent" and sent.attempts == 1
+
+
+def test_a_release_left_running_by_a_dead_job_does_not_block_the_next(isolated_app):
+    from core.errors import Conflict
+    from services.jobs import leases
+    from services.stats import publish
+    from services.stats.models import StatsRelease
+
+    app = isolated_app()  # its own releases: the run's app keeps its history
+    with app.app_context():
+        stuck = StatsRelease(version=1, status="running", progress=30,
+                             started_at=datetime.now(UTC) - timedelta(hours=1))
+        db.session.add(stuck)
+        db.session.flush()
+        key = publish.lease_key(stuck.id)
+        db.session.commit()
+        assert leases.take(key, 60, "a-live-job")  # while its job lives, it blocks
+        with pytest.raises(Conflict):
+            publish.request_release()
+        db.session.rollback()
+        leases.drop(key, "a-live-job")  # the job died: its lease is gone
+        fresh = publish.request_release()
+        db.session.commit()
+        db.session.refresh(stuck)
+        assert stuck.status == "failed" and fresh.version == 2
+    app.extensions["coopfed.jobs"].drain()
+    with app.app_context():
+        assert db.session.get(StatsRelease, fresh.id).status == "published"

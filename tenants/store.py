@@ -50,7 +50,9 @@ class TenantSession(Session):
 @event.listens_for(TenantSession, "after_begin")
 def _enter_coop_schema(session: Session, _transaction, connection: Connection) -> None:
     role = session.info.get("coopfed.pg_role")
-    if role:
+    # A savepoint (begin_nested) begins again on a connection already in this co-op's role
+    # for this transaction: SET LOCAL still holds, and the guard would refuse repeating it.
+    if role and connection.info.get(roleguard.IN_COOP) != role:
         # SET LOCAL ROLE and search_path in one round trip. Both are transaction-scoped,
         # so a pooled connection (or PgBouncer in transaction mode) never keeps them.
         connection.execute(

@@ -78,3 +78,21 @@ def test_the_care_page_in_welsh_on_a_phone(browser, live_server, app, two_coops,
         context.close()
     assert len(problems) == 6
     assert {name: found for name, found in problems.items() if found} == {}
+
+
+@pytest.mark.parametrize("locale", ["en", "cy"])
+def test_the_coordinators_and_invitation_pages_have_no_serious_findings(
+        page, live_server, two_coops, coop_session, locale):
+    a_place, _ = build_world(two_coops, coop_session)
+    (a, admin_a), _ = two_coops
+    problems = {}
+    use_language(page, live_server, locale)
+    sign_in(page, live_server, admin_a.email)
+    page.goto(f"{live_server}/c/{a.slug}/clients/{a_place.clients[0]}/care")
+    problems["links"] = serious(page)
+    _go(page, "main form[novalidate] button[type=submit]")
+    assert page.locator("#email-error").count() == 1
+    problems["links (errors)"] = serious(page)
+    page.goto(f"{live_server}/care-invitations/{a.slug}/not-a-real-token")
+    problems["unusable invitation"] = serious(page)
+    assert {name: found for name, found in problems.items() if found} == {}

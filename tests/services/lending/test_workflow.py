@@ -66,6 +66,8 @@ def test_a_loan_goes_from_request_to_ledger(app, api_client, coop_session, run_j
     with coop_session(borrower) as session:
         guests = session.scalars(select(GuestAssignment)).all()
         assert [(g.worker_ref, g.agreement_id) for g in guests] == [(ref, agreement_id)]
+        # Only the first name crosses, for the person cared for to be told who is coming.
+        assert [g.worker_first_name for g in guests] == ["Elin"]
     with coop_session(lender) as session:
         commitments = session.scalars(select(LendingCommitment)).all()
         assert [(c.worker_id, c.agreement_id) for c in commitments] == [(worker_id, agreement_id)]

@@ -64,7 +64,9 @@ def token_headers(app):
 def test_bad_input_is_a_400_naming_it_with_nothing_served(client, token_headers, case, params,
                                                           named):
     response = client.get("/api/v1/stats/cells", query_string=params, headers=token_headers)
-    assert response.status_code == 400, response.get_data(as_text=True)
+    # NUL bytes are refused before any view, for every route, as 422 (core.security).
+    expected = 422 if "\x00" in "".join(map(str, params.values())) else 400
+    assert response.status_code == expected, response.get_data(as_text=True)
     assert response.content_type == "application/problem+json"
     body = response.get_json()
     assert named in body["errors"], body

@@ -169,10 +169,10 @@ def upgrade() -> None:
 def downgrade() -> None:
     # Figures of the new measures cannot stay once their names are refused.
     for table in ('stats_cells', 'stats_rollups'):
-        rows = sa.table(table, sa.column('measure', sa.String), schema='federation')
+        rows = sa.table(table, sa.column('measure', sa.String), schema=_schema())
         op.execute(rows.delete().where(rows.c.measure.not_in(OLD_MEASURES)))
-    with op.batch_alter_table('stats_release_coops', schema='federation') as batch_op:
-        batch_op.drop_column('named_as')
+    # Plain DROP COLUMN (SQLite 3.35+ takes it in place; no table rebuild needed).
+    op.drop_column('stats_release_coops', 'named_as', schema=_schema())
     op.drop_table('stats_release_usefulness', schema='federation')
     op.drop_table('directory_areas', schema='federation')
     op.drop_table('directory_listings', schema='federation')

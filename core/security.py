@@ -64,6 +64,9 @@ def trust_proxies(app: Flask, hops: int) -> None:
                                 x_port=hops)
 
 
+GUARDED_ENDPOINTS = ("accounts.", "oauth.", "oauth_discovery.")
+
+
 def _refuse_bad_input() -> None:
     """No field anywhere may hold a NUL character (PostgreSQL text cannot store one).
 
@@ -73,8 +76,12 @@ def _refuse_bad_input() -> None:
     if "\x00" in request.path:
         abort(404)
     errors: dict[str, list[str]] = {}
+    # Query strings everywhere; form fields where they reach sign-in and the OAuth
+    # endpoints before any form checks them. Every other form refuses a NUL beside its
+    # field (and a stray one that reaches the database is a DataError, answered 422).
     sources = [request.args]
-    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+    if (request.endpoint or "").startswith(GUARDED_ENDPOINTS) and request.mimetype in (
+            "application/x-www-form-urlencoded", "multipart/form-data"):
         sources.append(request.form)
     for values in sources:
         for key, value in values.items(multi=True):

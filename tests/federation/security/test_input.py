@@ -31,7 +31,7 @@ def test_nul_bytes_are_refused_by_name_everywhere(app, client, make_coop, api_cl
     wizard = Wizard(client)
     wizard.start()
     step = wizard.post("group", {"name": "Grŵp\x00", "coop_type": "worker", "slug": "a\x00"})
-    assert step.status_code == 422
+    assert step.status_code in (400, 422)  # refused beside the field by the wizard's form
     coop, admin = make_coop()
     api = api_client(admin)
     body = api.post(f"/api/v1/c/{coop.slug}/members", json={

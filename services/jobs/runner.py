@@ -35,12 +35,14 @@ JOB_MODULES = (
     "services.lending.tasks",
     "services.stats.tasks",
     "services.portability.tasks",
+    "services.mail.meetings",
     "federation.onboarding.tasks",
     "federation.agencies.tasks",
     "federation.oauth.tasks",
     "federation.care.tasks",
     "federation.schedules.tasks",
     "federation.accounts.tasks",
+    "federation.society_reminders",
 )
 
 

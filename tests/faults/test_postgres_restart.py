@@ -6,8 +6,6 @@ its own port), which the test restarts; the shared server is never touched.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from sqlalchemy import create_engine
 
@@ -45,8 +43,7 @@ def rig_teardown() -> None:
 def _emailed_once(rig, coop, invited) -> None:
     rig.eventually(lambda: all(rig.sink.to(email) for _, email in invited),
                    what="every invitation emailed")
-    time.sleep(8)  # two leases: a duplicate would have been sent by now
-    rig.sweep()
+    rig.settle()  # a duplicate, if any, would be sent by the end of this
     for invitation_id, email in invited:
         received = rig.sink.to(email)
         assert len(received) == 1, f"{email} received {len(received)} emails"

@@ -21,6 +21,7 @@ from sqlalchemy import Select, func, select
 
 from core import audit
 from core.errors import DomainError, Forbidden
+from core.timeutil import as_utc
 from tenants.context import bind_tenant, tenant_session
 from tenants.registry.models import Role
 from tenants.registry.service import access_coop
@@ -165,6 +166,17 @@ def _reject_nul(value, path: str, errors: dict) -> None:
     elif isinstance(value, list):
         for index, item in enumerate(value):
             _reject_nul(item, f"{path}.{index}" if path else str(index), errors)
+
+
+class UTCDateTime(ma.fields.DateTime):
+    """A stored instant, always written with its UTC offset (RFC 3339), on either store.
+
+    SQLite hands back naive UTC values; an API that promises ``date-time`` must not
+    answer ``2026-12-06T21:55:57`` there and ``…+00:00`` on PostgreSQL.
+    """
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return super()._serialize(as_utc(value), attr, obj, **kwargs)
 
 
 class StrictSchema(ma.Schema):

@@ -10,7 +10,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from federation.agencies.models import CHECKLIST_KEYS, Stage
-from tenants.web import StrictSchema
+from tenants.web import StrictSchema, UTCDateTime
 
 SORTS = ("next_contact", "name")
 # Messages the pages replace with a more specific one, in the person's language.
@@ -125,7 +125,7 @@ class AgencyAccessOut(ma.Schema):
     name = fields.String()
     name_cy = fields.String(allow_none=True)
     has_access = fields.Boolean()
-    granted_at = fields.DateTime(allow_none=True)
+    granted_at = UTCDateTime(allow_none=True)
 
 
 def access_out(agency, grant) -> dict:

@@ -22,6 +22,7 @@ from federation.oauth.server import require_oauth
 from federation.regional import service
 from services.stats import cells as fixed
 from services.stats import query as stats
+from tenants.web import UTCDateTime
 
 SECURITY_SCHEME = "regionalOAuth2"
 SECURITY = [{SECURITY_SCHEME: [STATS_READ]}]
@@ -73,7 +74,7 @@ CELL_PARAMETERS = [
 
 class ReleaseSchema(ma.Schema):
     version = ma.fields.Integer(required=True)
-    published_at = ma.fields.DateTime(attribute="finished_at")
+    published_at = UTCDateTime(attribute="finished_at")
 
 
 class CellSchema(ma.Schema):

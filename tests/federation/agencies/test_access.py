@@ -8,7 +8,7 @@ look exactly like a slug that does not exist, and every decision is audited.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 
 from tenants.members.models import Member
 from tests.fixtures.app import csrf_token
@@ -133,6 +133,8 @@ def test_the_grants_api(app, two_coops, make_agency, make_advisor, api_client,
     granted = api.put(f"/api/v1/c/{a.slug}/agencies/{x.id}/access")
     assert granted.status_code == 200 and granted.get_json()["has_access"] is True
     assert signed_in_client(advisor).get(f"/agency/coops/{a.slug}").status_code == 200
+    again = api.put(f"/api/v1/c/{a.slug}/agencies/{x.id}/access")  # read back from the store
+    assert datetime.fromisoformat(again.get_json()["granted_at"]).utcoffset() is not None
     assert api.put(f"/api/v1/c/{a.slug}/agencies/999999/access").status_code == 404
     # B's admin cannot touch A's grants; A's grant does not open B.
     api_b = api_client(admin_b)

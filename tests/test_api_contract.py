@@ -9,6 +9,7 @@ operation. It takes minutes, so it runs once, in the embedded pass of CI.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +24,9 @@ from tests.fixtures.factories import PASSWORD, create_coop
 from tests.fixtures.stores import ON_POSTGRES
 
 EXAMPLES = 100
+# A fixed seed keeps CI repeatable; set COOPFED_SCHEMATHESIS_SEED to explore other inputs
+# (a run with a random seed found the naive date-time fixed in 4480143).
+SEED = os.environ.get("COOPFED_SCHEMATHESIS_SEED", "20261206")
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +87,8 @@ def test_every_operation_all_phases_100_examples_against_the_live_app(
                str(config), "run", f"{live_server}/api/v1/openapi.json",
                "--phases", PHASES, "--max-examples", str(EXAMPLES), "--checks", CLI_CHECKS,
                "--workers", "2", "--generation-database", "none", "--no-color",
-               "--max-failures", "20", "--report", "junit", "--report-dir", str(tmp_path)]
+               "--max-failures", "20", "--report", "junit", "--report-dir", str(tmp_path),
+               "--seed", SEED]
     for name, value in headers.items():
         command += ["--header", f"{name}: {value}"]
     # Its working folder is the test's own, so its cache never lands in the repository.

@@ -380,6 +380,21 @@ def _verify_structure(path: Path, archive: zipfile.ZipFile) -> None:
             or count_disk != count or count != len(infos) or offset != archive.start_dir
             or offset + size + zipfile.sizeEndCentDir != len(data)):
         raise damaged
+    # The central directory's own length fields: zipfile reads a too-long extra or comment
+    # on the last entry as empty, so walk the entries and require each to end where the
+    # next begins, with no extra field and no comment.
+    position = offset
+    for info in sorted(archive.infolist(), key=lambda i: i.header_offset):
+        entry = data[position:position + zipfile.sizeCentralDir]
+        if len(entry) < zipfile.sizeCentralDir or entry[:4] != zipfile.stringCentralDir:
+            raise damaged
+        name_length, extra_length, comment_length = struct.unpack("<HHH", entry[28:34])
+        if extra_length or comment_length or name_length != len(info.orig_filename.encode(
+                "utf-8" if info.flag_bits & zipfile._MASK_UTF_FILENAME else "cp437")):
+            raise damaged
+        position += zipfile.sizeCentralDir + name_length
+    if position != offset + size:
+        raise damaged
 
 
 def _verify_part(archive: zipfile.ZipFile, part: dict) -> None:

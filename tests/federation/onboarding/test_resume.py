@@ -7,7 +7,6 @@ from sqlalchemy import select
 from core.db import db
 from federation.onboarding.models import Draft
 from services.jobs.runner import run_job
-from tests.fixtures.app import CSRF
 from tests.federation.onboarding.helpers import (
     RESUME_LINK,
     Wizard,
@@ -16,6 +15,7 @@ from tests.federation.onboarding.helpers import (
     field_error,
     mails,
 )
+from tests.fixtures.app import CSRF
 
 
 def test_save_and_come_back_later_emails_a_link_that_reopens_the_draft(

@@ -60,10 +60,20 @@ def _status(job) -> dict:
             "state_name": str(STATE_NAMES[job.state])}
 
 
-def _download(job):
-    """Send the archive once; the file is removed when the response closes."""
+def _download(job, back: str):
+    """Send the archive once; the file is removed when the response closes.
+
+    A download that cannot be given (already taken, not ready) says why on ``back``;
+    a job that is not this person's stays a 404.
+    """
     # The request boundary commits "downloaded" (after_request) before the bytes leave.
-    path = service.do_take_download(job, current_account_id())
+    try:
+        path = service.do_take_download(job, current_account_id())
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        flash(str(exc))
+        return redirect(url_for(back))
     response = send_file(path, as_attachment=True, download_name=path.name.split("-", 2)[0]
                          + f"-{job.id}.zip", mimetype="application/zip")
     response.call_on_close(lambda: path.unlink(missing_ok=True))
@@ -104,13 +114,7 @@ def export_status(job_id: int):
 def export_download(job_id: int):
     """Download the finished archive, once."""
     job = service.get_job(job_id, "coop_export", coop_id=g.coop.id)
-    try:
-        return _download(job)
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        flash(str(exc))
-        return redirect(url_for(".index"))
+    return _download(job, ".index")
 
 
 @pages.post("/leave")
@@ -200,13 +204,7 @@ def subject_access_status(job_id: int):
 def subject_access_download(job_id: int):
     """Download a subject-access archive made here, once."""
     job = service.get_job(job_id, "subject_access", coop_id=g.coop.id)
-    try:
-        return _download(job)
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        flash(str(exc))
-        return redirect(url_for(".subject_access"))
+    return _download(job, ".subject_access")
 
 
 # -- a signed-in person: their own data ----------------------------------------------------
@@ -238,10 +236,4 @@ def mine_status(job_id: int):
 def mine_download(job_id: int):
     """Download your archive, once."""
     job = service.get_job(job_id, "subject_access", subject_account_id=current_user.account.id)
-    try:
-        return _download(job)
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        flash(str(exc))
-        return redirect(url_for(".mine"))
+    return _download(job, ".mine")

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from core import unit_of_work
+
 
 class DomainError(Exception):
-    """Base of every error a service raises on purpose."""
+    """Base of every error a service raises on purpose.
+
+    Raising one inside a request marks the request's unit of work rollback-only (see
+    ``core.unit_of_work``): whatever the refusing service flushed is never committed, even
+    when a view catches the error and redirects. Code that expects the error and carries
+    on says so with ``exc.tolerate()``.
+    """
 
     status = 400
     code = "error"
@@ -13,6 +21,12 @@ class DomainError(Exception):
         super().__init__(message or self.__class__.__doc__)
         self.message = message or (self.__class__.__doc__ or "").strip()
         self.detail = detail
+        unit_of_work.note_refusal(self)
+
+    def tolerate(self) -> DomainError:
+        """This refusal was expected and handled: it does not spoil the request's changes."""
+        unit_of_work.tolerate(self)
+        return self
 
 
 class ValidationError(DomainError):

@@ -11,21 +11,30 @@ from pathlib import Path
 from flask import Flask, g, request
 from flask_babel import get_locale
 
-from core import audit, security
+from core import audit, security, unit_of_work
 from core.config import load_settings
 from core.db import configure_sqlite, db, is_sqlite, sqlite_engine_options
+from core.registry import require_modules
 from federation.extensions import babel, csrf, limiter, login_manager
 from services.jobs import backends as job_backends
 from tenants.context import STORE, finish_tenant_session
 from tenants.store import TenantStore
 
 
+class CoopfedFlask(Flask):
+    """Flask that tells the unit of work when an exception escapes a view or a hook."""
+
+    def handle_user_exception(self, e):
+        unit_of_work.note_failure()
+        return super().handle_user_exception(e)
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Build a coopfed app from ``COOPFED_*`` variables, overridden by ``test_config``."""
     instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get(
         "COOPFED_INSTANCE_PATH")
-    app = Flask("federation", instance_path=instance_path or None,
-                instance_relative_config=True)
+    app = CoopfedFlask("federation", instance_path=instance_path or None,
+                       instance_relative_config=True)
     # Flask's own default (False) would read as a choice and keep the cookie off HTTPS-only
     # in production; unset, coopfed's default (on in production) applies.
     app.config.pop("SESSION_COOKIE_SECURE", None)
@@ -33,6 +42,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     load_settings(app.config, app.instance_path)
+    check_registries()
     _configure_flask(app)
     _init_database(app)
     job_backends.init_app(app)
@@ -47,6 +57,21 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_error_handlers(app)
     register_commands(app)
     return app
+
+
+def check_registries() -> None:
+    """Refuse to start if a hand-kept list names a module that does not exist."""
+    from federation import demo, sections
+    from services.jobs import runner
+    from services.outbox import handlers
+    from tenants import features
+
+    require_modules("tenants.features.FEATURES",
+                    (f"{feature}.views" for feature in features.FEATURES))
+    require_modules("federation.sections.SECTIONS", sections.SECTIONS)
+    require_modules("services.jobs.runner.JOB_MODULES", runner.JOB_MODULES)
+    require_modules("services.outbox.handlers.HANDLER_MODULES", handlers.HANDLER_MODULES)
+    require_modules("federation.demo.SHARED_DEMOS", demo.SHARED_DEMOS)
 
 
 def _configure_flask(app: Flask) -> None:
@@ -154,16 +179,21 @@ def _serve_static_versioned(app: Flask) -> None:
 
 
 def _register_boundary(app: Flask) -> None:
-    """One owner per transaction: the request commits what its service flushed, or rolls back."""
+    """One owner per transaction: the request commits what its services flushed, or rolls back.
+
+    The decision is ``core.unit_of_work.should_commit()``: the view returned normally and
+    no refusal (``DomainError``) was raised on the way. The response's status plays no part.
+    """
 
     @app.after_request
     def _commit(response):
-        if response.status_code < 400:
+        commit = unit_of_work.should_commit()
+        unit_of_work.reset()
+        if commit:
             db.session.commit()
-            finish_tenant_session(commit=True)
         else:
             db.session.rollback()
-            finish_tenant_session(commit=False)
+        finish_tenant_session(commit=commit)
         if audit.write_lasting(db.session):
             db.session.commit()
         return response

@@ -24,7 +24,6 @@ DEMO_PASSWORD = "coopfed-demo-2026"
 # idempotent and returns any further (role, email) pairs to print.
 SHARED_DEMOS = (
     "federation.agencies.demo",
-    "federation.onboarding.demo",
     "services.pool.demo",
     "services.lending.demo",
     "services.stats.demo",
@@ -95,9 +94,8 @@ def seed_demo() -> list[tuple[str, str]]:
     for coop in coops:
         seed_workspace(coop)
     for module in SHARED_DEMOS:
-        if importlib.util.find_spec(module) is not None:
-            people.extend(importlib.import_module(module).seed(date.today()) or [])
-            db.session.commit()
+        people.extend(importlib.import_module(module).seed(date.today()) or [])
+        db.session.commit()
     return people
 
 

@@ -77,7 +77,8 @@ def week():
     """Who is coming this week (first names and time windows only); audited."""
     try:
         args = _week_args()
-    except ValidationError:
+    except ValidationError as exc:
+        exc.tolerate()  # odd query arguments fall back to this week; the view is still audited
         args = {"week": None, "client_id": None}
     seat = service.access_seat(current_account_id(), args["client_id"])
     return _page(seat, args["week"] or date.today())

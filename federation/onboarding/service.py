@@ -375,8 +375,8 @@ def may_follow(draft: Draft, *, account_id: int | None, token: str | None) -> bo
         try:
             if draft_for_token(token).id == draft.id:
                 return True
-        except NotFound:
-            pass
+        except NotFound as exc:
+            exc.tolerate()  # a stale token: the account may still follow the draft
     if account_id is None or draft.coop_id is None:
         return False
     if draft.advisor_account_id == account_id:

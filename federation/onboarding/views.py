@@ -51,7 +51,8 @@ def _account_id() -> int | None:
 def _session_draft() -> Draft | None:
     try:
         return service.draft_for_token(session.get(TOKEN))
-    except NotFound:
+    except NotFound as exc:
+        exc.tolerate()  # no draft yet, or a stale token: not a refusal
         return None
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import importlib
-import importlib.util
 from collections.abc import Callable
 
 from core import audit
@@ -18,16 +17,16 @@ from core.jobs import enqueue_after_commit
 Handler = Callable[[int, dict], None]
 HANDLERS: dict[str, Handler] = {}
 # Shared services that handle co-op events register here when first needed.
-HANDLER_MODULES = ("services.pool.handlers", "services.lending.handlers",
-                   "services.stats.handlers", "services.mail.meetings")
+# The app refuses to start if one of them does not exist (core.registry).
+HANDLER_MODULES = ("services.pool.handlers", "services.stats.handlers",
+                   "services.mail.meetings")
 
 
 @functools.cache
 def load_handler_modules() -> None:
     """Import every shared service's handlers, so each has registered before a relay."""
     for module in HANDLER_MODULES:
-        if importlib.util.find_spec(module) is not None:
-            importlib.import_module(module)
+        importlib.import_module(module)
 
 
 def handles(event_type: str) -> Callable[[Handler], Handler]:

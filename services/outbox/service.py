@@ -30,7 +30,9 @@ def relay(coop_id: int) -> int:
     """Apply a co-op's undelivered events in the federation; returns how many were new.
 
     The federation commits first; if the process dies before the co-op marks the
-    events delivered, the next relay finds them in the inbox and skips them.
+    events delivered, the next relay finds them in the inbox and skips them. An event
+    no handler knows stays pending (never marked delivered, never put in the inbox), so
+    the release that brings its handler delivers it; the sweeper keeps asking till then.
     """
     coop = db.session.get(Coop, coop_id)
     if coop is None or coop.state in (CoopState.PENDING, CoopState.FAILED):
@@ -44,19 +46,23 @@ def relay(coop_id: int) -> int:
             InboxEvent.coop_id == coop_id,
             InboxEvent.event_id.in_([e.event_id for e in events]))))
         applied = 0
+        delivered = []
+        load_handler_modules()
         for event in events:
             if event.event_id in seen:
+                delivered.append(event.id)
                 continue
-            db.session.add(InboxEvent(coop_id=coop_id, event_id=event.event_id, type=event.type))
-            load_handler_modules()
             handler = HANDLERS.get(event.type)
             if handler is None:
-                log.warning("no handler for outbox event %s from co-op %s", event.type, coop_id)
-            else:
-                handler(coop_id, dict(event.payload))
+                log.warning("no handler for outbox event %s from co-op %s: left pending",
+                            event.type, coop_id)
+                continue
+            db.session.add(InboxEvent(coop_id=coop_id, event_id=event.event_id, type=event.type))
+            handler(coop_id, dict(event.payload))
+            delivered.append(event.id)
             applied += 1
         db.session.commit()
-        outbox.mark_delivered(session, [e.id for e in events])
+        outbox.mark_delivered(session, delivered)
         session.commit()
         return applied
     finally:

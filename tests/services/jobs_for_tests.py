@@ -1,7 +1,8 @@
-"""A job used by the tests: it records that it ran, for one co-op id."""
+"""A job used by the tests: it records that it ran, for one co-op id; and an outbox handler."""
 
 from core import audit
 from core.db import db
+from services.outbox.handlers import handles
 
 
 def mark_coop(coop_id: int) -> None:
@@ -15,3 +16,9 @@ def slow_mark(coop_id: int) -> None:
 
     time.sleep(1.5)
     mark_coop(coop_id)
+
+
+@handles("test.event")
+def _test_event(coop_id: int, payload: dict) -> None:
+    """The outbox handler the relay tests deliver to; events of other types stay pending."""
+    audit.record(db.session, "test.event_applied", coop_id=int(coop_id), n=payload.get("n"))

@@ -18,6 +18,7 @@ from tenants.outbox.models import OutboxEvent
 from tenants.registry.models import Coop, CoopState
 from tenants.store import TenantRef
 from tests.fixtures.factories import create_coop
+from tests.services import jobs_for_tests  # noqa: F401 - registers the "test.event" handler
 
 JOB = "tests.services.jobs_for_tests:mark_coop"
 
@@ -93,6 +94,46 @@ def test_a_relay_that_died_before_marking_delivery_does_not_apply_twice(app, two
         session.close()
         assert relay_service.relay(a.id) == 0
     assert _inbox(app, a.id) >= 1
+
+
+def _pending(app, coop, type_: str) -> int:
+    with app.app_context():
+        session = store().session(TenantRef(coop.id, coop.slug))
+        try:
+            return session.scalar(select(func.count(OutboxEvent.id)).where(
+                OutboxEvent.type == type_, OutboxEvent.delivered_at.is_(None)))
+        finally:
+            session.close()
+
+
+def test_an_event_no_handler_knows_stays_pending_and_is_never_lost(app, run_jobs, two_coops):
+    (a, _), (b, _) = two_coops
+    with app.app_context():
+        session = store().session(TenantRef(a.id, a.slug))
+        outbox.emit(session, "test.unknown_kind", n=1)
+        outbox.emit(session, "test.event", n=2)  # a known one behind it still gets through
+        session.commit()
+        session.close()
+    run_jobs()
+    with app.app_context():
+        assert relay_service.relay(a.id) == 0  # nothing it can apply; no error either
+        unknown_in_inbox = db.session.scalar(select(func.count(InboxEvent.id)).where(
+            InboxEvent.coop_id == a.id, InboxEvent.type == "test.unknown_kind"))
+    assert _pending(app, a, "test.unknown_kind") == 1
+    assert unknown_in_inbox == 0
+    assert _pending(app, a, "test.event") == 0
+    assert _pending(app, b, "test.unknown_kind") == 0
+    # The release that brings the handler delivers it, once.
+    from services.outbox.handlers import HANDLERS
+
+    HANDLERS["test.unknown_kind"] = lambda coop_id, payload: None
+    try:
+        with app.app_context():
+            assert relay_service.relay(a.id) == 1
+            assert relay_service.relay(a.id) == 0
+    finally:
+        del HANDLERS["test.unknown_kind"]
+    assert _pending(app, a, "test.unknown_kind") == 0
 
 
 def test_the_sweeper_finishes_a_provisioning_whose_job_was_lost(app, run_jobs):

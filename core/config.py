@@ -90,6 +90,10 @@ SETTINGS: tuple[Setting, ...] = (
         "How long work claimed by a job (an email being sent, a statistics release being "
         "published) stays claimed without a heartbeat; after that a dead job's work is "
         "handed to another by the sweeper."),
+    Setting(
+        "SEND_GRACE_SECONDS", int, 30,
+        "An email asked for (an invitation, a hand-over, a resume link) and not sent this "
+        "long after is queued again by the sweeper: its job was lost with Redis's queue."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

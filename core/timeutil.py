@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 LOCAL = ZoneInfo("Europe/London")
@@ -23,3 +23,8 @@ def as_utc(value: datetime | None) -> datetime | None:
 def local_now() -> datetime:
     """The wall-clock time in Wales, naive, as rota times are stored."""
     return datetime.now(LOCAL).replace(tzinfo=None)
+
+
+def local_today() -> date:
+    """Today's date in Wales, the day checks are judged on."""
+    return local_now().date()

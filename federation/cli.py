@@ -266,6 +266,7 @@ def _reconnecting(run, name: str, max_wait: float = 30.0) -> None:
 PERIODIC_JOBS = (
     ("services.outbox.tasks:sweep", 60),
     ("services.mail.tasks:sweep_mail", 60),
+    ("federation.agencies.tasks:sweep_handovers", 60),
     ("services.stats.tasks:sweep_releases", 60),
     ("federation.onboarding.tasks:sweep", 300),
     ("services.lending.tasks:expire", 300),

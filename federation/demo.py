@@ -27,7 +27,7 @@ SHARED_DEMOS = (
     "services.pool.demo",
     "services.lending.demo",
     "services.stats.demo",
-    "federation.oauth.demo",
+    "federation.regional.demo",
 )
 DOMAIN = "demo.coopfed.cymru"
 

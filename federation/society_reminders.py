@@ -20,6 +20,7 @@ from federation.agencies.models import AgencyAccess, AgencyAdvisor
 from services.mail import service as mail
 from tenants.context import bind_tenant, tenant_session
 from tenants.governance import reminders
+from tenants.officers import service as officers
 from tenants.registry.models import Coop, CoopState, Membership, Role
 from tenants.store import TenantRef
 
@@ -59,7 +60,7 @@ def remind_coop(coop_id: int) -> int:
     due = reminders.due_reminders(session, local_now().date())
     if not due:
         return 0
-    to = reminders.secretary_emails(session) + _advisor_emails(coop.id)
+    to = officers.secretary_emails(session) + _advisor_emails(coop.id)
     to = sorted(set(to)) or _admin_emails(coop.id)
     first = coop.default_locale
     sent = 0

@@ -8,6 +8,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+#: How a worker is engaged: an employee of the co-op; a Personal Assistant employed by a
+#: Direct Payment recipient (a member of the co-op); self-employed; a volunteer. Here,
+#: below both, because the rule set (tenants.rules) and the workers (tenants.workforce)
+#: both name them.
+ENGAGEMENTS = ("employee", "dp_pa", "self_employed", "volunteer")
+
 SKILLS = {
     "personal_care": _l("Personal care"),
     "medication": _l("Medication support"),

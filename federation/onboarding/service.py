@@ -14,7 +14,7 @@ import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import or_, select
 
@@ -41,6 +41,7 @@ SLUG_HOLD = timedelta(days=30)
 # After provisioning, how long before a progress check re-queues a lost apply job.
 APPLY_GRACE = timedelta(seconds=15)
 TOKEN_MAX = 200
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
@@ -268,12 +269,28 @@ def request_resume_email(draft_id: int, email: str) -> Draft:
     draft.mail_requested_at = utcnow()
     audit.record(db.session, "onboarding.resume_link_requested", draft_id=draft.id)
     enqueue_after_commit(db.session, RESUME_MAIL_JOB, draft.id, queue="default",
+    enqueue_resume_email(draft)
                          job_id=f"onboarding-resume-{draft.id}")
     db.session.flush()
     return draft
 
 
-def issue_resume_token(draft_id: int) -> tuple[Draft, str] | None:
+def request_stamp(draft: Draft) -> int:
+    """The latest request for a resume email, as microseconds since the epoch: with the
+    draft's id, the email's idempotency key (each request is its own email, once)."""
+    return (as_utc(draft.mail_requested_at) - _EPOCH) // timedelta(microseconds=1)
+
+
+def enqueue_resume_email(draft: Draft) -> None:
+    """Queue the email for the draft's latest request (after commit; ids only). The
+    request itself is in the draft's row, so the sweeper queues it again if Redis loses it."""
+    stamp = request_stamp(draft)
+    enqueue_after_commit(db.session, RESUME_MAIL_JOB, draft.id, stamp, queue="default",
+                         job_id=f"onboarding-resume-{draft.id}-{stamp}")
+
+
+def issue_resume_token(draft_id: int, *, requested: int | None = None,
+                       ) -> tuple[Draft, str] | None:
     """Make the token for the emailed link and store its hash; None if nothing is due.
 
     Earlier emailed links stop working. The caller rolls back if sending fails.

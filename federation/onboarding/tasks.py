@@ -16,7 +16,7 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from core import audit
 from core.db import db
@@ -28,9 +28,12 @@ from federation.onboarding import service as onboarding
 from federation.onboarding.models import Draft
 from federation.onboarding.service import (
     APPLY_JOB,
+    RESUME_MAIL_JOB,
     enqueue_apply,
+    enqueue_resume_email,
     issue_resume_token,
     mark_applied,
+    request_stamp,
     resume_path,
     step_answers,
 )
@@ -103,32 +106,59 @@ def _resume_text(locale: str, link: str) -> tuple[str, str]:
     return subject, body
 
 
-def send_resume_link(draft_id: int) -> bool:
+def resume_key(draft_id: int, requested: int) -> str:
+    """The idempotency key of the resume-link email asked for at ``requested``."""
+    return f"resume-{int(draft_id)}-{int(requested)}"
+
+
+def send_resume_link(draft_id: int, requested: int | None = None) -> bool:
     """Job: make the emailed link's token, store its hash, and email the link (once).
 
-    Returns False when nothing is due. If sending fails the runner rolls back, so the
-    token that was never delivered is never stored.
+    ``requested`` names the request (see ``service.request_stamp``); a job queued before
+    this change has none and sends for the latest. Returns False when nothing is due (sent
+    already, being sent, or superseded by a later request or a submission). As for
+    invitations: claim the email, store the token's hash (committed), send, mark it sent;
+    a sender that died before the end leaves a lapsed claim that the sweeper runs again.
     """
-    issued = issue_resume_token(int(draft_id))
-    if issued is None:
+    draft = db.session.get(Draft, int(draft_id))
+    if draft is None or draft.mail_requested_at is None:
         return False
-    draft, token = issued
-    link = current_app.config["PUBLIC_URL"] + resume_path(token)
-    first = draft.locale
-    texts = [_resume_text(loc, link)
-             for loc in (first, "en" if first == "cy" else "cy")]
-    subject = f"{texts[0][0]} / {texts[1][0]}"
-    body = f"{texts[0][1]}\n\n----\n\n{texts[1][1]}\n"
-    mail.send(draft.contact_email, subject, body)
+    latest = request_stamp(draft)
+    requested = latest if requested is None else int(requested)
+    key = resume_key(draft.id, requested)
+    if not mail.claim(key, RESUME_MAIL_JOB, draft.id, requested):
+        return False
+    try:
+        issued = issue_resume_token(int(draft_id), requested=requested)
+        if issued is None:
+            db.session.rollback()
+            mail.mark_sent(key)  # nothing to send, ever: submitted or asked for again
+            return False
+        draft, token = issued
+        link = current_app.config["PUBLIC_URL"] + resume_path(token)
+        first = draft.locale
+        texts = [_resume_text(loc, link)
+                 for loc in (first, "en" if first == "cy" else "cy")]
+        subject = f"{texts[0][0]} / {texts[1][0]}"
+        body = f"{texts[0][1]}\n\n----\n\n{texts[1][1]}\n"
+        to_email = draft.contact_email
+        db.session.commit()  # the link works before anyone can receive it
+        mail.send(to_email, subject, body, key=key)
+    except Exception:
+        mail.release(key)  # nothing went out: a retry may claim it at once
+        raise
+    mail.mark_sent(key)
     return True
 
 
 def sweep() -> dict[str, int]:
-    """Job (every few minutes): re-queue applies that were lost, delete abandoned drafts.
+    """Job (every few minutes): re-queue applies and resume-link emails that were lost,
+    delete abandoned drafts.
 
     A draft whose co-op has been active for a while without the draft applied lost its
     apply job (a crash, a flushed Redis); queueing it again is safe, as applying is
-    idempotent.
+    idempotent. A resume link asked for and not sent lost its job the same way; its
+    email's claim keeps a re-queued one from going out twice.
     """
     cutoff = utcnow() - onboarding.APPLY_GRACE
     lost = list(db.session.scalars(select(Draft).join(Coop, Coop.id == Draft.coop_id).where(
@@ -136,10 +166,18 @@ def sweep() -> dict[str, int]:
         Coop.provisioned_at < cutoff)))
     for draft in lost:
         enqueue_apply(draft)
+    unsent = list(db.session.scalars(select(Draft).where(
+        Draft.submitted_at.is_(None), Draft.contact_email.is_not(None),
+        Draft.mail_requested_at < utcnow() - timedelta(
+            seconds=current_app.config["SEND_GRACE_SECONDS"]),
+        or_(Draft.mailed_at.is_(None), Draft.mailed_at < Draft.mail_requested_at))
+        .order_by(Draft.id).limit(500)))
+    for draft in unsent:
+        enqueue_resume_email(draft)
     stale = list(db.session.scalars(select(Draft).where(
         Draft.coop_id.is_(None), Draft.updated_at < utcnow() - DRAFT_KEEP)))
     for draft in stale:
         audit.record(db.session, "onboarding.draft_expired", draft_id=draft.id)
         db.session.delete(draft)
     db.session.flush()
-    return {"applies": len(lost), "expired": len(stale)}
+    return {"applies": len(lost), "resume_links": len(unsent), "expired": len(stale)}

@@ -22,8 +22,6 @@ from tenants.store import TenantRef
 
 log = logging.getLogger(__name__)
 INVITATION_JOB = "services.mail.tasks:send_invitation"
-# An invitation this old and still unsent lost its job (its relay queues it at once).
-INVITATION_GRACE = timedelta(seconds=30)
 
 
 def relay(coop_id: int) -> int:
@@ -89,7 +87,8 @@ def sweep() -> dict[str, int]:
         Coop.state == CoopState.ACTIVE)).all()
     db.session.rollback()  # hold no federation transaction while visiting co-ops
     requests = []
-    unsent_before = datetime.now(UTC) - INVITATION_GRACE
+    unsent_before = datetime.now(UTC) - timedelta(
+        seconds=current_app.config["SEND_GRACE_SECONDS"])
     for coop_id, slug in active:
         session = store().session(TenantRef(coop_id, slug))
         try:

@@ -23,7 +23,6 @@ from sqlalchemy.exc import IntegrityError
 
 from tenants.audit.service import record
 from tenants.governance.models import GeneralMeeting, SocietyReminder
-from tenants.members.models import Member
 from tenants.settings_models import CoopSetting
 from tenants.store import TenantSession
 
@@ -143,19 +142,6 @@ def claim(session: TenantSession, reminder: DueReminder) -> bool:
            kind=reminder.duty.kind, stage=reminder.stage, year_end=reminder.year_end.isoformat(),
            due_on=reminder.due_on.isoformat())
     return True
-
-
-def secretary_emails(session: TenantSession) -> list[str]:
-    """The email of the co-op's current secretary, from the register of officers."""
-    from tenants.officers.models import Officer
-
-    today = date.today()
-    rows = session.execute(
-        select(Member.email).join(Officer, Officer.member_id == Member.id)
-        .where(Officer.office == "secretary", Officer.appointed_on <= today,
-               (Officer.ended_on.is_(None)) | (Officer.ended_on > today),
-               Member.email.is_not(None)))
-    return sorted({row[0] for row in rows})
 
 
 def reminder_text(reminder: DueReminder, coop_name: str, locale: str) -> tuple[str, str]:

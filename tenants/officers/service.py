@@ -30,6 +30,22 @@ from tenants.members.models import Member
 from tenants.officers.labels import OFFICE_NAMES
 from tenants.officers.models import OFFICES, CoopTask, Officer, OfficerElection
 from tenants.position.service import get_facts
+from tenants.store import TenantSession
+
+
+def secretary_emails(session: TenantSession) -> list[str]:
+    """The email of the co-op's current secretary, from the register of officers.
+
+    Here, not in tenants.governance (whose reminders job asks for it): officers build on
+    governance, so governance must not import officers.
+    """
+    today = date.today()
+    rows = session.execute(
+        select(Member.email).join(Officer, Officer.member_id == Member.id)
+        .where(Officer.office == "secretary", Officer.appointed_on <= today,
+               (Officer.ended_on.is_(None)) | (Officer.ended_on > today),
+               Member.email.is_not(None)))
+    return sorted({row[0] for row in rows})
 
 
 def _(text: str, **values) -> str:

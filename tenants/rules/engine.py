@@ -18,7 +18,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from tenants.position.models import LEGAL_FORMS, SERVICE_TYPES
-from tenants.workforce.models import ENGAGEMENTS
+from tenants.vocabulary import ENGAGEMENTS
 
 DEFAULT_PATH = Path(__file__).with_name("data") / "rules.toml"
 #: Every rule the code consults; the data must define each of them.

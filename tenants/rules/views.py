@@ -9,11 +9,11 @@ from flask import render_template
 from flask_babel import lazy_gettext as _l
 from marshmallow import fields
 
+from core.timeutil import local_today as today
 from tenants.registry.models import Role
 from tenants.rules import service
 from tenants.rules.engine import default_ruleset
 from tenants.web import MANAGERS, coop_api, coop_pages, register_nav, require_role
-from tenants.workforce.service import today
 
 RULESET = default_ruleset()
 pages = coop_pages("rules", __name__, "/rules")

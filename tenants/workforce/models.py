@@ -25,11 +25,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import TenantBase
-from tenants.vocabulary import SKILLS, WELSH_LEVELS, in_list
+from tenants.vocabulary import ENGAGEMENTS, SKILLS, WELSH_LEVELS, in_list
 
-#: How a worker is engaged: an employee of the co-op; a Personal Assistant employed by a
-#: Direct Payment recipient (a member of the co-op); self-employed; a volunteer.
-ENGAGEMENTS = ("employee", "dp_pa", "self_employed", "volunteer")
 #: What a DBS Update Service status check found: nothing new, or new information (the
 #: certificate no longer counts; the worker needs a new one).
 STATUS_CHECK_RESULTS = ("no_change", "new_information")

@@ -17,7 +17,7 @@ from federation.onboarding import service as onboarding
 from federation.onboarding.models import Draft
 from federation.onboarding.service import step_answers
 from services.jobs.runner import run_job
-from tenants.context import store
+from tenants.context import bind_tenant, finish_tenant_session, store, tenant_session
 from tenants.members.models import Invitation, Member
 from tenants.store import TenantRef
 from tests.faults.harness import eventually
@@ -108,16 +108,20 @@ def test_two_concurrent_runs_of_the_apply_job_do_not_duplicate_founders(rig):
         db.session.expunge(coop)
     ref = TenantRef(coop.id, coop.slug)
     tenant_store = app.extensions["coopfed.store"]
-    # The co-op already has the classes the group asked for (as when a group keeps its
-    # type's defaults), so applying them writes nothing that would serialise the runs.
-    with app.app_context():
-        session = tenant_store.session(ref)
-        with app.test_request_context():
-            draft = db.session.get(Draft, draft_id)
-            apply.apply_classes(session, step_answers(draft, "governance")["classes"],
-                                draft.answers("group")["coop_type"])
-        session.commit()
-        session.close()
+    # The co-op already has the classes, settings and position the group asked for (as
+    # when an earlier run got that far), so the runs collide only over the founders: a
+    # run that enters its founders before the other commits, and writes its settings
+    # after, commits them all again (on the old code, 4 founders and 4 invitations).
+    with app.app_context(), app.test_request_context():
+        draft = db.session.get(Draft, draft_id)
+        bind_tenant(ref)
+        session = tenant_session()
+        apply.apply_classes(session, step_answers(draft, "governance")["classes"],
+                            draft.answers("group")["coop_type"])
+        apply.apply_settings(session, draft, 0)
+        apply.apply_position(session, draft, admin_account_id=None)
+        finish_tenant_session(commit=True)
+        db.session.rollback()
     # Both runs read the register before either writes: hold new members back with a
     # table lock until both are waiting on a lock, whatever is taking the other's place.
     with tenant_store.owner_connection(ref) as conn:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from core.db import db
 from federation.accounts.service import account_by_email
 from federation.demo import DEMO_PASSWORD, seed_demo
-from federation.oauth.demo import CLIENT_ID, CLIENT_SECRET
+from federation.regional.demo import CLIENT_ID, CLIENT_SECRET
 from federation.regional.service import analyst_areas
 from services.stats.cells import is_valid_geography
 from tests.fixtures.app import sign_in

@@ -1,5 +1,8 @@
 """The demo's API client: the Gwent RPB analyst's tool, with credentials printed by
 ``coopfed demo`` so that anyone can try the stats API at once.
+
+It lives with the regional section (which uses oauth), not in oauth: oauth must not
+import regional, or the two packages would import each other.
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ MEASURE_NAMES = {
     "welsh_hours_required": _l("Hours of care needing Welsh"),
     "welsh_hours_delivered": _l("Hours of care needing Welsh, given by a Welsh speaker"),
     "workers_joined": _l("Care workers who joined"),
+    "workers_left": _l("Care workers who left"),
 }
 
 BREAKDOWN_NAMES = {

@@ -26,7 +26,7 @@ PERIOD_KINDS = ("week", "month", "quarter", "year")
 
 # Person counts: rule 2 (0 stays 0, 1-7 suppressed, else rounded to the nearest 5).
 PERSON_MEASURES = ("clients", "workers", "members", "staff_lent_in", "staff_lent_out",
-                   "workers_joined")
+                   "workers_joined", "workers_left")
 # Hours and visits: rule 3, then rounded to the nearest 10; suppressed with their person cell.
 # Issue 13 adds hours asked for but not filled (open visits), and the hours of visits that
 # need Welsh against those of them delivered by a Welsh-speaking worker.
@@ -35,7 +35,7 @@ VOLUME_MEASURES = ("care_hours", "visits", "hours_lent_in", "hours_lent_out",
 MEASURES = ("care_hours", "visits", "clients", "workers", "members",
             "hours_lent_in", "hours_lent_out", "staff_lent_in", "staff_lent_out",
             "hours_unfilled", "welsh_hours_required", "welsh_hours_delivered",
-            "workers_joined")
+            "workers_joined", "workers_left")
 
 # The person cell whose suppression a volume cell follows (rule 4).
 LINKED_PERSON_MEASURE = {
@@ -50,7 +50,7 @@ LINKED_PERSON_MEASURE = {
 
 # Person measures are a caseload: the value of a longer period is its last week's.
 # Volume measures are a flow: the value of a longer period is the sum of its weeks.
-# Workers joining are a flow of people: a quarter's joiners add up its weeks'.
+# Workers joining and leaving are flows of people: a quarter's add up its weeks'.
 STOCK_MEASURES = ("clients", "workers", "members", "staff_lent_in", "staff_lent_out")
 
 # Hours travel as whole minutes in rollups, so that categories add up to the total
@@ -67,9 +67,9 @@ def published_units(measure: str, raw: int | float) -> float:
 # Lending is published only as totals for a quarter or a year, never by pair (rule 4).
 LENDING_MEASURES = ("hours_lent_in", "hours_lent_out", "staff_lent_in", "staff_lent_out")
 LENDING_PERIOD_KINDS = ("quarter", "year")
-# Published only by quarter and year: lending, and workers joining (a week's joiners are
-# nearly always too few to show).
-QUARTERLY_MEASURES = (*LENDING_MEASURES, "workers_joined")
+# Published only by quarter and year: lending, and workers joining and leaving (a week's
+# joiners or leavers are nearly always too few to show).
+QUARTERLY_MEASURES = (*LENDING_MEASURES, "workers_joined", "workers_left")
 
 COOP_TYPES = ("worker", "user_led", "dp_pool", "multi_stakeholder", "foster", "community")
 
@@ -100,6 +100,7 @@ MEASURE_BREAKDOWNS: dict[str, tuple[str, ...]] = {
     "welsh_hours_required": ("",),
     "welsh_hours_delivered": ("",),
     "workers_joined": ("",),
+    "workers_left": ("",),
 }
 
 REASONS = ("low_count", "few_coops", "dominance", "secondary", "linked_person_cell",

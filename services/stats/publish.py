@@ -38,6 +38,7 @@ from services.stats.models import (
     StatsRollup,
     StatsRollupWeek,
 )
+from services.stats.unfilled import lending_unfilled_rows
 from services.stats.usefulness import usefulness
 from tenants.registry.models import Coop, CoopState
 
@@ -120,9 +121,12 @@ def publish(release_id: int) -> StatsRelease | None:
 def _publish(release_id: int) -> StatsRelease:
     coops, consent_rows = _consent()
     rows = _rollup_rows(coops)
+    # Unfilled lending requests count as hours asked for but not filled (issue 13).
+    unfilled = lending_unfilled_rows(coops, {r[1] for r in rows}, utcnow())
+    rows += unfilled
     previous = latest_published()
     previous_refs = _refs(previous.id) if previous else {}
-    input_digest = _input_digest(consent_rows, previous_refs)
+    input_digest = _input_digest(consent_rows, previous_refs, unfilled)
     db.session.rollback()  # end the read: no transaction is held while computing
     _progress(release_id, 10)
     agg = aggregate(coops, rows)
@@ -185,9 +189,9 @@ def _refs(release_id: int) -> dict[str, tuple[int, ...]]:
     return {key: tuple(int(x) for x in ids.split(",") if x) for key, ids in rows}
 
 
-def _input_digest(consent_rows, previous_refs) -> str:
+def _input_digest(consent_rows, previous_refs, unfilled=()) -> str:
     """sha256 of everything the output depends on: consent, each week's revision and
-    digest, and the previous release's references."""
+    digest, the unfilled lending hours, and the previous release's references."""
     h = hashlib.sha256()
     for coop_id, contributes, la_code, coop_type, named_as in consent_rows:
         h.update(f"c\t{coop_id}\t{int(contributes)}\t{la_code}\t{coop_type}\t"
@@ -199,6 +203,8 @@ def _input_digest(consent_rows, previous_refs) -> str:
     for coop_id, week, revision, digest in weeks:
         if coop_id in contributing:
             h.update(f"w\t{coop_id}\t{week}\t{revision}\t{digest}\n".encode())
+    for coop_id, week, _, _, _, minutes in unfilled:
+        h.update(f"u\t{coop_id}\t{week}\t{minutes}\n".encode())
     for key in sorted(previous_refs):
         h.update(f"r\t{key}\t{','.join(map(str, previous_refs[key]))}\n".encode())
     return h.hexdigest()

@@ -64,7 +64,7 @@ def compute(session: TenantSession, weeks: list[str]) -> dict[str, list[Row]]:
         for measure in ("care_hours", "visits", "clients", "workers", "members",
                         "hours_lent_in", "hours_lent_out", "staff_lent_in", "staff_lent_out",
                         "hours_unfilled", "welsh_hours_required", "welsh_hours_delivered",
-                        "workers_joined"):
+                        "workers_joined", "workers_left"):
             values[(measure, "", "")] += 0
         result[week] = sorted((m, b, c, int(v)) for (m, b, c), v in values.items()
                               if v or b == "")
@@ -137,16 +137,24 @@ def _unfilled_and_welsh(session, out, start: datetime, end: datetime) -> None:
 
 def _people(session, out, mondays: dict[str, date]) -> None:
     """Workers and members on the books at the end of each week, and workers who started
-    in it (a worker's leaving date is not recorded, so leavers cannot be counted)."""
+    or left in it (issue 13).
+
+    A worker who left is on the books until the day before ``left_on``. A worker made
+    inactive with no leaving date recorded (before leaving dates were kept) is left out
+    of every week, as before, since when they left is not known.
+    """
     workers = session.execute(
-        select(Worker.started_on, Worker.welsh_level).where(Worker.active.is_(True))).all()
+        select(Worker.started_on, Worker.left_on, Worker.welsh_level)
+        .where(Worker.active.is_(True) | Worker.left_on.is_not(None))).all()
     members = session.execute(select(Member.joined_on, Member.left_on)).all()
     for week, monday in mondays.items():
         sunday = monday + timedelta(days=6)
         out[week][("workers_joined", "", "")] += sum(
-            1 for started_on, _ in workers if monday <= started_on <= sunday)
-        for started_on, welsh_level in workers:
-            if started_on <= sunday:
+            1 for started_on, _, _ in workers if monday <= started_on <= sunday)
+        out[week][("workers_left", "", "")] += sum(
+            1 for _, left_on, _ in workers if left_on is not None and monday <= left_on <= sunday)
+        for started_on, left_on, welsh_level in workers:
+            if started_on <= sunday and (left_on is None or left_on > sunday):
                 out[week][("workers", "", "")] += 1
                 language = "cy" if welsh_level in WELSH_SPEAKING else "en"
                 out[week][("workers", "language", language)] += 1

@@ -56,6 +56,7 @@ class Worker(TenantBase):
         CheckConstraint("scw_suspended_until IS NULL OR (scw_suspended_from IS NOT NULL "
                         "AND scw_suspended_until >= scw_suspended_from)",
                         name="scw_suspension_range"),
+        CheckConstraint("left_on IS NULL OR left_on >= started_on", name="left_after_started"),
         Index("uq_workers_account_id", "account_id", unique=True,
               sqlite_where=text("account_id IS NOT NULL"),
               postgresql_where=text("account_id IS NOT NULL")),
@@ -67,6 +68,7 @@ class Worker(TenantBase):
     member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     welsh_level: Mapped[str] = mapped_column(String(16), default="none")
     started_on: Mapped[date] = mapped_column(Date)
+    left_on: Mapped[date | None] = mapped_column(Date)  # the day they left (issue 13)
     scw_registration_number: Mapped[str | None] = mapped_column(String(32))
     scw_expires_on: Mapped[date | None] = mapped_column(Date)
     dbs_certificate_date: Mapped[date | None] = mapped_column(Date)

@@ -94,6 +94,12 @@ class StatusCheckIn(StrictSchema):
     result = fields.String(required=True, validate=validate.OneOf(STATUS_CHECK_RESULTS))
 
 
+class LeavingIn(StrictSchema):
+    """The day a worker left, or null to clear a leaving date recorded by mistake."""
+
+    left_on = fields.Date(required=True, allow_none=True)
+
+
 class StatusCheckOut(ma.Schema):
     """A recorded DBS Update Service status check."""
 
@@ -171,6 +177,7 @@ class WorkerOut(ma.Schema):
     account_id = fields.Integer(allow_none=True)
     welsh_level = fields.String()
     started_on = fields.Date()
+    left_on = fields.Date(allow_none=True)
     scw_registration_number = fields.String(allow_none=True)
     scw_expires_on = fields.Date(allow_none=True)
     dbs_certificate_date = fields.Date(allow_none=True)

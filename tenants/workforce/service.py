@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext
 from sqlalchemy import Select, select
 
 from core.db import db
@@ -57,7 +58,7 @@ def get_worker(worker_id: int) -> Worker:
     """The worker with this id in the current co-op, or NotFound."""
     worker = tenant_session().get(Worker, worker_id)
     if worker is None:
-        raise NotFound("No such worker.")
+        raise NotFound(gettext("No such worker."))
     return worker
 
 
@@ -71,7 +72,7 @@ def access_worker(worker_id: int, account_id: int, role: str) -> Worker:
     worker = get_worker(worker_id)
     if role in MANAGERS or (role == "worker" and worker.account_id == account_id):
         return worker
-    raise Forbidden("You may see only your own worker record.")
+    raise Forbidden(gettext("You may see only your own worker record."))
 
 
 def _check_account(account_id: int | None, worker_id: int | None) -> None:
@@ -120,12 +121,17 @@ def check_worker_rules(values: dict, on: date) -> None:
         errors["scw_suspended_until"] = ["Must be on or after the date the suspension began."]
     if _overlaps(values.get("availability") or []):
         errors["availability"] = ["Windows on the same day must not overlap."]
+    if (values.get("left_on") is not None and values.get("started_on") is not None
+            and values["started_on"] > values["left_on"]):
+        errors.setdefault("started_on", []).append(
+            gettext("Must not be after the day they left."))
     if errors:
         raise ValidationError(errors)
 
 
 def _current_values(worker: Worker) -> dict:
     values = {name: getattr(worker, name) for name in SCALARS}
+    values["left_on"] = worker.left_on
     values["availability"] = [{"weekday": a.weekday, "starts": a.starts, "ends": a.ends}
                               for a in worker.availability]
     return values
@@ -167,6 +173,36 @@ def do_update_worker(worker: Worker, data: dict, *, actor_account_id: int) -> Wo
     session.flush()
     record(session, "worker.updated", actor_account_id=actor_account_id,
            subject_type="worker", subject_id=worker.id, fields=sorted(data))
+    return worker
+
+
+def do_record_leaving(worker: Worker, left_on: date | None, *,
+                      actor_account_id: int) -> Worker:
+    """Record the day a worker left (no longer on the rota from then), or clear a leaving
+    date recorded by mistake (``None``); audited as ``worker.left`` or
+    ``worker.leaving_cleared``. The stats rollup counts leavers per week from this date.
+    """
+    if left_on is not None:
+        if left_on > today():
+            raise ValidationError({"left_on": [gettext(
+                "Must not be in the future: record the day after they have left.")]})
+        if left_on < worker.started_on:
+            raise ValidationError({"left_on": [gettext(
+                "Must not be before the day they started (%(started)s).",
+                started=worker.started_on.isoformat())]})
+    previous = worker.left_on
+    worker.left_on = left_on
+    worker.active = left_on is None
+    session = tenant_session()
+    session.flush()
+    if left_on is None:
+        record(session, "worker.leaving_cleared", actor_account_id=actor_account_id,
+               subject_type="worker", subject_id=worker.id,
+               was=previous.isoformat() if previous else None)
+    else:
+        record(session, "worker.left", actor_account_id=actor_account_id,
+               subject_type="worker", subject_id=worker.id, left_on=left_on.isoformat(),
+               was=previous.isoformat() if previous else None)
     return worker
 
 

@@ -76,6 +76,8 @@ FIELD_MESSAGES = {
                      "certificate, and only for a certificate on the Update Service"),
     "checked_by": _l("Enter who checked the status"),
     "result": _l("Choose what the status check found"),
+    "left_on": _l("Enter the day they left, like 2026-03-27: not in the future, and not "
+                  "before the day they started"),
     "availability": _l(
         "Enter each window's start and end time, like 09:00, with the end after the start "
         "and no windows overlapping"),
@@ -168,14 +170,39 @@ def create():
 def detail(worker_id: int):
     """One worker: their details, skills, availability and checks."""
     worker = service.access_worker(worker_id, current_account_id(), g.coop_role)
-    las = local_authorities()
-    today = service.today()
+    return _detail_page(worker)
+
+
+def _detail_page(worker, errors: dict | None = None, answers=None):
     return render_template("workforce/detail.html", worker=worker,
-                           status=service.status_of(worker, today), reasons=REASONS,
+                           status=service.status_of(worker, service.today()), reasons=REASONS,
                            finding_text=finding_text, engagements=ENGAGEMENT_NAMES,
-                           results=STATUS_CHECK_RESULTS, errors={}, answers={},
-                           weekdays=WEEKDAYS, skills=SKILLS, welsh_levels=WELSH_LEVELS,
-                           la=las.get(worker.base_la_code), can_edit=g.coop_role in MANAGERS)
+                           results=STATUS_CHECK_RESULTS, errors=errors or {},
+                           answers=answers or {}, weekdays=WEEKDAYS, skills=SKILLS,
+                           welsh_levels=WELSH_LEVELS,
+                           la=local_authorities().get(worker.base_la_code),
+                           can_edit=g.coop_role in MANAGERS), 422 if errors else 200
+
+
+@pages.post("/<int:worker_id>/leaving")
+@require_role(*MANAGERS)
+def record_leaving(worker_id: int):
+    """Record the day a worker left, or clear a leaving date recorded by mistake."""
+    worker = service.get_worker(worker_id)
+    clearing = request.form.get("clear") == "1"
+    raw = {} if clearing else {"left_on": request.form.get("left_on", "").strip() or None}
+    try:
+        data = schemas.LeavingIn().load({"left_on": None} if clearing else raw)
+        service.do_record_leaving(worker, data["left_on"], actor_account_id=current_account_id())
+    except (ma.ValidationError, ValidationError) as exc:
+        tenant_session().rollback()
+        messages = exc.errors if isinstance(exc, ValidationError) else exc.messages
+        if not clearing and raw["left_on"] is None:
+            messages = {"left_on": ["required"]}
+        return _detail_page(service.get_worker(worker_id),
+                            {k: [v] for k, v in _page_errors(messages).items()}, request.form)
+    flash(_l("Leaving date cleared") if clearing else _l("Leaving date recorded"))
+    return redirect(url_for(".detail", worker_id=worker.id))
 
 
 @pages.route("/<int:worker_id>/edit", methods=["GET", "POST"])
@@ -267,6 +294,16 @@ def api_update_worker(data, worker_id: int):
 def api_checks_due(query):
     """Active workers whose checks fail today or lapse within ``days`` (default 30)."""
     return service.checks_due(days=query["days"])
+
+
+@api.put("/workers/<int:worker_id>/leaving")
+@require_role(*MANAGERS)
+@api.arguments(schemas.LeavingIn)
+@api.response(200, schemas.WorkerOut)
+def api_record_leaving(data, worker_id: int):
+    """Record the day a worker left (``left_on``), or clear it with ``null``; audited."""
+    return service.do_record_leaving(service.get_worker(worker_id), data["left_on"],
+                                     actor_account_id=current_account_id())
 
 
 @api.post("/workers/<int:worker_id>/dbs-status-checks")

@@ -17,9 +17,9 @@ from datetime import date
 from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
+from core.csvsafe import safe_cell
 from tenants.audit.service import record
 from tenants.members.models import Member
-from tenants.members.service import _safe_cell
 from tenants.members.shares import holdings
 from tenants.store import TenantSession
 
@@ -115,7 +115,7 @@ def registers_csv(session: TenantSession, locale: str, *,
                          gettext("Date ceased"), gettext("Shares held"),
                          gettext("Amount paid (£)")])
         for m in registers.members:
-            writer.writerow([_safe_cell(m.name), _safe_cell(m.address), m.admitted.isoformat(),
+            writer.writerow([safe_cell(m.name), safe_cell(m.address), m.admitted.isoformat(),
                              m.ceased.isoformat() if m.ceased else "", m.shares,
                              pounds(m.amount_paid_pence)])
         writer.writerow([])
@@ -126,7 +126,7 @@ def registers_csv(session: TenantSession, locale: str, *,
             writer.writerow([gettext("Name"), gettext("Office"), gettext("Date appointed"),
                              gettext("Date ended")])
             for o in registers.officers:
-                writer.writerow([_safe_cell(o.name), o.office, o.appointed.isoformat(),
+                writer.writerow([safe_cell(o.name), o.office, o.appointed.isoformat(),
                                  o.ended.isoformat() if o.ended else ""])
     record(session, "member.registers_exported", actor_account_id=actor_account_id,
            locale=locale, members=len(registers.members),

@@ -18,6 +18,7 @@ from flask import has_request_context
 from flask_babel import gettext
 from sqlalchemy import Select, func, select, update
 
+from core.csvsafe import safe_cell
 from core.errors import Conflict, DomainError, NotFound, ValidationError
 from core.timeutil import as_utc, utcnow
 from tenants.audit.service import record
@@ -266,17 +267,12 @@ def register_csv(session: TenantSession, *, actor_account_id: int | None) -> str
     writer.writerow(REGISTER_COLUMNS)
     members = session.scalars(select(Member).order_by(Member.joined_on, Member.id)).all()
     for m in members:
-        writer.writerow([_safe_cell(m.display_name), _safe_cell(m.postal_address or ""),
+        writer.writerow([safe_cell(m.display_name), safe_cell(m.postal_address or ""),
                          m.joined_on.isoformat(), m.left_on.isoformat() if m.left_on else "",
                          m.shares_held, "; ".join(c.name_en for c in m.classes)])
     record(session, "member.register_exported", actor_account_id=actor_account_id,
            rows=len(members))
     return out.getvalue()
-
-
-def _safe_cell(value: str) -> str:
-    # A cell starting with = + - @ runs as a formula in spreadsheet programs.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 # -- invitations -----------------------------------------------------------------------

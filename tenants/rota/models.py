@@ -117,6 +117,24 @@ class VisitSkill(TenantBase):
     skill: Mapped[str] = mapped_column(String(32), primary_key=True)
 
 
+class VisitHoldBack(TenantBase):
+    """A generated visit whose regular worker the rules kept off it, and which rules did.
+
+    The visit is left without a worker; this row is what lets the rota say why, instead of
+    leaving the coordinator to guess.
+    """
+
+    __tablename__ = "visit_hold_backs"
+    __table_args__ = (CheckConstraint("length(rules) > 0", name="rules_named"),)
+
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id", ondelete="CASCADE"))
+    #: The rule codes that failed, space-separated (see ``tenants.rota.rules``).
+    rules: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
 class ContractOffer(TenantBase):
     """A contract offered to a worker on non-guaranteed hours after 3 months of regular
     hours (WSI 2017/1264 reg 42), with the average it reflects and the worker's choice."""

@@ -160,6 +160,34 @@ class GeneratedSchema(ma.Schema):
     unassigned_by_rules = fields.List(fields.Integer(),
                                       metadata={"description": "Patterns whose worker broke "
                                                                "a rule that week"})
+    held_back = fields.Dict(keys=fields.String(), values=fields.Integer(),
+                            metadata={"description": "Visits left without their pattern's "
+                                                     "worker, by the worker's name"})
+
+
+class PatternRemoveSchema(StrictSchema):
+    """From which day a pattern stops (its planned visits from then leave the rota)."""
+
+    from_day = fields.Date(load_default=lambda: local_now().date(), data_key="from")
+
+
+class RemovedPatternSchema(ma.Schema):
+    """What removing a pattern did."""
+
+    pattern_id = fields.Integer()
+    visits_removed = fields.Integer()
+    deleted = fields.Boolean(metadata={"description": "True when the pattern itself is gone; "
+                                                      "false when it ends on ended_on"})
+    ended_on = fields.Date(allow_none=True)
+
+
+class PersonSearchSchema(ma.Schema):
+    """Find a worker or a client by name."""
+
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    q = fields.String(load_default="", validate=validate.Length(max=100))
 
 
 class OfferDueSchema(ma.Schema):

@@ -13,10 +13,11 @@ from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
+from core.csvsafe import csv_text
 from core.errors import Forbidden, NotFound, ValidationError
 from tenants.audit.service import record
 from tenants.care_person.service import unwanted_pairs
@@ -25,7 +26,7 @@ from tenants.context import tenant_session
 from tenants.lending.service import commitment_shifts
 from tenants.position.service import get_facts
 from tenants.rota import bounds, rules
-from tenants.rota.models import PatternSkill, Visit, VisitPattern, VisitSkill
+from tenants.rota.models import PatternSkill, Visit, VisitHoldBack, VisitPattern, VisitSkill
 from tenants.rules import explain
 from tenants.workforce.checks import Context, engagement_of, findings_on
 from tenants.workforce.models import DbsStatusCheck, Worker, WorkerSkill
@@ -334,9 +335,16 @@ def check_update_visit(visit_id: int, changes: dict, *, actor: int,
     return visit
 
 
-def check_create_pattern(data: dict, *, actor: int) -> VisitPattern:
-    """A weekly pattern; its visits appear when a week is generated."""
-    session = tenant_session()
+def access_pattern(pattern_id: int) -> VisitPattern:
+    """A weekly pattern of this co-op."""
+    pattern = tenant_session().get(VisitPattern, pattern_id)
+    if pattern is None:
+        raise NotFound()
+    return pattern
+
+
+def _pattern_values(data: dict) -> dict:
+    """Checked column values of a pattern, from a create or a full update."""
     client = _require(Client, data["client_id"], "client_id")
     _require(Worker, data.get("worker_id"), "worker_id")
     valid_from = data["valid_from"]
@@ -344,19 +352,82 @@ def check_create_pattern(data: dict, *, actor: int) -> VisitPattern:
         raise ValidationError({"valid_until": [str(_l("The end date must not be before the "
                                                       "start date."))]})
     check_short_visit(data["duration_minutes"], data.get("short_visit_reason"), valid_from)
-    pattern = VisitPattern(
-        short_visit_reason=(data.get("short_visit_reason") or "").strip() or None,
-        client_id=data["client_id"], worker_id=data.get("worker_id"), weekday=data["weekday"],
-        starts=data["starts"], duration_minutes=data["duration_minutes"],
-        welsh_required=data.get("welsh_required", False) or client.needs_welsh,
-        valid_from=valid_from,
-        valid_until=data.get("valid_until"),
-        skills=[PatternSkill(skill=s) for s in sorted(set(data.get("skills", [])))])
+    return {"short_visit_reason": (data.get("short_visit_reason") or "").strip() or None,
+            "client_id": data["client_id"], "worker_id": data.get("worker_id"),
+            "weekday": data["weekday"], "starts": data["starts"],
+            "duration_minutes": data["duration_minutes"],
+            "welsh_required": data.get("welsh_required", False) or client.needs_welsh,
+            "valid_from": valid_from, "valid_until": data.get("valid_until")}
+
+
+def check_create_pattern(data: dict, *, actor: int) -> VisitPattern:
+    """A weekly pattern; its visits appear when a week is generated."""
+    session = tenant_session()
+    pattern = VisitPattern(**_pattern_values(data),
+                           skills=[PatternSkill(skill=s) for s in sorted(set(data.get("skills",
+                                                                                     [])))])
     session.add(pattern)
     session.flush()
     record(session, "rota.pattern_created", actor_account_id=actor, subject_type="pattern",
            subject_id=pattern.id)
     return pattern
+
+
+def check_update_pattern(pattern_id: int, data: dict, *, actor: int) -> VisitPattern:
+    """Change a pattern. Weeks generated from now on follow it; visits already on the rota
+    keep their own time and worker (change those one by one), and a week generated before
+    the change is not doubled by generating it again."""
+    session = tenant_session()
+    pattern = access_pattern(pattern_id)
+    values = _pattern_values(data)
+    changed = sorted(k for k, v in values.items() if getattr(pattern, k) != v)
+    for name, value in values.items():
+        setattr(pattern, name, value)
+    skills = sorted(set(data.get("skills", [])))
+    if skills != sorted(s.skill for s in pattern.skills):
+        changed.append("skills")
+        pattern.skills = [PatternSkill(skill=s) for s in skills]
+    session.flush()
+    record(session, "rota.pattern_updated", actor_account_id=actor, subject_type="pattern",
+           subject_id=pattern.id, fields=changed)
+    return pattern
+
+
+@dataclass
+class RemovedPattern:
+    """What removing a pattern did."""
+
+    pattern_id: int
+    visits_removed: int
+    deleted: bool
+    ended_on: date | None = None
+
+
+def do_remove_pattern(pattern_id: int, from_day: date, *, actor: int) -> RemovedPattern:
+    """Stop a pattern from ``from_day``: its visits from that day that are still only
+    planned (scheduled, nothing recorded) leave the rota; visits before it stay. A pattern
+    that started on or after ``from_day`` is deleted (its remaining visits stay as one-offs);
+    otherwise it ends the day before."""
+    session = tenant_session()
+    pattern = access_pattern(pattern_id)
+    planned = (select(Visit.id).where(
+        Visit.pattern_id == pattern.id, Visit.starts_at >= datetime.combine(from_day, time()),
+        Visit.status == "scheduled", Visit.actual_start.is_(None), Visit.actual_end.is_(None)))
+    ids = session.scalars(planned).all()
+    if ids:
+        session.execute(delete(Visit).where(Visit.id.in_(ids)))
+    result = RemovedPattern(pattern.id, len(ids), deleted=from_day <= pattern.valid_from)
+    if result.deleted:
+        session.delete(pattern)
+    else:
+        last = from_day - timedelta(days=1)
+        pattern.valid_until = min(pattern.valid_until or last, last)
+        result.ended_on = pattern.valid_until
+    session.flush()
+    record(session, "rota.pattern_removed", actor_account_id=actor, subject_type="pattern",
+           subject_id=result.pattern_id, from_day=from_day.isoformat(),
+           visits_removed=result.visits_removed, deleted=result.deleted)
+    return result
 
 
 @dataclass
@@ -366,6 +437,8 @@ class Generated:
     week: date
     created: int = 0
     unassigned_by_rules: list[int] = field(default_factory=list)
+    #: Visits created without their pattern's worker, by that worker's name.
+    held_back: dict[str, int] = field(default_factory=dict)
 
 
 def _insert_ignoring_duplicates(session, rows: list[dict]) -> list[tuple[int, int]]:
@@ -380,11 +453,20 @@ def _insert_ignoring_duplicates(session, rows: list[dict]) -> list[tuple[int, in
     return [tuple(r) for r in session.execute(stmt)]
 
 
+def _days_generated(session, monday: date) -> set[tuple[int, date]]:
+    """(pattern, day) pairs of the week that already have a visit, whatever its time now:
+    a pattern moved to another hour must not add a second visit on a generated day."""
+    start, end = _day_bounds(monday)
+    return {(pid, at.date()) for pid, at in session.execute(
+        select(Visit.pattern_id, Visit.starts_at).where(
+            Visit.pattern_id.is_not(None), Visit.starts_at >= start, Visit.starts_at < end))}
+
+
 def do_generate_week(week: date, *, actor: int | None) -> Generated:
     """Create the week's visits from the patterns in force; running it again adds nothing.
 
     A pattern's worker is kept only where the rules allow; otherwise the visit is left
-    unassigned, so it shows as a conflict for a coordinator to solve.
+    unassigned, with a hold-back row naming the worker and the rules, so the rota says why.
     """
     session = tenant_session()
     monday = monday_of(week)
@@ -392,10 +474,12 @@ def do_generate_week(week: date, *, actor: int | None) -> Generated:
     patterns = session.scalars(patterns_stmt().where(
         VisitPattern.valid_from <= monday + timedelta(days=6),
         (VisitPattern.valid_until.is_(None)) | (VisitPattern.valid_until >= monday))).all()
+    generated = _days_generated(session, monday)
     planned = []
     for pattern in patterns:
         day = monday + timedelta(days=pattern.weekday)
-        if day < pattern.valid_from or (pattern.valid_until and day > pattern.valid_until):
+        if (day < pattern.valid_from or (pattern.valid_until and day > pattern.valid_until)
+                or (pattern.id, day) in generated):
             continue
         starts_at = datetime.combine(day, pattern.starts)
         planned.append((pattern, starts_at,
@@ -404,7 +488,7 @@ def do_generate_week(week: date, *, actor: int | None) -> Generated:
     start, end = _rule_window(datetime.combine(monday, time()))
     shifts = _shifts_by_worker(workers, start, end)
     context = check_context()
-    rows = []
+    rows, held = [], {}
     for pattern, starts_at, ends_at in sorted(planned, key=lambda p: (p[1], p[0].id)):
         worker_id = pattern.worker_id
         if worker_id is not None:
@@ -412,10 +496,13 @@ def do_generate_week(week: date, *, actor: int | None) -> Generated:
             candidate = rules.Shift(starts_at, ends_at)
             need = rules.Need(frozenset(s.skill for s in pattern.skills), pattern.welsh_required)
             day = starts_at.date()
-            if binding(rules.failed_rules(eligibility(worker, day, context), need,
-                                          shifts[worker_id], candidate,
-                                          opted_out=worker.wt_opt_out), worker, day, context):
+            eligible = eligibility(worker, day, context)
+            failed = binding(rules.failed_rules(eligible, need, shifts[worker_id], candidate,
+                                                opted_out=worker.wt_opt_out),
+                             worker, day, context)
+            if failed:
                 result.unassigned_by_rules.append(pattern.id)
+                held[pattern.id] = (worker, refused_codes(failed, eligible.check_problems))
                 worker_id = None
             else:
                 shifts[worker_id].append(candidate)
@@ -429,10 +516,83 @@ def do_generate_week(week: date, *, actor: int | None) -> Generated:
     skill_rows = [{"visit_id": vid, "skill": s} for vid, pid in created for s in skills_of[pid]]
     if skill_rows:
         session.execute(VisitSkill.__table__.insert(), skill_rows)
+    hold_rows = [{"visit_id": vid, "worker_id": held[pid][0].id, "rules": " ".join(held[pid][1])}
+                 for vid, pid in created if pid in held]
+    if hold_rows:
+        session.execute(VisitHoldBack.__table__.insert(), hold_rows)
+    for _visit, pid in created:
+        if pid in held:
+            name = held[pid][0].display_name
+            result.held_back[name] = result.held_back.get(name, 0) + 1
     result.created = len(created)
     record(session, "rota.week_generated", actor_account_id=actor, subject_type="week",
-           week=monday.isoformat(), created=result.created)
+           week=monday.isoformat(), created=result.created, held_back=len(hold_rows))
     return result
+
+
+def hold_back_reasons(codes: str) -> list[str]:
+    """Plain words, in the reader's language, for the rules that kept a worker off a visit."""
+    out = []
+    for code in codes.split():
+        message = RULE_MESSAGES.get(code)
+        out.append(f"{explain.title(code)}: {message}" if message else explain.title(code))
+    return out
+
+
+@dataclass(frozen=True)
+class HoldBack:
+    """Who was kept off a visit that has no worker, and why."""
+
+    worker_id: int
+    worker_name: str
+    reasons: list[str]
+
+
+def hold_backs(visit_ids) -> dict[int, HoldBack]:
+    """The hold-backs of the given visits, by visit id, in one query."""
+    ids = list(visit_ids)
+    if not ids:
+        return {}
+    rows = tenant_session().execute(
+        select(VisitHoldBack.visit_id, VisitHoldBack.worker_id, Worker.display_name,
+               VisitHoldBack.rules).join(Worker, Worker.id == VisitHoldBack.worker_id)
+        .where(VisitHoldBack.visit_id.in_(ids))).all()
+    return {r.visit_id: HoldBack(r.worker_id, r.display_name, hold_back_reasons(r.rules))
+            for r in rows}
+
+
+def week_csv(week: date, *, actor: int | None) -> str:
+    """The week's visits as CSV in the reader's language, one row a visit; audited, since it
+    names clients."""
+    view = week_view(week)
+    header = [_l("Date"), _l("Start"), _l("End"), _l("Client"), _l("Worker"), _l("Status"),
+              _l("Welsh needed"), _l("Conflicts"), _l("Held back"), _l("Why held back")]
+    statuses = {"scheduled": _l("Scheduled"), "completed": _l("Completed"),
+                "missed": _l("Missed"), "cancelled": _l("Cancelled")}
+    rows = [[r.starts_at.date().isoformat(), r.starts_at.strftime("%H:%M"),
+             r.ends_at.strftime("%H:%M"), r.client_name, r.worker_name or "",
+             statuses[r.status], _l("Yes") if r.welsh_required else _l("No"),
+             "; ".join(str(CONFLICT_MESSAGES[c]) for c in r.conflicts),
+             r.held_back.worker_name if r.held_back else "",
+             "; ".join(r.held_back.reasons) if r.held_back else ""]
+            for d in view.days for r in d.rows]
+    record(tenant_session(), "rota.week_exported", actor_account_id=actor, subject_type="week",
+           week=view.monday.isoformat(), rows=len(rows))
+    return csv_text([str(h) for h in header], rows)
+
+
+def people_matching(text: str, limit: int = 50) -> tuple[list, list]:
+    """Active workers and clients whose name contains ``text`` (any case), by name."""
+    needle = "%" + text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace(
+        "_", "\\_") + "%"
+    session = tenant_session()
+
+    def find(model):
+        return session.execute(
+            select(model.id, model.display_name)
+            .where(model.active, func.lower(model.display_name).like(needle, escape="\\"))
+            .order_by(model.display_name, model.id).limit(limit)).all()
+    return find(Worker), find(Client)
 
 
 def _workers_with_skills(ids) -> dict[int, Worker]:
@@ -461,6 +621,9 @@ class VisitRow:
     worker_name: str | None
     conflicts: list[str]
     when: str = ""
+    #: Who the rules kept off this visit, when it has no worker because of them.
+    held_back: HoldBack | None = None
+    welsh_required: bool = False
 
 
 @dataclass
@@ -589,7 +752,12 @@ def week_view(week: date, *, worker_id: int | None = None, client_id: int | None
                 v.id, v.starts_at, v.ends_at, v.status, v.client_id, clients.get(v.client_id, ""),
                 v.worker_id, worker.row.display_name if worker else None, found,
                 f"{v.starts_at.hour:02d}:{v.starts_at.minute:02d}–"
-                f"{v.ends_at.hour:02d}:{v.ends_at.minute:02d}"))
+                f"{v.ends_at.hour:02d}:{v.ends_at.minute:02d}",
+                welsh_required=bool(v.welsh_required)))
+    shown = [r for d in days for r in d.rows if r.worker_id is None]
+    held = hold_backs(r.id for r in shown)
+    for row in shown:
+        row.held_back = held.get(row.id)
     return WeekView(monday, days)
 
 

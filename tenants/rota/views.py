@@ -8,7 +8,8 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 import marshmallow as ma
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import false, select
@@ -68,6 +69,8 @@ FIELD_MESSAGES = {
     "short_visit_reason": _l("Reasons must be 2000 characters or fewer"),
     "offered_hours": _l("Enter the contract's hours a week, more than 0 and up to 168"),
     "choice": _l("Choose whether the worker accepted or declined"),
+    "from": _l("Enter the day the pattern stops, like 2026-11-23"),
+    "q": _l("Enter a name of 100 characters or fewer"),
 }
 
 
@@ -153,6 +156,32 @@ def api_patterns():
 def api_create_pattern(data):
     """A weekly pattern."""
     return service.check_create_pattern(data, actor=current_account_id())
+
+
+@api.route("/patterns/<int:pattern_id>", methods=["GET"])
+@api.response(200, schemas.PatternSchema)
+@require_role(*MANAGERS)
+def api_pattern(pattern_id: int):
+    """One weekly pattern."""
+    return service.access_pattern(pattern_id)
+
+
+@api.route("/patterns/<int:pattern_id>", methods=["PUT"])
+@api.arguments(schemas.PatternCreateSchema)
+@api.response(200, schemas.PatternSchema)
+@require_role(*MANAGERS)
+def api_update_pattern(data, pattern_id: int):
+    """Change a weekly pattern; weeks generated from now on follow it."""
+    return service.check_update_pattern(pattern_id, data, actor=current_account_id())
+
+
+@api.route("/patterns/<int:pattern_id>", methods=["DELETE"])
+@api.arguments(schemas.PatternRemoveSchema, location="query")
+@api.response(200, schemas.RemovedPatternSchema)
+@require_role(*MANAGERS)
+def api_remove_pattern(query, pattern_id: int):
+    """Stop a pattern from a day (default today): its planned visits from then leave the rota."""
+    return service.do_remove_pattern(pattern_id, query["from_day"], actor=current_account_id())
 
 
 @api.route("/rota/generate", methods=["POST"])
@@ -421,8 +450,11 @@ def _visit_page(visit, errors=None, status=200, form=None):
     own = g.coop_role == Role.WORKER
     worker = tenant_session().get(Worker, visit.worker_id) if visit.worker_id else None
     notes = service.rule_notes(worker, visit.starts_at.date()) if worker and not own else []
+    held_back = (service.hold_backs([visit.id]).get(visit.id)
+                 if visit.worker_id is None and not own else None)
     return render_template(
         "rota/visit.html", visit=visit, own=own, errors=errors or {}, form=form or {},
+        held_back=held_back,
         workers=[] if own else _workers(), client=tenant_session().get(Client, visit.client_id),
         worker=worker, notes=notes, statuses=VISIT_STATUSES, status_names=STATUS_NAMES,
         skill_names=SKILLS,
@@ -525,5 +557,97 @@ def generate():
         return redirect(url_for("rota.patterns"))
     result = service.do_generate_week(data["week"], actor=current_account_id())
     flash(_("%(count)s visits added for the week starting %(week)s", count=result.created,
-            week=result.week.isoformat()))
+            week=format_date(result.week)))
+    for name, count in sorted(result.held_back.items()):
+        flash(ngettext("%(num)s visit was left without %(name)s, because a rule does not allow "
+                       "them on it: the rota says which.",
+                       "%(num)s visits were left without %(name)s, because a rule does not "
+                       "allow them on them: the rota says which.", count, name=name))
     return redirect(url_for("rota.week", week=result.week.isoformat()))
+
+
+def _pattern_form(pattern) -> dict:
+    """A pattern as the values of its form."""
+    return {"client_id": pattern.client_id, "weekday": pattern.weekday,
+            "starts": pattern.starts.strftime("%H:%M"),
+            "duration_minutes": pattern.duration_minutes,
+            "short_visit_reason": pattern.short_visit_reason or "",
+            "skills": [s.skill for s in pattern.skills],
+            "welsh_required": "y" if pattern.welsh_required else "",
+            "worker_id": pattern.worker_id or "", "valid_from": pattern.valid_from.isoformat(),
+            "valid_until": pattern.valid_until.isoformat() if pattern.valid_until else ""}
+
+
+def _pattern_page(pattern, form, errors=None, remove_form=None):
+    return render_template(
+        "rota/pattern.html", pattern=pattern, form=form, errors=errors or {},
+        remove_form=remove_form or {"from": local_now().date().isoformat()},
+        clients=_clients(), workers=_workers(), skill_names=SKILLS,
+        weekdays=WEEKDAYS), 422 if errors else 200
+
+
+@pages.route("/patterns/<int:pattern_id>", methods=["GET", "POST"])
+@require_role(*MANAGERS)
+def pattern(pattern_id: int):
+    """Change a weekly pattern, or remove it from a day."""
+    found = service.access_pattern(pattern_id)
+    if request.method == "GET":
+        return _pattern_page(found, _pattern_form(found))
+    try:
+        service.check_update_pattern(pattern_id, _form(schemas.PatternCreateSchema()),
+                                     actor=current_account_id())
+    except (ma.ValidationError, ValidationError) as exc:
+        tenant_session().rollback()
+        return _pattern_page(service.access_pattern(pattern_id), request.form, _page_errors(exc))
+    flash(_("Pattern saved"))
+    return redirect(url_for("rota.patterns"))
+
+
+@pages.post("/patterns/<int:pattern_id>/remove")
+@require_role(*MANAGERS)
+def remove_pattern(pattern_id: int):
+    """Stop a pattern from the chosen day."""
+    found = service.access_pattern(pattern_id)
+    try:
+        query = _form(schemas.PatternRemoveSchema(), keep={"from"})
+    except ma.ValidationError as exc:
+        return _pattern_page(found, _pattern_form(found), _page_errors(exc), request.form)
+    result = service.do_remove_pattern(pattern_id, query["from_day"], actor=current_account_id())
+    flash(ngettext("Pattern removed; %(num)s planned visit was taken off the rota.",
+                   "Pattern removed; %(num)s planned visits were taken off the rota.",
+                   result.visits_removed))
+    return redirect(url_for("rota.patterns"))
+
+
+@pages.get("/print")
+@require_role(*MANAGERS)
+def print_week():
+    """The whole week's visits on one page, laid out for printing (no menus or buttons)."""
+    monday = _week_arg()
+    return render_template("rota/print.html", view=service.week_view(monday),
+                           **_nav_context(monday))
+
+
+@pages.get("/week.csv")
+@require_role(*MANAGERS)
+def week_csv():
+    """The week's visits as CSV, one row a visit, safe to open in a spreadsheet."""
+    monday = _week_arg()
+    body = service.week_csv(monday, actor=current_account_id())
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="rota-{monday.isoformat()}.csv"'})
+
+
+@pages.get("/search")
+@require_role(*MANAGERS)
+def search():
+    """Find a worker or a client by name, to open their week."""
+    monday = _week_arg()
+    try:
+        text = schemas.PersonSearchSchema().load(request.args)["q"].strip()
+    except ma.ValidationError as exc:
+        return render_template("rota/search.html", q="", workers=[], clients=[], monday=monday,
+                               errors=_page_errors(exc)), 422
+    workers, clients = service.people_matching(text) if text else ([], [])
+    return render_template("rota/search.html", q=text, workers=workers, clients=clients,
+                           monday=monday, errors={})

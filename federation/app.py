@@ -38,7 +38,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Flask's own default (False) would read as a choice and keep the cookie off HTTPS-only
     # in production; unset, coopfed's default (on in production) applies.
     app.config.pop("SESSION_COOKIE_SECURE", None)
-    app.config.from_prefixed_env("COOPFED")
+    # loads=str: every value stays the text it was given (Flask's default JSON-decodes it,
+    # so COOPFED_SECRET_KEY=1e5 became "100000.0"); load_settings converts by declared type.
+    app.config.from_prefixed_env("COOPFED", loads=str)
     if test_config:
         app.config.update(test_config)
     load_settings(app.config, app.instance_path)
@@ -49,6 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_extensions(app)
     app.url_map.converters["int"] = security.IdConverter  # before any route is added
     _register_blueprints(app)
+    _serve_static_versioned(app)
     _register_boundary(app)
     security.init_app(app)
     from federation.cli import register_commands
@@ -164,13 +167,20 @@ def _register_blueprints(app: Flask) -> None:
     api.init_app(app, api_blueprints)
 
 
-def _serve_static_versioned(app: Flask) -> None:
-    """Add a content hash to static URLs, so nginx may cache them for a year."""
+def static_version(folder: str) -> str:
+    """A short hash of every file under ``folder``: names and contents."""
     digest = hashlib.sha256()
-    for path in sorted(Path(app.static_folder).rglob("*")):
+    for path in sorted(Path(folder).rglob("*")):
         if path.is_file():
+            digest.update(str(path.relative_to(folder)).encode() + b"\0")
             digest.update(path.read_bytes())
-    version = digest.hexdigest()[:12]
+    return digest.hexdigest()[:12]
+
+
+def _serve_static_versioned(app: Flask) -> None:
+    """Add a content hash to static URLs (``?v=…``), so nginx may cache ``/static/`` for a
+    year (deploy/nginx/coopfed.conf) and a release still reaches every browser at once."""
+    version = static_version(app.static_folder)
 
     @app.url_defaults
     def _static_version(endpoint, values):

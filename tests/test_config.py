@@ -64,3 +64,23 @@ def test_production_requires_its_public_address_for_emailed_links(tmp_path):
     config = dict(base, PUBLIC_URL="https://coopfed.cymru/")
     load_settings(config, str(tmp_path))
     assert config["PUBLIC_URL"] == "https://coopfed.cymru"
+
+
+@pytest.mark.parametrize("variable, given, expected", [
+    ("SECRET_KEY", "1e5", "1e5"),            # JSON-decoded, it became "100000.0"
+    ("DEPLOYMENT", "007", "007"),            # and this one 7
+    ("MAIL_FROM", "null", "null"),           # and this one None
+    ("MAIL_FROM", '"Co-op" <a@b.cymru>', '"Co-op" <a@b.cymru>'),  # not JSON: kept either way
+    ("MIGRATE_WORKERS", "3", 3),             # a number is converted by its declared type
+    ("SESSION_COOKIE_SECURE", "true", True),
+])
+def test_environment_variables_are_read_as_the_text_given(monkeypatch, tmp_path, variable,
+                                                          given, expected):
+    from federation.app import create_app
+
+    monkeypatch.setenv(f"COOPFED_{variable}", given)
+    monkeypatch.delenv("COOPFED_DATABASE_URL", raising=False)
+    monkeypatch.delenv("COOPFED_REDIS_URL", raising=False)
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "ENV": "test"})
+    assert app.config[variable] == expected
+    app.extensions["coopfed.store"].dispose()

@@ -163,6 +163,37 @@ def _grant_federation(conn: Connection, role: str) -> None:
         f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {FEDERATION_SCHEMA} TO "{role}"')
     conn.exec_driver_sql(
         f'REVOKE UPDATE, DELETE ON {FEDERATION_SCHEMA}.audit_events FROM "{role}"')
+    _hide_password_hashes(conn, role)
+
+
+# Tables whose password_hash the application writes but may never read (see deploy/README.md
+# "Role switching"), and the security-definer functions through which it checks them.
+HASHED_TABLES = ("accounts", "email_verifications")
+PASSWORD_FUNCTIONS = ("password_salt(integer)", "password_matches(integer, text)",
+                      "take_pending_password(text)")
+
+
+def _hide_password_hashes(conn: Connection, role: str) -> None:
+    """SELECT on every column but ``password_hash``; EXECUTE on the functions that check it.
+
+    A role switched to, or SQL injected as, the application's login then cannot read a
+    hash: a sign-in hashes the candidate with the stored salt and the database compares.
+    """
+    for table in HASHED_TABLES:
+        columns = conn.execute(text(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = :s "
+            "AND table_name = :t AND column_name <> 'password_hash' ORDER BY ordinal_position"),
+            {"s": FEDERATION_SCHEMA, "t": table}).scalars().all()
+        if not columns:
+            continue
+        listed = ", ".join(f'"{c}"' for c in columns)
+        conn.exec_driver_sql(f'REVOKE SELECT ON {FEDERATION_SCHEMA}.{table} FROM "{role}"')
+        conn.exec_driver_sql(
+            f'GRANT SELECT ({listed}) ON {FEDERATION_SCHEMA}.{table} TO "{role}"')
+    for signature in PASSWORD_FUNCTIONS:
+        name = f"{FEDERATION_SCHEMA}.{signature}"
+        if conn.execute(text("SELECT to_regprocedure(:f)"), {"f": name}).scalar() is not None:
+            conn.exec_driver_sql(f'GRANT EXECUTE ON FUNCTION {name} TO "{role}"')
 
 
 # -- every co-op ---------------------------------------------------------------------

@@ -22,7 +22,10 @@ class Account(FederationBase):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     display_name: Mapped[str] = mapped_column(String(120))
-    password_hash: Mapped[str] = mapped_column(String(255))
+    # Written, never read: on PostgreSQL the app's login cannot SELECT it at all, and a
+    # password is checked through ``federation.accounts.passwords`` (the database compares).
+    password_hash: Mapped[str] = mapped_column(String(255), deferred=True,
+                                               deferred_raiseload=True)
     locale: Mapped[str] = mapped_column(String(2), default="en")
     is_federation_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
@@ -66,6 +69,7 @@ class EmailVerification(FederationBase):
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     account_id: Mapped[int] = mapped_column(
         ForeignKey("federation.accounts.id", ondelete="CASCADE"), index=True)
-    password_hash: Mapped[str | None] = mapped_column(String(255))
+    password_hash: Mapped[str | None] = mapped_column(String(255), deferred=True,
+                                                      deferred_raiseload=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -16,6 +16,7 @@ from core.db import db
 from core.errors import ValidationError
 from core.jobs import enqueue_after_commit
 from core.timeutil import as_utc, utcnow
+from federation.accounts import passwords
 from federation.accounts.models import Account, EmailVerification, LoginSession
 
 PASSWORD_MIN = 10
@@ -139,13 +140,13 @@ def do_verify_email(token: str, *, ip: str | None = None) -> Account | None:
         return None
     account = db.session.get(Account, pending.account_id)
     account.email_verified_at = account.email_verified_at or utcnow()
-    if pending.password_hash:
-        account.password_hash = pending.password_hash
+    password_set = passwords.take_pending_password(pending.token_hash)
+    if password_set:
         db.session.execute(delete(LoginSession).where(LoginSession.account_id == account.id))
     db.session.execute(delete(EmailVerification).where(
         EmailVerification.account_id == account.id))
     audit.record(db.session, "account.email_verified", actor_account_id=account.id, ip=ip,
-                 password_set=bool(pending.password_hash))
+                 password_set=password_set)
     db.session.flush()
     return account
 
@@ -170,15 +171,20 @@ def get_or_create_account(email: str, display_name: str | None = None,
 def authenticate(email: str, password: str, *, ip: str | None = None) -> Account | None:
     """The account if the password matches; every attempt is audited."""
     account = account_by_email(email)
-    try:
-        _hasher.verify(account.password_hash if account else _DUMMY_HASH, password)
-    except (VerificationError, InvalidHashError):
-        account = None
     if account is None:
+        try:  # as long as checking a real account's password takes
+            _hasher.verify(_DUMMY_HASH, password)
+        except (VerificationError, InvalidHashError):
+            pass
+        right = rehash = False
+    else:
+        right, rehash = passwords.check(_hasher, account.id, password)
+    if not right:
+        account = None
         audit.record_despite_rollback("sign_in.failed", outcome="refused", ip=ip,
                          email_hash=hashlib.sha256(normalise_email(email).encode()).hexdigest()[:16])
         return None
-    if _hasher.check_needs_rehash(account.password_hash):
+    if rehash:
         account.password_hash = hash_password(password)
     account.last_sign_in_at = datetime.now(UTC)
     audit.record(db.session, "sign_in", actor_account_id=account.id, ip=ip)

@@ -3,6 +3,7 @@ so SQL injected there could reach neither another co-op nor the federation's has
 
 from __future__ import annotations
 
+import psycopg
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import StatementError
@@ -39,10 +40,11 @@ def test_a_coop_transaction_cannot_switch_role(app, two_coops, coop_session, pos
     drain_jobs(app)
 
 
-def test_without_the_guard_the_switch_would_reach_other_coops(app, two_coops, coop_session,
-                                                              postgres_only):
+def test_without_the_guard_the_switch_reaches_other_coops_but_never_the_hashes(
+        app, two_coops, coop_session, postgres_only):
     """What the guard prevents: the same switch sent past it (straight to the driver)
-    reads the other co-op's schema and the federation's password hashes."""
+    reads the other co-op's schema. The password hashes stay out of reach even then: the
+    application's login itself cannot read them (see test_password_vault)."""
     (a, _), (b, _) = two_coops
     store = app.extensions["coopfed.store"]
     with coop_session(a) as session:
@@ -52,6 +54,8 @@ def test_without_the_guard_the_switch_would_reach_other_coops(app, two_coops, co
             cursor.execute(f'SELECT count(*) FROM "{store.schema(b)}".members')
             assert cursor.fetchone()[0] >= 0
             cursor.execute("RESET ROLE")
-            cursor.execute("SELECT count(password_hash) FROM federation.accounts")
+            cursor.execute("SELECT count(*) FROM federation.accounts")  # the login's own
             assert cursor.fetchone()[0] > 0
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                cursor.execute("SELECT count(password_hash) FROM federation.accounts")
         session.rollback()

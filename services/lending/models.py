@@ -187,3 +187,35 @@ class Notification(FederationBase):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
                                                  server_default=func.now())
     read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+#: What a worker is emailed about: an offer made to them, the lender's "no" to a shift they
+#: offered to take, confirmation, cancellation, a reminder before the offer lapses, expiry.
+EMAIL_KINDS = ("approved", "declined", "confirmed", "cancelled", "expiring", "expired")
+
+
+class LendingEmail(FederationBase):
+    """An email a worker is owed about their loan: the outbox row, written in the same
+    transaction as the step it tells of, and sent once by the mail job.
+
+    The row is the whole of the pending work (ids and a kind, never an address or a text),
+    so a lost queue loses nothing: the sweeper sends every row still without ``sent_at``.
+    """
+
+    __tablename__ = "lending_emails"
+    __table_args__ = (
+        CheckConstraint(in_list("kind", EMAIL_KINDS), name="kind"),
+        UniqueConstraint("agreement_id", "account_id", "kind"),
+        Index("ix_lending_emails_unsent", "id", sqlite_where=text("sent_at IS NULL"),
+              postgresql_where=text("sent_at IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(
+        ForeignKey("federation.lending_agreements.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("federation.accounts.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                 server_default=func.now())
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

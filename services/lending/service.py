@@ -19,7 +19,7 @@ from core.db import db
 from core.errors import Conflict, NotFound, ValidationError
 from core.jobs import enqueue_after_commit
 from core.timeutil import LOCAL, local_now
-from services.lending import matching
+from services.lending import matching, notices
 from services.lending.models import (
     BOOKED_STATES,
     LIVE_STATES,
@@ -447,6 +447,8 @@ def expire_stale(now: datetime | None = None) -> dict[str, int]:
         agreement.updated_at = now
         audit.record(db.session, "lending.expired", agreement_id=agreement.id)
         _notify(agreement, "expired")
+    for agreement in notices.due_reminders(now):
+        notices.record(agreement, "expiring")
     local = now.astimezone(LOCAL).replace(tzinfo=None)  # slots are Wales wall-clock times
     started = list(db.session.scalars(select(LendingRequest).where(
         LendingRequest.state == "open",
@@ -461,6 +463,7 @@ def expire_stale(now: datetime | None = None) -> dict[str, int]:
 def _notify(agreement: LendingAgreement, kind: str) -> None:
     enqueue_after_commit(db.session, NOTIFY_JOB, agreement.id, kind,
                          job_id=f"notify-{agreement.id}-{kind}")
+    notices.record(agreement, kind)  # the worker's email: its outbox row is in this transaction
 
 
 # -- the worker's side and the board -----------------------------------------------------------

@@ -1,7 +1,9 @@
-"""Jobs of lending: notifications, rota projections of a confirmed loan, and expiry.
+"""Jobs of lending: notifications, workers' emails, rota projections of a confirmed loan,
+and expiry.
 
 Each takes ids only and is idempotent: a notification is unique per person, agreement
-and kind; a projection skips slots already written; expiry only moves stale rows.
+and kind; an email is claimed under its key and sent once; a projection skips slots
+already written; expiry only moves stale rows.
 """
 
 from __future__ import annotations
@@ -9,8 +11,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from core.db import db
-from services.lending import service
-from services.lending.models import LendingAgreement, Notification
+from core.jobs import JobRequest, dispatch_now
+from core.timeutil import utcnow
+from services.lending import notices, service
+from services.lending.models import LendingAgreement, LendingEmail, Notification
+from services.mail import service as mail
 from services.pool.models import PoolProfile
 from tenants.context import store
 from tenants.lending import service as tenant_lending
@@ -25,15 +30,22 @@ RECIPIENTS = {
     "accepted": ("borrower",),
     "confirmed": ("borrower", "lender", "worker"),
     "completed": ("borrower", "lender", "worker"),
-    "declined": ("borrower",),
+    "declined": ("borrower", "worker"),
     "cancelled": ("borrower", "lender", "worker"),
-    "expired": ("borrower", "lender"),
+    "expired": ("borrower", "lender", "worker"),
 }
+#: Steps the worker hears of only if they knew of the loan (their email row says so).
+WORKER_IF_TOLD = ("declined", "expired")
 
 
 def _managers(coop_id: int) -> list[int]:
     return list(db.session.scalars(select(Membership.account_id).where(
         Membership.coop_id == coop_id, Membership.role.in_([str(r) for r in MANAGERS]))))
+
+
+def _emailed(agreement: LendingAgreement, kind: str) -> bool:
+    return db.session.scalar(select(LendingEmail.id).where(
+        LendingEmail.agreement_id == agreement.id, LendingEmail.kind == kind)) is not None
 
 
 def notify(agreement_id: int, kind: str) -> int:
@@ -44,6 +56,8 @@ def notify(agreement_id: int, kind: str) -> int:
     wanted: list[tuple[int, int]] = []
     for side in RECIPIENTS[kind]:
         if side == "worker":
+            if kind in WORKER_IF_TOLD and not _emailed(agreement, kind):
+                continue
             if agreement.worker_account_id is not None:
                 wanted.append((agreement.worker_account_id, agreement.lender_coop_id))
             continue
@@ -119,3 +133,42 @@ def unproject(agreement_id: int) -> int:
 def expire() -> dict[str, int]:
     """Job (every few minutes): expire stale offers and requests whose time has come."""
     return service.expire_stale()
+
+
+def send_email(email_id: int) -> bool:
+    """Job: send one worker email (a ``lending_emails`` row) once, in the worker's language.
+
+    The same order as invitations: claim the key (a committed lease), send, then mark the
+    key sent and the row sent in one commit. A retry after that finds the key sent and
+    sends nothing; a sender that died holding the claim is run again by the mail sweeper.
+    """
+    email = db.session.get(LendingEmail, int(email_id))
+    if email is None or email.sent_at is not None:
+        return False
+    key = notices.email_key(email.id)
+    if not mail.claim(key, notices.SEND_JOB, email.id):
+        return False
+    try:
+        email = db.session.get(LendingEmail, int(email_id))
+        address, locale = notices.address_of(email.account_id)
+        agreement = db.session.get(LendingAgreement, email.agreement_id)
+        subject, body = notices.text(agreement, email.kind, locale)
+        mail.send(address, subject, body, key=key)
+    except Exception:
+        mail.release(key)  # nothing went out: a retry may claim it at once
+        raise
+    email.sent_at = utcnow()
+    mail.mark_sent(key)  # commits the row's sent_at with the key
+    return True
+
+
+def sweep_emails() -> int:
+    """Periodic job: queue again every worker email still unsent (its job was lost)."""
+    before = utcnow() - notices.SWEEP_GRACE
+    unsent = list(db.session.scalars(select(LendingEmail.id).where(
+        LendingEmail.sent_at.is_(None), LendingEmail.created_at < before)
+        .order_by(LendingEmail.id).limit(500)))
+    db.session.rollback()
+    dispatch_now([JobRequest(notices.SEND_JOB, (email_id,), "default",
+                             notices.email_key(email_id)) for email_id in unsent])
+    return len(unsent)

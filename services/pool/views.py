@@ -11,12 +11,14 @@ from datetime import datetime, time, timedelta
 
 import marshmallow as ma
 from flask import flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from marshmallow import validate
 
 from core.db import db
 from core.errors import DomainError, NotFound
 from core.timeutil import local_now
+from services.lending import notices
 from services.lending import service as lending
 from services.lending.views import STATE_NAMES
 from services.pool.service import do_leave_pool
@@ -59,13 +61,13 @@ class ConsentOut(ma.Schema):
 
 @pages.context_processor
 def _names():
-    return {"state_names_lending": STATE_NAMES}
+    return {"state_names_lending": STATE_NAMES, "worker_states": notices.WORKER_STATES}
 
 
 def _own_worker():
     worker = worker_for_account(current_account_id())
     if worker is None:
-        raise NotFound("You have no worker record in this co-op.")
+        raise NotFound(gettext("You have no worker record in this co-op."))
     return worker
 
 
@@ -117,6 +119,16 @@ def api_approve(consent_id: int):
 # -- pages -----------------------------------------------------------------------------------
 
 
+def _my_shifts(session, worker, start, end):
+    """Home visits and lent slots from the rota, with loans still awaiting confirmation."""
+    if worker is None:
+        return []
+    shifts = consent.my_shifts(session, worker, start, end, g.coop.name)
+    projected = {s.agreement_id for s in shifts if s.agreement_id is not None}
+    shifts += notices.loan_shifts(current_account_id(), g.coop.id, start, end, projected)
+    return sorted(shifts, key=lambda s: s.starts_at)
+
+
 @pages.get("/")
 @require_role(*ALL)
 def index():
@@ -128,9 +140,10 @@ def index():
     context = {
         "worker": worker,
         "consent": consent.live_consent(session, worker.id) if worker else None,
-        "shifts": consent.my_shifts(session, worker, start, start + timedelta(days=14),
-                                    g.coop.name) if worker else [],
-        "offers": lending.offers_for_worker(current_account_id()),
+        "shifts": _my_shifts(session, worker, start, start + timedelta(days=14)),
+        "offers": [(a, notices.describe(a, str(get_locale())))
+                   for a in lending.offers_for_worker(current_account_id())
+                   if a.lender_coop_id == g.coop.id],
         "board": lending.board_for(current_account_id()),
         "consents": consent.consents(session) if g.coop_role in MANAGERS else [],
         "is_admin": g.coop_role == Role.ADMIN,
@@ -192,13 +205,36 @@ def joins():
     return redirect(url_for(".index"))
 
 
+def _own_offer(agreement_id: int):
+    """An offer made to the signed-in worker through this co-op; anything else is 404."""
+    agreement = lending.access_agreement(agreement_id, account_id=current_account_id())
+    if agreement.lender_coop_id != g.coop.id:
+        raise NotFound()
+    return agreement
+
+
+@pages.get("/offers/<int:agreement_id>")
+@require_role(*ALL)
+def offer(agreement_id: int):
+    """One offer as the worker reads it: area, times, pay per hour, status, deadline."""
+    agreement = _own_offer(agreement_id)
+    return render_template("pool/offer.html", offer=agreement,
+                           facts=notices.describe(agreement, str(get_locale())))
+
+
 @pages.post("/offers/<int:agreement_id>/<any(accept, refuse):action>")
 @require_role(*ALL)
 def answer(agreement_id: int, action: str):
-    """The worker accepts or refuses an offer."""
-    return _act(lambda: lending.do_worker_respond(agreement_id, current_account_id(),
-                                                  action == "accept"),
-                _l("Thank you: your answer was sent"))
+    """The worker accepts or refuses an offer; they return to the offer's page."""
+    try:
+        lending.do_worker_respond(_own_offer(agreement_id).id, current_account_id(),
+                                  action == "accept")
+        flash(_l("Thank you: your answer was sent"))
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        flash(_l("That could not be done: %(reason)s", reason=str(exc)))
+    return redirect(url_for(".offer", agreement_id=agreement_id))
 
 
 @pages.post("/board/<int:request_id>")

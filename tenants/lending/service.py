@@ -326,6 +326,9 @@ class MyShift:
     ends_at: datetime
     kind: str  # "home" or "lent"
     where: str
+    #: "confirmed", or "accepted" for a loan the worker said yes to that awaits the borrower.
+    status: str = "confirmed"
+    agreement_id: int | None = None
 
 
 def my_shifts(session, worker: Worker, start: datetime, end: datetime,
@@ -334,7 +337,8 @@ def my_shifts(session, worker: Worker, start: datetime, end: datetime,
     found = [MyShift(v.starts_at, v.ends_at, "home", home_name) for v in session.scalars(
         select(Visit).where(Visit.worker_id == worker.id, Visit.starts_at >= start,
                             Visit.starts_at < end, Visit.status.not_in(NOT_WORKED)))]
-    found += [MyShift(c.starts_at, c.ends_at, "lent", c.borrower_name) for c in session.scalars(
+    found += [MyShift(c.starts_at, c.ends_at, "lent", c.borrower_name,
+                      agreement_id=c.agreement_id) for c in session.scalars(
         select(LendingCommitment).where(LendingCommitment.worker_id == worker.id,
                                         LendingCommitment.cancelled_at.is_(None),
                                         LendingCommitment.starts_at >= start,

@@ -1,5 +1,8 @@
 # Two commands for a fresh machine: `make demo` and `make test`.
 PYTHON ?= python3
+# Where `make demo` serves: `make demo PORT=8080`.
+HOST ?= 127.0.0.1
+PORT ?= 5000
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
@@ -21,7 +24,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP) $(COMPILED)
 
 demo: install
-	$(BIN)/coopfed demo
+	$(BIN)/coopfed demo --host $(HOST) --port $(PORT)
 
 test: install
 	$(BIN)/ruff check .

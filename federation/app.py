@@ -98,6 +98,10 @@ def _configure_flask(app: Flask) -> None:
     )
     if config["ENV"] == "production":
         logging.basicConfig(level=logging.INFO)
+    elif config["ENV"] == "development":
+        # Every email is logged with its links when COOPFED_MAIL_URL is unset (the
+        # coopfed.mail logger), and long waits report progress: both must be seen.
+        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
 
 def _init_database(app: Flask) -> None:

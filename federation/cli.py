@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from core.db import db
 from core.errors import DomainError, ValidationError
+from federation.dev_commands import config_command, db_group
 from tenants.registry.models import Coop, CoopType
 
 PARTIAL_FAILURE = 3
@@ -27,6 +28,10 @@ def _create_app():
              set_debug_flag=False)
 def main() -> None:
     """coopfed: a federation platform for care co-operatives."""
+
+
+main.add_command(db_group)
+main.add_command(config_command)
 
 
 def register_commands(app) -> None:
@@ -270,7 +275,6 @@ PERIODIC_JOBS = (
     ("services.stats.tasks:sweep_releases", 60),
     ("federation.onboarding.tasks:sweep", 300),
     ("services.lending.tasks:expire", 300),
-    ("services.lending.tasks:sweep_emails", 60),
     ("services.stats.tasks:sweep_rollups", 3600),
     ("services.pool.tasks:refresh_all", 86400),
     ("federation.oauth.tasks:purge_tokens", 86400),
@@ -313,9 +317,24 @@ def sweep_command() -> None:
     jobs_drain()
 
 
+def served_address(host: str, port: int) -> str:
+    """The address a person types to reach a server listening on ``host:port``."""
+    if host in ("0.0.0.0", "::", ""):
+        host = "localhost"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
 def _run_server(app, host: str, port: int) -> None:
     """Werkzeug's threaded development server (gunicorn serves production)."""
+    import os
+
     from werkzeug.serving import run_simple
+
+    if "COOPFED_PUBLIC_URL" not in os.environ and app.config["ENV"] != "production":
+        # Emailed links lead to the address actually served, whatever the port.
+        app.config["PUBLIC_URL"] = served_address(host, port)
 
     # The command's own session must not hold a transaction (on SQLite, a write lock)
     # while requests are served.
@@ -338,7 +357,7 @@ def serve_command(host: str, port: int) -> None:
 
     app = current_app._get_current_object()
     migrate_all(app)
-    click.echo(f"coopfed is serving on http://{host}:{port}/")
+    click.echo(f"coopfed is serving on {served_address(host, port)}/")
     _run_server(app, host, port)
 
 
@@ -354,12 +373,13 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
 
     app = current_app._get_current_object()
     migrate_all(app)
-    people = seed_demo()
+    people = seed_demo(progress=lambda step: click.echo(f"demo: {step}"))
     click.echo(f"\nDemo sign-ins (password for all: {DEMO_PASSWORD}):")
     for role, email in people:
         click.echo(f"  {role:<46} {email}")
     if not no_serve:
-        click.echo(f"\ncoopfed demo is serving on http://{host}:{port}/", nl=True)
+        click.echo(f"\ncoopfed demo is serving on {served_address(host, port)}/", nl=True)
+        click.echo("Emails are not sent: each is printed here, with its links.")
         _run_server(app, host, port)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+from collections.abc import Callable
 from datetime import date
 
 from flask import current_app
@@ -16,7 +17,7 @@ from federation.coops.service import check_create_coop
 from federation.regional.models import AnalystGrant
 from tenants.context import bind_tenant, finish_tenant_session, tenant_session
 from tenants.features import FEATURES
-from tenants.registry.models import Coop, Membership, Role
+from tenants.registry.models import Coop, CoopState, Membership, Role
 from tenants.store import TenantRef
 
 DEMO_PASSWORD = "coopfed-demo-2026"
@@ -55,9 +56,44 @@ def _person(local: str, name: str, **extra):
     return account
 
 
-def seed_demo() -> list[tuple[str, str]]:
-    """Create the demo federation unless it exists; returns (role, email) for each person."""
+def _quiet(_message: str) -> None:
+    """No progress report."""
+
+
+def resume_lost_work() -> int:
+    """Queue again what an interrupted run left unfinished; returns how many co-ops.
+
+    A run stopped (Ctrl-C) after a co-op was requested but before its provisioning job
+    ran leaves the co-op pending, and its in-process job died with the process. The
+    provisioning job is idempotent, so queueing it again finishes the co-op; the outbox
+    sweep does the same for events that were not relayed.
+    """
+    from services.outbox.service import sweep
+    from tenants.provisioning import enqueue_provisioning
+
+    unfinished = db.session.scalars(select(Coop).where(Coop.state.in_(
+        [CoopState.PENDING, CoopState.PROVISIONING]))).all()
+    for coop in unfinished:
+        enqueue_provisioning(coop)
+    db.session.commit()
+    sweep()
+    db.session.commit()
+    current_app.extensions["coopfed.jobs"].drain()
+    return len(unfinished)
+
+
+def seed_demo(progress: Callable[[str], None] = _quiet) -> list[tuple[str, str]]:
+    """Create the demo federation unless it exists; returns (role, email) for each person.
+
+    Every step is idempotent and an interrupted run is finished by the next one, which
+    ends with the same records as a run that was never interrupted. ``progress`` is told
+    what is happening (``coopfed demo`` prints it).
+    """
     people: list[tuple[str, str]] = []
+    resumed = resume_lost_work()
+    if resumed:
+        progress(f"finished {resumed} co-op(s) an interrupted run had left half set up")
+    progress("people and co-ops")
     admin = _person("admin", "Federation Admin", is_federation_admin=True)
     people.append(("federation admin", admin.email))
     for spec in COOPS:
@@ -69,6 +105,7 @@ def seed_demo() -> list[tuple[str, str]]:
                                          "default_locale")}
             check_create_coop(dict(data, admin_email=account.email),
                               actor_account_id=admin.id)
+            progress(f"requested co-op {spec['slug']}")
     sam = _person("sam", "Sam Morgan", locale="cy")
     people.append(("care worker in Gwynedd and member in Powys", sam.email))
     advisor = _person("advisor", "Rhian Davies")
@@ -84,6 +121,7 @@ def seed_demo() -> list[tuple[str, str]]:
         db.session.add(AgencyAdvisor(agency_id=agency.id, account_id=advisor.id))
         db.session.add(AnalystGrant(account_id=analyst.id, area_kind="rpb", area="gwent"))
     db.session.commit()
+    progress("setting up the co-ops' stores (jobs)")
     current_app.extensions["coopfed.jobs"].drain()
     _add_member(sam.id, "gofal-gwynedd", Role.WORKER)
     _add_member(sam.id, "powys-elders", Role.MEMBER)
@@ -91,11 +129,14 @@ def seed_demo() -> list[tuple[str, str]]:
     coops = db.session.scalars(select(Coop).where(Coop.slug.in_(
         [spec["slug"] for spec in COOPS]))).all()
     db.session.commit()  # end the read: on SQLite an open transaction holds the write lock
-    for coop in coops:
+    for number, coop in enumerate(coops, start=1):
+        progress(f"workspace {number}/{len(coops)}: {coop.slug}")
         seed_workspace(coop)
-    for module in SHARED_DEMOS:
+    for number, module in enumerate(SHARED_DEMOS, start=1):
+        progress(f"shared service {number}/{len(SHARED_DEMOS)}: {module}")
         people.extend(importlib.import_module(module).seed(date.today()) or [])
         db.session.commit()
+    progress("done")
     return people
 
 

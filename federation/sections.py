@@ -11,6 +11,7 @@ SECTIONS = (
     "federation.admin.views",
     "services.pool.views",
     "services.lending.views",
+    "services.lending.sharing_views",
     "services.portability.views",
     "federation.regional.views",
     "federation.directory.views",

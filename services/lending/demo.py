@@ -1,28 +1,31 @@
 """Demo lending: an open request on the board, a confirmed loan, and last month's ledger.
 
 Runs after ``services.pool.demo``. Idempotent: it does nothing once the demo co-ops have
-any lending agreement. Last month's completed loans are history, so they are written
-directly (a new request may not have slots in the past) and posted to the ledger the
-way completion posts them.
+any lending agreement. Each demo co-op states its lending terms (the default on-costs and
+its insurance), and each pair that lends accepts its sharing agreement. Last month's
+completed loans are history, so they are written directly (a new request may not have
+slots in the past), with the rate's parts fixed as confirmation fixes them and hours
+approved on a timesheet, then posted to the ledger the way approval posts them.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from flask import current_app
 from sqlalchemy import select
 
 from core.db import db
-from services.lending import matching
+from services.lending import matching, pair_agreements, rates
 from services.lending import service as lending
-from services.lending.models import LendingAgreement, LendingRequest, LendingSlot
+from services.lending.models import LendingAgreement, LendingRequest, LendingSlot, Timesheet
 from services.pool.areas import centroids
 from services.pool.models import PoolProfile, skills_mask
 from tenants.registry.models import Coop
 
-RATE = Decimal("12.60")  # the Real Living Wage for 2025-26, per hour
+RATE = Decimal("12.60")  # the wage: the Real Living Wage for 2025-26, per hour
+PAIRS = (("gofal-gwynedd", "powys-elders"), ("caerphilly-foster", "cardiff-dp-circle"))
 
 
 def _coops() -> dict[str, Coop]:
@@ -66,6 +69,35 @@ def _confirmed_loan(coops, today: date) -> None:
     lending.do_confirm(agreement.id, borrower.id, actor=borrower.first_admin_account_id)
 
 
+def _agree(coops) -> None:
+    """Each demo co-op states its terms and insurance; each lending pair accepts."""
+    for coop in coops.values():
+        terms = rates.terms_of(coop.id)
+        values = {name: getattr(terms, name) for name in (*rates.BASIS_FIELDS, "wage",
+                                                          "arrangement")}
+        pair_agreements.check_set_terms(coop.id, {
+            **values,
+            "employers_liability": f"Employer's liability: £10m, policy EL-{coop.id:04d}",
+            "public_liability": f"Public liability: £5m, policy PL-{coop.id:04d}"},
+            actor=coop.first_admin_account_id)
+    for x, y in PAIRS:
+        row = pair_agreements.ensure_for_pair(coops[x].id, coops[y].id)
+        for coop in (coops[x], coops[y]):
+            pair_agreements.do_accept(row.id, coop.id, actor=coop.first_admin_account_id)
+
+
+def _worked_and_approved(agreement: LendingAgreement, minutes: int, borrower: Coop) -> None:
+    """Fix the rate's parts under the pair's accepted agreement, and approve the hours."""
+    row = pair_agreements.current(agreement.lender_coop_id, agreement.borrower_coop_id)
+    rates.do_fix(agreement, row.id, row.terms["rates"][str(agreement.lender_coop_id)])
+    now = datetime.now(UTC)
+    db.session.add(Timesheet(
+        agreement_id=agreement.id, state="approved", minutes=minutes, submitted_as="lender",
+        submitted_at=now, approved_minutes=minutes, approved_at=now,
+        approved_by_account_id=borrower.first_admin_account_id))
+    db.session.flush()
+
+
 def _last_month(coops, today: date) -> None:
     """Completed loans last month, both ways between two pairs of co-ops."""
     first = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
@@ -92,6 +124,7 @@ def _last_month(coops, today: date) -> None:
             worker_ref=ref, rate=RATE, state="completed")
         db.session.add(agreement)
         db.session.flush()
+        _worked_and_approved(agreement, hours * 60, borrower)
         lending.post_to_ledger(agreement)
 
 
@@ -101,6 +134,7 @@ def seed(today: date) -> list[tuple[str, str]]:
     if len(coops) < 4 or db.session.scalar(select(LendingAgreement.id).where(
             LendingAgreement.borrower_coop_id.in_([c.id for c in coops.values()])).limit(1)):
         return []
+    _agree(coops)
     _last_month(coops, today)
     day = _next(2, today)  # an open request for next Wednesday, also on the board
     _request(coops["cardiff-dp-circle"], "W06000015",

@@ -11,7 +11,8 @@ from decimal import Decimal
 from sqlalchemy import func, or_, select
 
 from core.db import db
-from services.lending.models import LedgerEntry
+from services.lending.models import LedgerEntry, LedgerEntryParts
+from services.lending.rates import RateParts
 from tenants.registry.models import Coop
 
 
@@ -52,6 +53,34 @@ def statements(coop_id: int, month: date) -> list[Statement]:
         Coop.id.in_(list(totals)))).all()) if totals else {}
     return sorted((Statement(other, names.get(other, ""), *row)
                    for other, row in totals.items()), key=lambda s: s.other_coop)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One posted loan: its approved minutes at its rate, part by part."""
+
+    agreement_id: int
+    lender_coop_id: int
+    borrower_coop_id: int
+    minutes: int
+    rate: Decimal
+    amount: Decimal
+    timesheet_id: int | None
+    parts: RateParts | None
+
+
+def entries(coop_id: int, month: date, limit: int = 500) -> list[Entry]:
+    """The co-op's ledger entries for the month (lent or borrowed), with their parts."""
+    rows = db.session.execute(
+        select(LedgerEntry, LedgerEntryParts)
+        .outerjoin(LedgerEntryParts, LedgerEntryParts.entry_id == LedgerEntry.id)
+        .where(LedgerEntry.month == month.replace(day=1),
+               or_(LedgerEntry.lender_coop_id == coop_id,
+                   LedgerEntry.borrower_coop_id == coop_id))
+        .order_by(LedgerEntry.id).limit(limit)).all()
+    return [Entry(e.agreement_id, e.lender_coop_id, e.borrower_coop_id, e.minutes,
+                  Decimal(e.rate), Decimal(e.amount), p.timesheet_id if p else None,
+                  RateParts.of(p) if p else None) for e, p in rows]
 
 
 def balance_minutes(coop_id: int, other_coop_id: int) -> int:

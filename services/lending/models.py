@@ -219,3 +219,170 @@ class LendingEmail(FederationBase):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
                                                  server_default=func.now())
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+# -- issue 11: the pair's sharing agreement, the rate's parts, timesheets --------------------
+
+ARRANGEMENTS = ("secondment", "supply_of_staff")
+RATE_PARTS = ("wage", "employer_ni", "pension", "holiday_pay", "travel", "overheads")
+TIMESHEET_STATES = ("submitted", "approved", "disputed")
+
+
+def _part_checks() -> tuple[CheckConstraint, ...]:
+    return tuple(CheckConstraint(f"{part} >= 0", name=part) for part in RATE_PARTS)
+
+
+class LendingTerms(FederationBase):
+    """A co-op's defaults when it lends: the wage and on-costs its rate is built from, and
+    its insurance cover. A change here makes a new version of each of its pair agreements."""
+
+    __tablename__ = "lending_terms"
+    __table_args__ = (
+        CheckConstraint("wage >= 0", name="wage"),
+        CheckConstraint("travel_per_hour >= 0", name="travel_per_hour"),
+        *(CheckConstraint(f"{name} BETWEEN 0 AND 100", name=name) for name in (
+            "employer_ni_percent", "pension_percent", "holiday_percent", "overheads_percent")),
+        CheckConstraint(in_list("arrangement", ARRANGEMENTS), name="arrangement"),
+    )
+
+    coop_id: Mapped[int] = mapped_column(
+        ForeignKey("federation.coops.id", ondelete="CASCADE"), primary_key=True)
+    #: The hourly wage a request is pre-filled with.
+    wage: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    employer_ni_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    pension_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    holiday_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    overheads_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    travel_per_hour: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    #: How the co-op prefers its lent workers to be engaged (a new pair's first version).
+    arrangement: Mapped[str] = mapped_column(String(16), default="supply_of_staff")
+    employers_liability: Mapped[str] = mapped_column(String(300), default="")
+    public_liability: Mapped[str] = mapped_column(String(300), default="")
+    updated_by_account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("federation.accounts.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                 server_default=func.now())
+
+
+class SharingAgreement(FederationBase):
+    """One version of the agreement between a pair of co-ops (lower id first) for lending
+    staff either way: who employs the worker, each side's insurance, the rate basis and the
+    VAT note. A loan can be confirmed only under a current version both co-ops accepted."""
+
+    __tablename__ = "sharing_agreements"
+    __table_args__ = (
+        CheckConstraint("coop_a_id < coop_b_id", name="pair_ordered"),
+        CheckConstraint("version >= 1", name="version"),
+        CheckConstraint(in_list("arrangement", ARRANGEMENTS), name="arrangement"),
+        UniqueConstraint("coop_a_id", "coop_b_id", "version"),
+        # One current version per pair.
+        Index("uq_sharing_agreements_current", "coop_a_id", "coop_b_id", unique=True,
+              sqlite_where=text("superseded_at IS NULL"),
+              postgresql_where=text("superseded_at IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    coop_a_id: Mapped[int] = mapped_column(
+        ForeignKey("federation.coops.id", ondelete="CASCADE"))
+    coop_b_id: Mapped[int] = mapped_column(
+        ForeignKey("federation.coops.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    arrangement: Mapped[str] = mapped_column(String(16))
+    #: Both co-ops' rate basis and insurance as they stood for this version (by co-op id).
+    terms: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: Why this version was made: "first_loan", "terms_changed" or "arrangement_changed".
+    reason: Mapped[str] = mapped_column(String(32))
+    created_by_account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("federation.accounts.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                 server_default=func.now())
+    a_accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    a_accepted_by_account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("federation.accounts.id", ondelete="SET NULL"))
+    b_accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    b_accepted_by_account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("federation.accounts.id", ondelete="SET NULL"))
+    superseded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LoanRate(FederationBase):
+    """The parts of a confirmed loan's hourly rate, fixed at confirmation under the pair's
+    accepted agreement version (pounds per hour)."""
+
+    __tablename__ = "loan_rates"
+    __table_args__ = _part_checks()
+
+    agreement_id: Mapped[int] = mapped_column(
+        ForeignKey("federation.lending_agreements.id", ondelete="CASCADE"), primary_key=True)
+    sharing_agreement_id: Mapped[int] = mapped_column(
+        ForeignKey("federation.sharing_agreements.id", ondelete="RESTRICT"), index=True)
+    wage: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    employer_ni: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    pension: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    holiday_pay: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    travel: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    overheads: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    fixed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                               server_default=func.now())
+
+
+class Timesheet(FederationBase):
+    """The hours a loan was worked, as submitted (by the lender or the worker) and as the
+    borrower approved them. Nothing reaches the ledger until they are approved; a dispute
+    records who and why and posts nothing."""
+
+    __tablename__ = "lending_timesheets"
+    __table_args__ = (
+        CheckConstraint(in_list("state", TIMESHEET_STATES), name="state"),
+        CheckConstraint("minutes > 0 AND minutes <= 72000", name="minutes"),
+        CheckConstraint("approved_minutes IS NULL OR (approved_minutes > 0 AND "
+                        "approved_minutes <= 72000)", name="approved_minutes"),
+        CheckConstraint("state <> 'approved' OR (approved_minutes IS NOT NULL AND "
+                        "approved_at IS NOT NULL)", name="approved_has_minutes"),
+        CheckConstraint("state <> 'disputed' OR (disputed_at IS NOT NULL AND "
+                        "dispute_reason IS NOT NULL)", name="disputed_has_reason"),
+        CheckConstraint(in_list("submitted_as", ("lender", "worker")), name="submitted_as"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(
+        ForeignKey("federation.lending_agreements.id", ondelete="CASCADE"), unique=True)
+    state: Mapped[str] = mapped_column(String(16), default="submitted")
+    #: Worked minutes as submitted, travel included.
+    minutes: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(String(500))
+    submitted_as: Mapped[str] = mapped_column(String(8))
+    submitted_by_account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("federation.accounts.id", ondelete="SET NULL"))
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    approved_minutes: Mapped[int | None] = mapped_column(Integer)
+    approved_by_account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("federation.accounts.id", ondelete="SET NULL"))
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    dispute_reason: Mapped[str | None] = mapped_column(String(500))
+    disputed_by_account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("federation.accounts.id", ondelete="SET NULL"))
+    disputed_by_coop_id: Mapped[int | None] = mapped_column(
+        ForeignKey("federation.coops.id", ondelete="SET NULL"))
+    disputed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolution: Mapped[str | None] = mapped_column(String(500))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LedgerEntryParts(FederationBase):
+    """The parts a ledger entry's hourly rate was built from (pounds per hour), and the
+    approved timesheet whose hours it posts."""
+
+    __tablename__ = "ledger_entry_parts"
+    __table_args__ = _part_checks()
+
+    entry_id: Mapped[int] = mapped_column(
+        ForeignKey("federation.ledger_entries.id", ondelete="CASCADE"), primary_key=True)
+    timesheet_id: Mapped[int] = mapped_column(
+        ForeignKey("federation.lending_timesheets.id", ondelete="RESTRICT"), unique=True)
+    wage: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    employer_ni: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    pension: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    holiday_pay: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    travel: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    overheads: Mapped[Decimal] = mapped_column(Numeric(8, 2))

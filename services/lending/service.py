@@ -8,7 +8,7 @@ jobs after the commit, with ids only.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -19,7 +19,7 @@ from core.db import db
 from core.errors import Conflict, NotFound, ValidationError
 from core.jobs import enqueue_after_commit
 from core.timeutil import LOCAL, local_now
-from services.lending import matching, notices
+from services.lending import matching, notices, pair_agreements
 from services.lending.models import (
     BOOKED_STATES,
     LIVE_STATES,
@@ -239,6 +239,7 @@ def check_offer(request_id: int, coop_id: int, worker_ref: str, *, actor: int | 
         volunteered=volunteered, expires_at=_now() + OFFER_TTL, updated_at=_now())
     db.session.add(agreement)
     db.session.flush()
+    pair_agreements.ensure_for_pair(agreement.lender_coop_id, agreement.borrower_coop_id)
     audit.record(db.session, "lending.offered", actor_account_id=actor, coop_id=coop_id,
                  agreement_id=agreement.id, request_id=request.id, volunteered=volunteered)
     _notify(agreement, "offered")
@@ -355,6 +356,7 @@ def do_confirm(agreement_id: int, borrower_coop_id: int, *, actor: int | None) -
             outcome="refused", agreement_id=agreement.id,
             rules=[m.split(":")[0] for m in refused.errors.get("worker_ref", [])])
         raise
+    pair_agreements.check_confirm(agreement, actor)  # accepted pair agreement; fixes the rate
     _move(agreement, "confirm", actor, borrower_coop_id)
     request = agreement.request
     request.state = "filled"
@@ -405,7 +407,8 @@ def value(minutes: int, rate: Decimal) -> Decimal:
 
 def do_complete(agreement_id: int, borrower_coop_id: int, *, actor: int | None,
                 now: datetime | None = None) -> LendingAgreement:
-    """Record that a confirmed loan was worked, and post it to the ledger once."""
+    """Record that a confirmed loan was worked; its approved hours post to the ledger once
+    (approving a timesheet completes the loan too)."""
     agreement = db.session.get(LendingAgreement, agreement_id)
     if agreement is None or agreement.borrower_coop_id != borrower_coop_id:
         raise NotFound()
@@ -417,23 +420,12 @@ def do_complete(agreement_id: int, borrower_coop_id: int, *, actor: int | None,
     return agreement
 
 
-def post_to_ledger(agreement: LendingAgreement) -> LedgerEntry:
-    """The completed loan's ledger entry; posting twice finds the first (unique agreement)."""
-    entry = db.session.scalar(select(LedgerEntry).where(
-        LedgerEntry.agreement_id == agreement.id))
-    if entry is not None:
-        return entry
-    minutes = worked_minutes(agreement)
-    first = min(s.starts_at for s in agreement.request.slots)
-    entry = LedgerEntry(agreement_id=agreement.id, lender_coop_id=agreement.lender_coop_id,
-                        borrower_coop_id=agreement.borrower_coop_id,
-                        month=date(first.year, first.month, 1), minutes=minutes,
-                        rate=agreement.rate, amount=value(minutes, agreement.rate))
-    db.session.add(entry)
-    db.session.flush()
-    audit.record(db.session, "lending.ledger_posted", coop_id=agreement.borrower_coop_id,
-                 agreement_id=agreement.id, entry_id=entry.id)
-    return entry
+def post_to_ledger(agreement: LendingAgreement) -> LedgerEntry | None:
+    """The loan's ledger entry for the hours its borrower approved, part by part; None
+    until a timesheet is approved. Posting twice finds the first (unique agreement)."""
+    from services.lending import timesheets
+
+    return timesheets.post_approved(agreement)
 
 
 def expire_stale(now: datetime | None = None) -> dict[str, int]:

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from core.db import db
 from core.errors import DomainError
 from core.timeutil import local_now
-from services.lending import ledger, schemas, service
+from services.lending import ledger, rates, schemas, service
 from tenants.registry.models import Role
 from tenants.web import (
     MANAGERS,
@@ -229,9 +229,10 @@ def new_request():
 def request_detail(request_id: int):
     """A request, its offers, and the best candidates with their reasons."""
     lending_request = service.access_request(request_id, g.coop.id)
+    agreements = service.agreements_of(request_id)
     return render_template("lending/request.html", item=lending_request,
                            candidates=service.candidates(request_id, g.coop.id),
-                           agreements=service.agreements_of(request_id),
+                           agreements=agreements, quotes=rates.quotes_for(agreements),
                            rule_messages=service.RULE_MESSAGES)
 
 
@@ -272,7 +273,8 @@ def ledger_page():
     rows = ledger.statements(g.coop.id, month)
     balances = {s.other_coop_id: ledger.balance_minutes(g.coop.id, s.other_coop_id) / 60
                 for s in rows}
-    return render_template("lending/ledger.html", month=month, rows=rows, balances=balances)
+    return render_template("lending/ledger.html", month=month, rows=rows, balances=balances,
+                           entries=ledger.entries(g.coop.id, month))
 
 
 @pages.get("/ledger.csv")

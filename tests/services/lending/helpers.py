@@ -114,3 +114,52 @@ def eligible_refs(app, request_id: int) -> set[str]:
         stored = db.session.get(LendingRequest, request_id)
         return {c.worker_ref for c in matching.find_candidates(matching.need_of(stored),
                                                                limit=100_000)}
+
+
+INSURANCE = {"employers_liability": "Employer's liability: Co-op Insurance, policy EL-1",
+             "public_liability": "Public liability: Co-op Insurance, policy PL-1"}
+
+
+def state_insurance(app, *coop_ids: int) -> None:
+    """Each co-op states its insurance cover (keeping its rate defaults), if it has not."""
+    from services.lending import pair_agreements, rates
+
+    with app.app_context():
+        for coop_id in coop_ids:
+            terms = rates.terms_of(coop_id)
+            if terms.employers_liability and terms.public_liability:
+                continue
+            values = {name: getattr(terms, name) for name in (
+                *rates.BASIS_FIELDS, "wage", "arrangement")}
+            pair_agreements.check_set_terms(coop_id, {**values, **INSURANCE}, actor=None)
+        db.session.commit()
+
+
+def accept_pair(app, coop_a_id: int, coop_b_id: int):
+    """Both co-ops' admins accept the pair's current sharing agreement (made if missing);
+    returns its id."""
+    from services.lending import pair_agreements
+
+    state_insurance(app, coop_a_id, coop_b_id)
+    with app.app_context():
+        row = pair_agreements.ensure_for_pair(coop_a_id, coop_b_id)
+        for coop_id in (coop_a_id, coop_b_id):
+            pair_agreements.do_accept(row.id, coop_id, actor=None)
+        db.session.commit()
+        return row.id
+
+
+def accept_pair_of(app, agreement_id: int) -> None:
+    """Both co-ops of this loan accept their pair's current sharing agreement."""
+    from services.lending.models import LendingAgreement
+
+    with app.app_context():
+        agreement = db.session.get(LendingAgreement, agreement_id)
+        pair = (agreement.lender_coop_id, agreement.borrower_coop_id)
+    accept_pair(app, *pair)
+
+
+def make_confirmable(app, agreement_id: int) -> None:
+    """Everything a borrower needs before confirming this loan: the pair agreement accepted
+    by both co-ops."""
+    accept_pair_of(app, agreement_id)

@@ -6,7 +6,14 @@ from sqlalchemy import func, select
 
 from core.db import db
 from federation.demo import seed_demo
-from services.lending.models import LedgerEntry, LendingAgreement, LendingRequest
+from services.lending.demo import RATE
+from services.lending.models import (
+    RATE_PARTS,
+    LedgerEntry,
+    LedgerEntryParts,
+    LendingAgreement,
+    LendingRequest,
+)
 from services.pool.demo import POOLED
 from services.pool.models import PoolProfile
 from tenants.lending.models import GuestAssignment, LendingCommitment
@@ -32,6 +39,11 @@ def test_demo_lending(isolated_app):
             LendingAgreement.state == "confirmed"))
         assert confirmed is not None
         assert db.session.scalar(select(func.count()).select_from(LedgerEntry)) >= 3
+        # Every entry carries its rate's parts (not the wage alone) and approved hours.
+        for entry, parts in db.session.execute(select(LedgerEntry, LedgerEntryParts).outerjoin(
+                LedgerEntryParts, LedgerEntryParts.entry_id == LedgerEntry.id)):
+            assert parts is not None and parts.employer_ni > 0 and parts.holiday_pay > 0
+            assert entry.rate == sum(getattr(parts, p) for p in RATE_PARTS) > RATE
         before = _counts()
         borrower = db.session.get(Coop, confirmed.borrower_coop_id)
         lender = db.session.get(Coop, confirmed.lender_coop_id)

@@ -9,12 +9,13 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from core.db import db
-from services.lending import ledger
+from services.lending import ledger, timesheets
 from services.lending import service as lending
 from services.lending.models import LedgerEntry, LendingAgreement, Notification
 from tenants.lending.models import GuestAssignment, LendingCommitment
 from tests.fixtures.factories import add_member, create_account
 from tests.services.lending.helpers import (
+    accept_pair_of,
     eligible_refs,
     next_weekday,
     pool_coop,
@@ -58,6 +59,7 @@ def test_a_loan_goes_from_request_to_ledger(app, api_client, coop_session, run_j
     worker = api_client(worker_account)
     accepted = worker.post(f"/api/v1/c/{lender.slug}/lending/my-offers/{agreement_id}/accept")
     assert accepted.get_json()["state"] == "accepted"
+    accept_pair_of(app, agreement_id)
     confirmed = borrow.post(f"/api/v1/c/{borrower.slug}/lending/offers/{agreement_id}/confirm")
     assert confirmed.status_code == 200, confirmed.get_json()
     assert confirmed.get_json()["state"] == "confirmed"
@@ -83,27 +85,33 @@ def test_a_loan_goes_from_request_to_ledger(app, api_client, coop_session, run_j
         late = datetime.combine(saturday + timedelta(days=1), datetime.min.time())
         lending.do_complete(agreement_id, borrower.id, actor=None, now=late)
         agreement = db.session.get(LendingAgreement, agreement_id)
+        assert lending.post_to_ledger(agreement) is None  # no approved hours, no entry
+        timesheets.check_submit(agreement_id, 240, lender_coop_id=lender.id, actor=None,
+                                now=late)
+        timesheets.do_approve(agreement_id, borrower.id, actor=None, now=late)
         lending.post_to_ledger(agreement)  # posting twice adds nothing
         db.session.commit()
         entries = db.session.scalars(select(LedgerEntry).where(
             LedgerEntry.agreement_id == agreement_id)).all()
         assert len(entries) == 1
         assert entries[0].minutes == 240
-        assert entries[0].amount == Decimal("50.40")
+        # 12.60 wage + 1.89 NI + 0.38 pension + 1.52 holiday + 1.26 overheads, for 4 hours.
+        assert entries[0].rate == Decimal("17.65")
+        assert entries[0].amount == Decimal("70.60")
         month = saturday.replace(day=1)
         mine = ledger.statements(lender.id, month)
         theirs = ledger.statements(borrower.id, month)
         assert [(s.other_coop_id, s.net_amount) for s in mine] == [(borrower.id,
-                                                                     Decimal("50.40"))]
+                                                                     Decimal("70.60"))]
         assert [(s.other_coop_id, s.net_amount) for s in theirs] == [(lender.id,
-                                                                       Decimal("-50.40"))]
+                                                                       Decimal("-70.60"))]
         assert ledger.balance_minutes(lender.id, borrower.id) == 240
         assert ledger.balance_minutes(borrower.id, lender.id) == -240
 
     csv = borrow.client.get(f"/c/{borrower.slug}/lending/ledger.csv?month={month:%Y-%m}")
     assert csv.status_code == 200
     assert csv.mimetype == "text/csv"
-    assert "-50.40" in csv.get_data(as_text=True)
+    assert "-70.60" in csv.get_data(as_text=True)
     other = _coordinator(app, lender)
     assert api_client(other).get(
         f"/api/v1/c/{lender.slug}/lending/ledger?month={month:%Y-%m}").status_code == 200

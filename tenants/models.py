@@ -31,7 +31,7 @@ from tenants.members.models import (
 )
 from tenants.officers.models import CoopTask, Officer, OfficerElection
 from tenants.outbox.models import OutboxEvent
-from tenants.payments.models import PoolEntry, PoolMember
+from tenants.payments.models import DpPoolEntry, DpPoolMember
 from tenants.position.models import LegalPosition, RegisteredService
 from tenants.rota.models import ContractOffer, PatternSkill, Visit, VisitPattern, VisitSkill
 from tenants.settings_models import CoopSetting
@@ -44,8 +44,8 @@ __all__ = [
     "Availability", "Ballot", "BallotChoice", "BallotParticipation", "CareLink",
     "CarerPreference", "Client", "ClientNeed", "FamilyGrant",
     "CoopSetting", "GuestAssignment", "Invitation", "LendingCommitment", "Member",
-    "MemberClass", "MemberClassLink", "OutboxEvent", "PatternSkill", "PoolConsent", "PoolEntry",
-    "PoolMember", "Proposal", "RegularCarer", "RequestClient", "RollupState",
+    "MemberClass", "MemberClassLink", "OutboxEvent", "PatternSkill", "PoolConsent", "DpPoolEntry",
+    "DpPoolMember", "Proposal", "RegularCarer", "RequestClient", "RollupState",
     "LegalPosition", "RegisteredService", "ContractOffer", "DbsStatusCheck",
     "CoopTask", "Officer", "OfficerElection",
     "TenantAuditEvent", "GeneralMeeting", "MeetingAttendance", "MeetingNotice",

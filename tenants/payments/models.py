@@ -29,7 +29,7 @@ from core.db import TenantBase
 ENTRY_KINDS = ("budget", "care", "adjustment")
 
 
-class PoolMember(TenantBase):
+class DpPoolMember(TenantBase):
     """A member who pools their Direct Payment, with their weekly budget and hourly rate."""
 
     __tablename__ = "pool_members"
@@ -50,7 +50,7 @@ class PoolMember(TenantBase):
     ends_on: Mapped[date | None] = mapped_column(Date)
 
 
-class PoolEntry(TenantBase):
+class DpPoolEntry(TenantBase):
     """One movement on a pool member's account: + budget, − care hours, ± adjustment."""
 
     __tablename__ = "pool_entries"

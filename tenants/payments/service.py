@@ -23,7 +23,7 @@ from tenants.audit.service import record
 from tenants.clients.models import Client
 from tenants.context import tenant_session
 from tenants.members.models import Member
-from tenants.payments.models import PoolEntry, PoolMember
+from tenants.payments.models import DpPoolEntry, DpPoolMember
 from tenants.rota import bounds
 from tenants.rota.models import Visit
 from tenants.rota.rules import week_start
@@ -46,13 +46,13 @@ def _invalid(field_name: str, message) -> ValidationError:
 
 def pool_members_stmt() -> Select:
     """Every pool member, in the order they joined the pool."""
-    return select(PoolMember).order_by(PoolMember.id)
+    return select(DpPoolMember).order_by(DpPoolMember.id)
 
 
-def access_pool_member(pool_member_id: int, *, account_id: int | None = None) -> PoolMember:
+def access_pool_member(pool_member_id: int, *, account_id: int | None = None) -> DpPoolMember:
     """A pool member; with ``account_id``, only that account's own (others look absent)."""
     session = tenant_session()
-    pool_member = session.get(PoolMember, pool_member_id)
+    pool_member = session.get(DpPoolMember, pool_member_id)
     if pool_member is None:
         raise NotFound()
     if account_id is not None:
@@ -63,35 +63,35 @@ def access_pool_member(pool_member_id: int, *, account_id: int | None = None) ->
     return pool_member
 
 
-def pool_member_for_account(account_id: int) -> PoolMember | None:
+def pool_member_for_account(account_id: int) -> DpPoolMember | None:
     """The signed-in member's place in the pool, if they have one."""
-    return tenant_session().scalar(select(PoolMember).join(
-        Member, Member.id == PoolMember.member_id).where(Member.account_id == account_id))
+    return tenant_session().scalar(select(DpPoolMember).join(
+        Member, Member.id == DpPoolMember.member_id).where(Member.account_id == account_id))
 
 
-def check_create_pool_member(data: dict, *, actor: int) -> PoolMember:
+def check_create_pool_member(data: dict, *, actor_account_id: int) -> DpPoolMember:
     """Add a member to the pool with their weekly budget and hourly rate."""
     session = tenant_session()
     if session.get(Member, data["member_id"]) is None:
         raise _invalid("member_id", _l("No such member in this co-op."))
-    if session.scalar(select(PoolMember.id).where(PoolMember.member_id == data["member_id"])):
+    if session.scalar(select(DpPoolMember.id).where(DpPoolMember.member_id == data["member_id"])):
         raise _invalid("member_id", _l("This member is already in the pool."))
     client_id = data.get("client_id")
     if client_id is not None:
         if session.get(Client, client_id) is None:
             raise _invalid("client_id", _l("No such client in this co-op."))
-        if session.scalar(select(PoolMember.id).where(PoolMember.client_id == client_id)):
+        if session.scalar(select(DpPoolMember.id).where(DpPoolMember.client_id == client_id)):
             raise _invalid("client_id", _l("This client's care is already paid from the pool."))
     if data.get("ends_on") is not None and data["ends_on"] < data["starts_on"]:
         raise _invalid("ends_on", _l("The end date must not be before the start date."))
-    pool_member = PoolMember(member_id=data["member_id"], client_id=client_id,
+    pool_member = DpPoolMember(member_id=data["member_id"], client_id=client_id,
                              weekly_budget=money(data["weekly_budget"]),
                              hourly_rate=money(data["hourly_rate"]),
                              starts_on=data["starts_on"], ends_on=data.get("ends_on"))
     session.add(pool_member)
     session.flush()
-    record(session, "pool.member_added", actor_account_id=actor, subject_type="pool_member",
-           subject_id=pool_member.id)
+    record(session, "pool.member_added", actor_account_id=actor_account_id,
+           subject_type="pool_member", subject_id=pool_member.id)
     return pool_member
 
 
@@ -107,7 +107,7 @@ def member_names(ids) -> dict[int, str]:
 class PoolRow:
     """A pool member as the pool page lists them."""
 
-    pool_member: PoolMember
+    pool_member: DpPoolMember
     name: str
     hours_this_week: Decimal
     balance: Decimal
@@ -117,14 +117,14 @@ def pool_overview(today: date) -> list[PoolRow]:
     """Every pool member with this week's care hours and their balance, in three queries."""
     session = tenant_session()
     members = session.scalars(pool_members_stmt()).all()
-    balances = dict(session.execute(select(PoolEntry.pool_member_id, func.sum(PoolEntry.amount))
-                                    .group_by(PoolEntry.pool_member_id)).all())
+    balances = dict(session.execute(select(DpPoolEntry.pool_member_id, func.sum(DpPoolEntry.amount))
+                                    .group_by(DpPoolEntry.pool_member_id)).all())
     monday = week_start(today)
     hours = dict(session.execute(
-        select(PoolEntry.pool_member_id, func.sum(PoolEntry.hours))
-        .where(PoolEntry.kind == "care", PoolEntry.entry_date >= monday,
-               PoolEntry.entry_date < monday + timedelta(days=7))
-        .group_by(PoolEntry.pool_member_id)).all())
+        select(DpPoolEntry.pool_member_id, func.sum(DpPoolEntry.hours))
+        .where(DpPoolEntry.kind == "care", DpPoolEntry.entry_date >= monday,
+               DpPoolEntry.entry_date < monday + timedelta(days=7))
+        .group_by(DpPoolEntry.pool_member_id)).all())
     names = member_names({m.member_id for m in members})
     return [PoolRow(m, names.get(m.member_id, ""), money(hours.get(m.id) or 0),
                     money(balances.get(m.id) or 0)) for m in members]
@@ -133,25 +133,25 @@ def pool_overview(today: date) -> list[PoolRow]:
 # -- posting to the ledger -----------------------------------------------------------------------
 
 
-def do_post_budgets(week: date, *, actor: int | None) -> int:
+def do_post_budgets(week: date, *, actor_account_id: int | None) -> int:
     """Credit each pool member's weekly budget for ``week``; a week already credited is skipped."""
     session = tenant_session()
     monday = week_start(week)
     sunday = monday + timedelta(days=6)
     members = session.scalars(pool_members_stmt().where(
-        PoolMember.starts_on <= sunday,
-        PoolMember.ends_on.is_(None) | (PoolMember.ends_on >= monday))).all()
-    credited = set(session.scalars(select(PoolEntry.pool_member_id).where(
-        PoolEntry.kind == "budget", PoolEntry.entry_date == monday)))
-    added = [PoolEntry(pool_member_id=m.id, entry_date=monday, kind="budget",
+        DpPoolMember.starts_on <= sunday,
+        DpPoolMember.ends_on.is_(None) | (DpPoolMember.ends_on >= monday))).all()
+    credited = set(session.scalars(select(DpPoolEntry.pool_member_id).where(
+        DpPoolEntry.kind == "budget", DpPoolEntry.entry_date == monday)))
+    added = [DpPoolEntry(pool_member_id=m.id, entry_date=monday, kind="budget",
                        amount=money(m.weekly_budget),
                        description=f"Weekly budget, week starting {monday.isoformat()}")
              for m in members if m.id not in credited]
     session.add_all(added)
     session.flush()
     if added:
-        record(session, "pool.budgets_posted", actor_account_id=actor, subject_type="week",
-               week=monday.isoformat(), count=len(added))
+        record(session, "pool.budgets_posted", actor_account_id=actor_account_id,
+               subject_type="week", week=monday.isoformat(), count=len(added))
     return len(added)
 
 
@@ -163,14 +163,14 @@ def care_hours(visit_row) -> Decimal:
     return money(Decimal((end - start).total_seconds()) / 3600)
 
 
-def do_post_care(*, actor: int | None, until: date | None = None) -> int:
+def do_post_care(*, actor_account_id: int | None, until: date | None = None) -> int:
     """Debit every completed visit of a pool member's client not yet on the ledger."""
     session = tenant_session()
-    stmt = (select(PoolMember.id.label("pool_member_id"), PoolMember.hourly_rate, Visit.id,
+    stmt = (select(DpPoolMember.id.label("pool_member_id"), DpPoolMember.hourly_rate, Visit.id,
                    Visit.starts_at, Visit.ends_at, Visit.actual_start, Visit.actual_end)
-            .join(Visit, Visit.client_id == PoolMember.client_id)
-            .outerjoin(PoolEntry, PoolEntry.visit_id == Visit.id)
-            .where(Visit.status == "completed", PoolEntry.id.is_(None)))
+            .join(Visit, Visit.client_id == DpPoolMember.client_id)
+            .outerjoin(DpPoolEntry, DpPoolEntry.visit_id == Visit.id)
+            .where(Visit.status == "completed", DpPoolEntry.id.is_(None)))
     if until is not None:
         stmt = stmt.where(Visit.starts_at < datetime.combine(until + timedelta(days=1), time()))
     added = []
@@ -178,31 +178,32 @@ def do_post_care(*, actor: int | None, until: date | None = None) -> int:
         hours = care_hours(row)
         if hours <= 0:
             continue
-        added.append(PoolEntry(pool_member_id=row.pool_member_id, entry_date=row.starts_at.date(),
+        added.append(DpPoolEntry(pool_member_id=row.pool_member_id, entry_date=row.starts_at.date(),
                                kind="care", hours=hours, rate=row.hourly_rate,
                                amount=-money(hours * row.hourly_rate), visit_id=row.id,
                                description=f"Care visit {row.id}"))
     session.add_all(added)
     session.flush()
     if added:
-        record(session, "pool.care_posted", actor_account_id=actor, subject_type="pool",
+        record(session, "pool.care_posted", actor_account_id=actor_account_id, subject_type="pool",
                count=len(added))
     return len(added)
 
 
-def check_add_adjustment(pool_member_id: int, data: dict, *, actor: int) -> PoolEntry:
+def check_add_adjustment(pool_member_id: int, data: dict, *, actor_account_id: int) -> DpPoolEntry:
     """A correction on a member's account, with the reason recorded."""
     session = tenant_session()
     access_pool_member(pool_member_id)
     if money(data["amount"]) == 0:
         raise _invalid("amount", _l("An adjustment must not be zero."))
-    entry = PoolEntry(pool_member_id=pool_member_id, entry_date=data["entry_date"],
+    entry = DpPoolEntry(pool_member_id=pool_member_id, entry_date=data["entry_date"],
                       kind="adjustment", amount=money(data["amount"]),
                       description=data["description"])
     session.add(entry)
     session.flush()
-    record(session, "pool.adjustment_added", actor_account_id=actor, subject_type="pool_member",
-           subject_id=pool_member_id, entry_id=entry.id, amount=str(entry.amount))
+    record(session, "pool.adjustment_added", actor_account_id=actor_account_id,
+           subject_type="pool_member", subject_id=pool_member_id, entry_id=entry.id,
+           amount=str(entry.amount))
     return entry
 
 
@@ -283,15 +284,15 @@ def statement_period(month: str | None, start: date | None, end: date | None
     return start, end
 
 
-def statement(pool_member: PoolMember, start: date, end: date) -> Statement:
+def statement(pool_member: DpPoolMember, start: date, end: date) -> Statement:
     """The member's statement for [start, end], in two queries."""
     session = tenant_session()
-    opening = session.scalar(select(func.coalesce(func.sum(PoolEntry.amount), 0)).where(
-        PoolEntry.pool_member_id == pool_member.id, PoolEntry.entry_date < start))
+    opening = session.scalar(select(func.coalesce(func.sum(DpPoolEntry.amount), 0)).where(
+        DpPoolEntry.pool_member_id == pool_member.id, DpPoolEntry.entry_date < start))
     entries = session.execute(
-        select(PoolEntry.entry_date, PoolEntry.kind, PoolEntry.hours, PoolEntry.amount)
-        .where(PoolEntry.pool_member_id == pool_member.id, PoolEntry.entry_date >= start,
-               PoolEntry.entry_date <= end)).all()
+        select(DpPoolEntry.entry_date, DpPoolEntry.kind, DpPoolEntry.hours, DpPoolEntry.amount)
+        .where(DpPoolEntry.pool_member_id == pool_member.id, DpPoolEntry.entry_date >= start,
+               DpPoolEntry.entry_date <= end)).all()
     weeks: dict[date, StatementWeek] = {}
     monday = week_start(start)
     while monday <= end:

@@ -22,7 +22,7 @@ from tenants.clients.models import Client
 from tenants.context import tenant_session
 from tenants.members.models import Member
 from tenants.payments import schemas, service
-from tenants.payments.models import PoolMember
+from tenants.payments.models import DpPoolMember
 from tenants.registry.models import CoopType, Role
 from tenants.web import (
     MANAGERS,
@@ -84,7 +84,7 @@ def api_members():
 @require_role(*MANAGERS)
 def api_create_member(data):
     """Add a member to the pool."""
-    return service.check_create_pool_member(data, actor=current_account_id())
+    return service.check_create_pool_member(data, actor_account_id=current_account_id())
 
 
 @api.route("/members/<int:pool_member_id>/adjustments", methods=["POST"])
@@ -93,7 +93,7 @@ def api_create_member(data):
 @require_role(*MANAGERS)
 def api_adjust(data, pool_member_id: int):
     """Add an adjustment to a member's account."""
-    return service.check_add_adjustment(pool_member_id, data, actor=current_account_id())
+    return service.check_add_adjustment(pool_member_id, data, actor_account_id=current_account_id())
 
 
 @api.route("/post", methods=["POST"])
@@ -107,8 +107,8 @@ def api_post(data):
 
 def _post(week: date) -> dict:
     sunday = service.week_start(week).toordinal() + 6
-    return {"budget_credits": service.do_post_budgets(week, actor=current_account_id()),
-            "care_debits": service.do_post_care(actor=current_account_id(),
+    return {"budget_credits": service.do_post_budgets(week, actor_account_id=current_account_id()),
+            "care_debits": service.do_post_care(actor_account_id=current_account_id(),
                                                 until=date.fromordinal(sunday))}
 
 
@@ -140,7 +140,7 @@ def _page_errors(exc) -> dict[str, list[str]]:
 
 def _index_page(errors=None, status=200):
     session = tenant_session()
-    pooled = set(session.scalars(select(PoolMember.member_id)))
+    pooled = set(session.scalars(select(DpPoolMember.member_id)))
     members = [(m.id, m.display_name) for m in session.execute(
         select(Member.id, Member.display_name).order_by(Member.display_name)) if m.id not in pooled]
     clients = session.execute(select(Client.id, Client.display_name)
@@ -170,7 +170,7 @@ def add_member():
     try:
         data = _form(schemas.PoolMemberCreateSchema(),
                      ("member_id", "client_id", "weekly_budget", "hourly_rate", "starts_on"))
-        service.check_create_pool_member(data, actor=current_account_id())
+        service.check_create_pool_member(data, actor_account_id=current_account_id())
     except (ma.ValidationError, ValidationError) as exc:
         tenant_session().rollback()
         return _index_page(_page_errors(exc), 422)
@@ -243,7 +243,7 @@ def adjust(pool_member_id: int):
     """Add an adjustment, then show the statement."""
     try:
         data = _form(schemas.AdjustmentSchema(), ("amount", "entry_date", "description"))
-        service.check_add_adjustment(pool_member_id, data, actor=current_account_id())
+        service.check_add_adjustment(pool_member_id, data, actor_account_id=current_account_id())
     except (ma.ValidationError, ValidationError) as exc:
         tenant_session().rollback()
         pool_member = service.access_pool_member(pool_member_id)

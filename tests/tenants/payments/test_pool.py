@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from tenants.payments.models import PoolEntry, PoolMember
+from tenants.payments.models import DpPoolEntry, DpPoolMember
 from tests.fixtures.app import sign_in
 from tests.fixtures.factories import PASSWORD, add_member
 from tests.tenants.rota.helpers import count, make_client, make_member, make_visit
@@ -25,7 +25,7 @@ def pool(coops, coop_session, api_client, app, make_account):
     add_member(app, dp, person, "member")
     with coop_session(other) as session:
         other_member = make_member(session)
-        session.add(PoolMember(member_id=other_member, weekly_budget=Decimal("10"),
+        session.add(DpPoolMember(member_id=other_member, weekly_budget=Decimal("10"),
                                hourly_rate=Decimal("10"), starts_on=datetime(2026, 1, 1)))
     with coop_session(dp) as session:
         member_id = make_member(session, account_id=person.id)
@@ -56,13 +56,13 @@ def test_posting_twice_changes_nothing(pool, coop_session):
     first = api.post(f"/api/v1/c/{dp.slug}/pool/post", json={"week": "2026-06-04"})
     assert first.get_json() == {"budget_credits": 2, "care_debits": 1}
     with coop_session(dp) as session:
-        before = session.execute(select(PoolEntry.kind, PoolEntry.amount, PoolEntry.hours)
-                                 .order_by(PoolEntry.id)).all()
+        before = session.execute(select(DpPoolEntry.kind, DpPoolEntry.amount, DpPoolEntry.hours)
+                                 .order_by(DpPoolEntry.id)).all()
     again = api.post(f"/api/v1/c/{dp.slug}/pool/post", json={"week": "2026-06-01"})
     assert again.get_json() == {"budget_credits": 0, "care_debits": 0}
     with coop_session(dp) as session:
-        after = session.execute(select(PoolEntry.kind, PoolEntry.amount, PoolEntry.hours)
-                                .order_by(PoolEntry.id)).all()
+        after = session.execute(select(DpPoolEntry.kind, DpPoolEntry.amount, DpPoolEntry.hours)
+                                .order_by(DpPoolEntry.id)).all()
     assert after == before
     assert sorted(map(tuple, before))[-1] == ("care", Decimal("-30.00"), Decimal("1.50"))
 
@@ -91,8 +91,8 @@ def test_statement_adds_up_and_csv_has_the_columns(pool, coop_session):
         - Decimal(body["care_cost"]) + Decimal(body["adjustments"]))
     assert [w["week_starting"] for w in body["weeks"]] == ["2026-06-08", "2026-06-15"]
     with coop_session(dp) as session:
-        ledger = session.scalar(select(func.sum(PoolEntry.amount)).where(
-            PoolEntry.pool_member_id == ident))
+        ledger = session.scalar(select(func.sum(DpPoolEntry.amount)).where(
+            DpPoolEntry.pool_member_id == ident))
     assert Decimal(body["closing_balance"]) == ledger
     month = api.get(f"/api/v1/c/{dp.slug}/pool/members/{ident}/statement?month=2026-06")
     assert month.get_json()["opening_balance"] == "0.00"
@@ -130,13 +130,13 @@ def _signed_in_page(pool, account, path):
 def test_bad_pool_member_refused(pool, coop_session, body, field):
     dp = pool["dp"]
     with coop_session(dp) as session:
-        before = count(session, PoolMember)
+        before = count(session, DpPoolMember)
     response = pool["api"].post(f"/api/v1/c/{dp.slug}/pool/members", json=body)
     assert 400 <= response.status_code < 500
     assert response.headers["Content-Type"] == PROBLEM
     assert field in response.get_json()["errors"], response.get_json()
     with coop_session(dp) as session:
-        assert count(session, PoolMember) == before
+        assert count(session, DpPoolMember) == before
 
 
 @pytest.mark.parametrize(("path", "body", "field"), [
@@ -152,13 +152,13 @@ def test_bad_ledger_input_refused(pool, coop_session, path, body, field):
     url = (f"/api/v1/c/{dp.slug}/pool/members/{pool['id']}/adjustments" if path == "adjustments"
            else f"/api/v1/c/{dp.slug}/pool/post")
     with coop_session(dp) as session:
-        before = count(session, PoolEntry)
+        before = count(session, DpPoolEntry)
     response = pool["api"].post(url, json=body)
     assert 400 <= response.status_code < 500
     assert response.headers["Content-Type"] == PROBLEM
     assert field in response.get_json()["errors"], response.get_json()
     with coop_session(dp) as session:
-        assert count(session, PoolEntry) == before
+        assert count(session, DpPoolEntry) == before
 
 
 def test_statement_period_must_be_whole_weeks(pool):

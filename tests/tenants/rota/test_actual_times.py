@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from tenants.payments.models import PoolEntry, PoolMember
+from tenants.payments.models import DpPoolEntry, DpPoolMember
 from tenants.payments.service import do_post_care
 from tenants.rota.models import Visit
 from tests.fixtures.factories import add_member
@@ -49,7 +49,7 @@ def test_billing_uses_the_bounded_times_even_for_old_records(coops, coop_session
     with coop_session(dp) as session:
         client_id = make_client(session)
         member_id = make_member(session)
-        session.add(PoolMember(member_id=member_id, client_id=client_id,
+        session.add(DpPoolMember(member_id=member_id, client_id=client_id,
                                weekly_budget=Decimal("300"), hourly_rate=Decimal("20"),
                                starts_on=date(2026, 1, 1)))
         # Recorded before the bound existed: a year on a one-hour visit.
@@ -57,9 +57,9 @@ def test_billing_uses_the_bounded_times_even_for_old_records(coops, coop_session
                            status="completed", actual_start=datetime(2026, 3, 16, 9),
                            actual_end=datetime(2027, 3, 16, 9))
     with coop_session(dp) as session:
-        do_post_care(actor=None)
+        do_post_care(actor_account_id=None)
     with coop_session(dp) as session:
-        entry = session.scalar(select(PoolEntry).where(PoolEntry.visit_id == visit))
+        entry = session.scalar(select(DpPoolEntry).where(DpPoolEntry.visit_id == visit))
         # At most the planned end plus the 4-hour window: 5 hours, never 8,760.
         assert entry.hours == Decimal("5.00")
         assert entry.amount == Decimal("-100.00")

@@ -3,7 +3,7 @@
 from datetime import date
 
 from tenants.payments import demo as pool_demo
-from tenants.payments.models import PoolEntry, PoolMember
+from tenants.payments.models import DpPoolEntry, DpPoolMember
 from tenants.rota import demo as rota_demo
 from tenants.rota.models import Visit, VisitPattern
 from tests.tenants.rota.helpers import count, make_client, make_member, make_worker
@@ -14,7 +14,7 @@ TODAY = date(2026, 7, 15)
 def test_demo_seeds_twice_change_nothing(coops, coop_session):
     (a, _), (dp, _) = coops
     with coop_session(a) as session:
-        before_a = (count(session, Visit), count(session, PoolEntry))
+        before_a = (count(session, Visit), count(session, DpPoolEntry))
     with coop_session(dp) as session:
         for _ in range(4):
             make_client(session)
@@ -28,9 +28,9 @@ def test_demo_seeds_twice_change_nothing(coops, coop_session):
             pool_demo.seed(session, "dp_pool", TODAY)
         with coop_session(dp) as session:
             sizes.append(tuple(count(session, m)
-                               for m in (VisitPattern, Visit, PoolMember, PoolEntry)))
+                               for m in (VisitPattern, Visit, DpPoolMember, DpPoolEntry)))
     assert sizes[0] == sizes[1]
     patterns, visits, members, entries = sizes[0]
     assert patterns and visits and members and entries
     with coop_session(a) as session:
-        assert (count(session, Visit), count(session, PoolEntry)) == before_a
+        assert (count(session, Visit), count(session, DpPoolEntry)) == before_a

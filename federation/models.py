@@ -9,6 +9,7 @@ from federation.onboarding.models import Draft
 from federation.regional.models import AnalystGrant
 from services.directory.models import DirectoryArea, DirectoryListing
 from services.jobs.models import JobLease
+from services.lending.compliance_models import ComplianceRecord, DbsShare  # noqa: F401
 from services.lending.models import (
     LedgerEntry,
     LendingAgreement,

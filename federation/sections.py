@@ -12,6 +12,7 @@ SECTIONS = (
     "services.pool.views",
     "services.lending.views",
     "services.lending.sharing_views",
+    "services.lending.compliance_views",
     "services.portability.views",
     "federation.regional.views",
     "federation.directory.views",

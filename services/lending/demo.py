@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from core.db import db
-from services.lending import matching, pair_agreements, rates
+from services.lending import compliance, matching, pair_agreements, rates
 from services.lending import service as lending
 from services.lending.models import LendingAgreement, LendingRequest, LendingSlot, Timesheet
 from services.pool.areas import centroids
@@ -66,6 +66,8 @@ def _confirmed_loan(coops, today: date) -> None:
         lending.do_worker_respond(agreement.id, agreement.worker_account_id, True)
     else:
         agreement.state = "accepted"
+    compliance.do_record_all(agreement, borrower_actor=borrower.first_admin_account_id,
+                             lender_actor=lender.first_admin_account_id)  # each side's checks
     lending.do_confirm(agreement.id, borrower.id, actor=borrower.first_admin_account_id)
 
 

@@ -9,6 +9,13 @@ the committed time of a few dozen workers at a time.
 The exact rules reuse the pure working-time rules of ``tenants.rota.rules``; the
 worker's committed time counts their home co-op's visits *and* every slot they are
 lent for elsewhere, because the 48 hours count every employer together.
+
+Two rules follow the borrower, not the lender (issue 11). Social Care Wales registration
+is needed only for the engagements the borrower's registered services require it for
+(``Need.scw_engagements``, from the rule set). And the borrower cannot rely on the lender's
+DBS certificate: a worker not on the Update Service needs the borrower's own DBS
+application, so they are offered only for slots at least the rule set's typical
+turnaround after ``Need.offered_on`` (rule ``dbs_own_application``).
 """
 
 from __future__ import annotations
@@ -19,9 +26,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select, true
 
 from core.db import db
+from core.timeutil import local_now
 from services.lending.models import (
     BOOKED_STATES,
     LedgerEntry,
@@ -32,10 +40,11 @@ from services.pool.areas import bounding_box, haversine_km
 from services.pool.models import PoolProfile, PoolShift
 from tenants.registry.models import Coop, CoopState
 from tenants.rota import rules
+from tenants.rules.engine import default_ruleset
 
 #: Every hard rule, in the order a refusal reports them.
-RULES = ("checks", "registration", "skills", "welsh", "travel", "availability",
-         "double_booking", "rest_11h", "max_48h", "break_20m")
+RULES = ("checks", "dbs_turnaround", "registration", "skills", "welsh", "travel",
+         "availability", "double_booking", "rest_11h", "max_48h", "break_20m")
 BATCH = 15
 #: Kilometres per degree of latitude; the SQL distance cut is equirectangular, with a
 #: margin, and the exact great-circle distance is decided in Python.
@@ -61,7 +70,8 @@ PROFILE_COLUMNS = (
     PoolProfile.skills_mask, PoolProfile.welsh_level, PoolProfile.la_code, PoolProfile.lat,
     PoolProfile.lon, PoolProfile.travel_radius_km, PoolProfile.dbs_valid_from,
     PoolProfile.dbs_valid_until, PoolProfile.scw_status, PoolProfile.scw_valid_until,
-    PoolProfile.wt_opt_out, PoolProfile.availability, PoolProfile.available_days)
+    PoolProfile.wt_opt_out, PoolProfile.availability, PoolProfile.available_days,
+    PoolProfile.engagement, PoolProfile.dbs_update_service)
 
 
 @dataclass(frozen=True)
@@ -77,6 +87,35 @@ class Need:
     continuity_refs: frozenset[str] = frozenset()
     exclude_refs: frozenset[str] = frozenset()
     avoid_refs: frozenset[str] = frozenset()
+    #: Engagements the borrower's rules need Social Care Wales registration for; None
+    #: (not known) means every engagement the rule can cover.
+    scw_engagements: frozenset[str] | None = None
+    #: The day an offer is (or was) made: the DBS turnaround counts from it. None: today.
+    offered_on: date | None = None
+
+
+def scw_engagements_for(facts, day: date) -> frozenset[str]:
+    """The engagements a borrower with these facts needs registration for on ``day``."""
+    from tenants.workforce.models import ENGAGEMENTS
+
+    return frozenset(e for e in ENGAGEMENTS
+                     if default_ruleset().applies("scw_registration", facts, e, day))
+
+
+def _scw_needed(need: Need) -> frozenset[str]:
+    if need.scw_engagements is not None:
+        return need.scw_engagements
+    return default_ruleset()["scw_registration"].applies.engagements or frozenset()
+
+
+def turnaround_days() -> int:
+    """Days a borrower's own DBS application typically takes (rule ``dbs_own_application``)."""
+    return int(default_ruleset()["dbs_own_application"].params["turnaround_days"])
+
+
+def earliest_without_update_service(offered_on: date) -> date:
+    """The first day a worker not on the Update Service may be lent, offered on ``offered_on``."""
+    return offered_on + timedelta(days=turnaround_days())
 
 
 @dataclass
@@ -116,20 +155,34 @@ def checks_fail(profile, day: date) -> bool:
             or (profile.dbs_valid_until is not None and day > profile.dbs_valid_until))
 
 
-def registration_fails(profile, day: date) -> bool:
-    """Social Care Wales: registered (or a new starter in their six months) on the day."""
+def registration_fails(profile, day: date, needed: frozenset[str] | None = None) -> bool:
+    """Social Care Wales, where the borrower's rules need it for the worker's engagement:
+    registered (or a new starter in their six months) on the day."""
+    if needed is not None and (getattr(profile, "engagement", None) or "employee") not in needed:
+        return False
     return (profile.scw_status == "unregistered" or profile.scw_valid_until is None
             or day > profile.scw_valid_until)
 
 
-def eligibility_failures(profile, need: Need) -> list[str]:
-    """The rules that need nothing but the profile: checks, registration, skills, Welsh,
-    travel and availability."""
+def turnaround_fails(profile, need: Need, today: date) -> bool:
+    """Not on the Update Service, and a slot sooner than the borrower's own DBS check."""
+    if getattr(profile, "dbs_update_service", False):
+        return False
+    earliest = earliest_without_update_service(need.offered_on or today)
+    return any(s.start.date() < earliest for s in need.slots)
+
+
+def eligibility_failures(profile, need: Need, today: date | None = None) -> list[str]:
+    """The rules that need nothing but the profile: checks, the DBS turnaround,
+    registration, skills, Welsh, travel and availability."""
     failed = []
     days = {s.start.date() for s in need.slots}
     if any(checks_fail(profile, d) for d in days):
         failed.append("checks")
-    if any(registration_fails(profile, d) for d in days):
+    if turnaround_fails(profile, need, today or local_now().date()):
+        failed.append("dbs_turnaround")
+    needed = _scw_needed(need)
+    if any(registration_fails(profile, d, needed) for d in days):
         failed.append("registration")
     if profile.skills_mask & need.skills_mask != need.skills_mask:
         failed.append("skills")
@@ -151,9 +204,11 @@ def working_time_failures(profile, need: Need, busy: list[rules.Shift]) -> list[
     return [code for code in RULES if code in working]
 
 
-def failed_rules(profile, need: Need, busy: list[rules.Shift]) -> list[str]:
+def failed_rules(profile, need: Need, busy: list[rules.Shift],
+                 today: date | None = None) -> list[str]:
     """Every hard rule the profile fails for the request, in ``RULES`` order."""
-    return eligibility_failures(profile, need) + working_time_failures(profile, need, busy)
+    return (eligibility_failures(profile, need, today)
+            + working_time_failures(profile, need, busy))
 
 
 # -- reading the pool --------------------------------------------------------------------------
@@ -216,9 +271,12 @@ def busy_by_ref(profiles, start: datetime, end: datetime) -> dict[str, list[rule
     return found
 
 
-def _prefilter(need: Need):
+def _prefilter(need: Need, today: date):
     days = {s.start.date() for s in need.slots}
     first, last = min(days), max(days)
+    needed = sorted(_scw_needed(need))
+    registered = and_(PoolProfile.scw_status != "unregistered",
+                      PoolProfile.scw_valid_until >= last)
     weekdays = 0
     for day in days:
         weekdays |= 1 << day.weekday()
@@ -235,7 +293,9 @@ def _prefilter(need: Need):
         PoolProfile.available_days.op("&")(weekdays) == weekdays,
         PoolProfile.dbs_valid_from <= first,
         or_(PoolProfile.dbs_valid_until.is_(None), PoolProfile.dbs_valid_until >= last),
-        PoolProfile.scw_status != "unregistered", PoolProfile.scw_valid_until >= last))
+        or_(PoolProfile.engagement.not_in(needed), registered) if needed else true()))
+    if first < earliest_without_update_service(need.offered_on or today):
+        stmt = stmt.where(PoolProfile.dbs_update_service.is_(True))
     day_slots = [s for s in need.slots if s.work_start.date() == s.end.date()]
     if day_slots:
         earliest = min(s.work_start.hour * 60 + s.work_start.minute for s in day_slots)
@@ -337,13 +397,13 @@ def find_candidates(need: Need, limit: int = 5, now: datetime | None = None) -> 
     if not need.slots:
         return []
     now = now or datetime.now()
-    ranked = _rank(need, _prefilter(need), now)
+    ranked = _rank(need, _prefilter(need, now.date()), now)
     start, end = rule_window(need.slots)
     chosen: list[Candidate] = []
     for batch in _batches(ranked):
         rows = {r.id: r for r in db.session.execute(select(*PROFILE_COLUMNS).where(
             PoolProfile.id.in_([item.row.id for item in batch])))
-            if not eligibility_failures(r, need)}
+            if not eligibility_failures(r, need, now.date())}
         busy = busy_by_ref(list(rows.values()), start, end) if rows else {}
         for item in batch:
             row = rows.get(item.row.id)
@@ -358,25 +418,29 @@ def find_candidates(need: Need, limit: int = 5, now: datetime | None = None) -> 
     return chosen
 
 
-def profile_failures(profile_id: int, need: Need) -> list[str]:
+def profile_failures(profile_id: int, need: Need, today: date | None = None) -> list[str]:
     """The hard rules one profile fails now (used again at approval and confirmation)."""
     row = db.session.execute(select(*PROFILE_COLUMNS).where(
         PoolProfile.id == profile_id)).first()
     if row is None:
         return ["withdrawn"]
     start, end = rule_window(need.slots)
-    return failed_rules(row, need, busy_by_ref([row], start, end)[row.worker_ref])
+    return failed_rules(row, need, busy_by_ref([row], start, end)[row.worker_ref], today)
 
 
-def need_of(request, *, exclude_refs=()) -> Need:
-    """A stored request as the matcher reads it."""
+def need_of(request, *, exclude_refs=(), offered_on: date | None = None) -> Need:
+    """A stored request as the matcher reads it (``offered_on``: when an existing offer
+    was made, so re-checking it later keeps the DBS turnaround counted from then)."""
     return Need(borrower_coop_id=request.borrower_coop_id, lat=request.lat, lon=request.lon,
                 skills_mask=request.skills_mask, welsh_required=request.welsh_required,
                 slots=tuple(rules.Shift(s.starts_at, s.ends_at, s.travel_minutes)
                             for s in request.slots),
                 continuity_refs=frozenset(request.continuity_refs or ()),
                 exclude_refs=frozenset(exclude_refs),
-                avoid_refs=frozenset(request.avoid_refs or ()))
+                avoid_refs=frozenset(request.avoid_refs or ()),
+                scw_engagements=(None if request.scw_engagements is None
+                                 else frozenset(request.scw_engagements)),
+                offered_on=offered_on)
 
 
 __all__ = ["RULES", "Candidate", "Need", "failed_rules", "find_candidates",

@@ -68,6 +68,10 @@ class LendingRequest(FederationBase):
     continuity_refs: Mapped[list] = mapped_column(JSON, default=list)
     #: Workers the person cared for asked not to have ("please not"): ranked last.
     avoid_refs: Mapped[list | None] = mapped_column(JSON)
+    #: The engagements for which the borrower's rules need Social Care Wales registration
+    #: (its registered services decide; issue 11). None: not known, so every engagement
+    #: the rule can cover is asked for.
+    scw_engagements: Mapped[list | None] = mapped_column(JSON)
     #: Hourly rate the borrower offers, in pounds.
     rate: Mapped[Decimal] = mapped_column(Numeric(8, 2))
     on_board: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -8,7 +8,7 @@ jobs after the commit, with ids only.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -19,7 +19,7 @@ from core.db import db
 from core.errors import Conflict, NotFound, ValidationError
 from core.jobs import enqueue_after_commit
 from core.timeutil import LOCAL, local_now
-from services.lending import matching, notices, pair_agreements
+from services.lending import compliance, matching, notices, pair_agreements
 from services.lending.models import (
     BOOKED_STATES,
     LIVE_STATES,
@@ -51,6 +51,8 @@ TRANSITIONS = {
 }
 RULE_MESSAGES = {
     "checks": _l("DBS check not valid on a slot's date"),
+    "dbs_turnaround": _l("Not on the DBS Update Service: the borrower needs its own DBS check, "
+                         "and a slot is sooner than one typically takes"),
     "registration": _l("Social Care Wales registration not valid on a slot's date"),
     "skills": _l("Lacks a skill the request needs"),
     "welsh": _l("Does not speak Welsh"),
@@ -110,7 +112,8 @@ def check_request_values(data: dict, now: datetime) -> dict[str, list[str]]:
 
 
 def check_create_request(borrower_coop_id: int, data: dict, *, actor: int | None,
-                         continuity_refs=(), avoid_refs=()) -> LendingRequest:
+                         continuity_refs=(), avoid_refs=(),
+                         scw_engagements=None) -> LendingRequest:
     """Post a request for cover; refused naming every bad field, with nothing written."""
     errors = check_request_values(data, local_now())
     if errors:
@@ -123,6 +126,7 @@ def check_create_request(borrower_coop_id: int, data: dict, *, actor: int | None
         welsh_required=bool(data.get("welsh_required")),
         continuity_refs=sorted(set(continuity_refs) - set(avoid_refs)),
         avoid_refs=sorted(set(avoid_refs)), rate=Decimal(data["rate"]),
+        scw_engagements=None if scw_engagements is None else sorted(scw_engagements),
         on_board=bool(data.get("on_board")), state="open", created_by_account_id=actor,
         slots=[LendingSlot(starts_at=s["starts_at"], ends_at=s["ends_at"],
                            travel_minutes=s.get("travel_minutes", 0))
@@ -154,7 +158,8 @@ def check_create_request_here(borrower_coop_id: int, data: dict, *,
         again, avoid = care_person.lending_hints(client_id)
         refs |= again
     request = check_create_request(borrower_coop_id, data, actor=actor, continuity_refs=refs,
-                                   avoid_refs=avoid)
+                                   avoid_refs=avoid,
+                                   scw_engagements=compliance.scw_engagements_here(data))
     if client_id is not None:
         tenant_lending.do_link_request_client(session, request.id, client_id)
     return request
@@ -211,9 +216,11 @@ def _profile(worker_ref: str) -> PoolProfile | None:
     return db.session.scalar(select(PoolProfile).where(PoolProfile.worker_ref == worker_ref))
 
 
-def _refuse_if_ineligible(profile_id: int | None, request: LendingRequest) -> None:
+def _refuse_if_ineligible(profile_id: int | None, request: LendingRequest,
+                          offered_on: date | None = None) -> None:
     failed = (["withdrawn"] if profile_id is None
-              else matching.profile_failures(profile_id, matching.need_of(request)))
+              else matching.profile_failures(
+                  profile_id, matching.need_of(request, offered_on=offered_on)))
     if failed:
         raise ValidationError({"worker_ref": [f"{code}: {RULE_MESSAGES[code]}"
                                               for code in failed]})
@@ -291,9 +298,9 @@ def do_lender_decide(agreement_id: int, lender_coop_id: int, approve: bool, *,
         raise NotFound()
     if not approve:
         return _move(agreement, "decline", actor, lender_coop_id)
-    _refuse_if_ineligible(agreement.profile_id, agreement.request)
+    _refuse_if_ineligible(agreement.profile_id, agreement.request, _offered_on(agreement))
     if live_shifts is not None:
-        need = matching.need_of(agreement.request)
+        need = matching.need_of(agreement.request, offered_on=_offered_on(agreement))
         failed = matching.failed_rules(_profile_row(agreement.profile_id), need,
                                        [*live_shifts, *_loans_only(agreement.worker_ref, need)])
         if failed:
@@ -302,6 +309,12 @@ def do_lender_decide(agreement_id: int, lender_coop_id: int, approve: bool, *,
     if agreement.volunteered:  # the worker already said yes on the board
         _move(agreement, "accept", actor, lender_coop_id)
     return agreement
+
+
+def _offered_on(agreement: LendingAgreement) -> date:
+    """The day the offer was made: the DBS turnaround keeps counting from it."""
+    made = _aware(agreement.created_at) or _now()
+    return made.astimezone(LOCAL).date()
 
 
 def _profile_row(profile_id: int):
@@ -349,13 +362,14 @@ def do_confirm(agreement_id: int, borrower_coop_id: int, *, actor: int | None) -
         raise Conflict(str(_l("This offer is %(state)s and cannot be confirmed.",
                               state=agreement.state)))
     try:
-        _refuse_if_ineligible(agreement.profile_id, agreement.request)
+        _refuse_if_ineligible(agreement.profile_id, agreement.request, _offered_on(agreement))
     except ValidationError as refused:
         audit.record_despite_rollback(
             "lending.confirm_refused", actor_account_id=actor, coop_id=borrower_coop_id,
             outcome="refused", agreement_id=agreement.id,
             rules=[m.split(":")[0] for m in refused.errors.get("worker_ref", [])])
         raise
+    compliance.refuse_unless_complete(agreement, actor=actor)
     pair_agreements.check_confirm(agreement, actor)  # accepted pair agreement; fixes the rate
     _move(agreement, "confirm", actor, borrower_coop_id)
     request = agreement.request

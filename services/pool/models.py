@@ -21,12 +21,15 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    false,
     func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import FederationBase
 from tenants.vocabulary import SKILLS, WELSH_LEVELS, in_list
+from tenants.workforce.models import ENGAGEMENTS
 
 SCW_STATUSES = ("registered", "new_starter", "unregistered")
 #: Each skill's bit in ``skills_mask``, so "has every needed skill" is one indexed AND.
@@ -48,6 +51,7 @@ class PoolProfile(FederationBase):
     __table_args__ = (
         CheckConstraint(in_list("welsh_level", WELSH_LEVELS), name="welsh_level"),
         CheckConstraint(in_list("scw_status", SCW_STATUSES), name="scw_status"),
+        CheckConstraint(in_list("engagement", ENGAGEMENTS), name="engagement"),
         CheckConstraint("travel_radius_km BETWEEN 0 AND 300", name="travel_radius_km"),
         CheckConstraint("available_days BETWEEN 0 AND 127", name="available_days"),
         CheckConstraint("available_from_minute BETWEEN 0 AND 1440 AND available_until_minute "
@@ -81,6 +85,14 @@ class PoolProfile(FederationBase):
     scw_status: Mapped[str] = mapped_column(String(16))
     scw_valid_until: Mapped[date | None] = mapped_column(Date)
     wt_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: How the worker is engaged: with the borrower's registered services, it decides
+    #: whether Social Care Wales registration is needed for the loan (issue 11).
+    engagement: Mapped[str] = mapped_column(String(16), default="employee",
+                                            server_default=text("'employee'"))
+    #: On the DBS Update Service: a borrower can check the certificate's status itself;
+    #: otherwise it needs its own DBS application first (issue 11).
+    dbs_update_service: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                     server_default=false())
     availability: Mapped[list] = mapped_column(JSON, default=list)
     available_days: Mapped[int] = mapped_column(Integer, default=0)
     #: Earliest start and latest end of any window, in minutes after midnight: lets SQL

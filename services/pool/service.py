@@ -73,6 +73,7 @@ def do_sync_consent(coop_id: int, consent_id: int) -> str:
             travel_radius_km=min(snap.travel_radius_km, 300),
             dbs_valid_from=snap.dbs_valid_from, dbs_valid_until=snap.dbs_valid_until,
             scw_status=snap.scw_status, scw_valid_until=snap.scw_valid_until,
+            engagement=snap.engagement, dbs_update_service=snap.dbs_update_service,
             wt_opt_out=snap.wt_opt_out, availability=[list(a) for a in snap.availability],
             available_days=days, available_from_minute=min(starts, default=0),
             available_until_minute=max(ends, default=0),

@@ -25,7 +25,7 @@ DEFAULT_PATH = Path(__file__).with_name("data") / "rules.toml"
 KNOWN_CODES = frozenset({
     "scw_registration", "dbs_schedule1", "dbs_policy", "short_visit", "worker_schedule",
     "contract_offer", "max_48h", "rest_11h", "break_20m", "double_booking", "skills", "welsh",
-    "actual_times"})
+    "actual_times", "dbs_own_application"})
 LANGUAGES = ("en", "cy")
 
 

@@ -38,7 +38,8 @@ def pool_coop(app, la: str, joins: bool = True):
 
 
 def worker_values(**overrides) -> dict:
-    """A worker with valid checks, available every day 07:00–22:00."""
+    """A worker with valid checks (on the DBS Update Service, so a borrower may check it and
+    lend them next week), available every day 07:00–22:00."""
     today = local_now().date()
     body = {
         "display_name": "Elin Pritchard", "welsh_level": "fluent",
@@ -46,7 +47,7 @@ def worker_values(**overrides) -> dict:
         "scw_registration_number": "SCW7654321",
         "scw_expires_on": (today + timedelta(days=300)).isoformat(),
         "dbs_certificate_date": (today - timedelta(days=200)).isoformat(),
-        "dbs_update_service": False, "contracted_hours": 37.5, "wt_opt_out": False,
+        "dbs_update_service": True, "contracted_hours": 37.5, "wt_opt_out": False,
         "base_la_code": "W06000002", "base_postcode_district": "LL55",
         "travel_radius_km": 80, "skills": ["personal_care", "dementia"],
         "availability": [{"weekday": d, "starts": "07:00", "ends": "22:00"} for d in range(7)],
@@ -116,6 +117,19 @@ def eligible_refs(app, request_id: int) -> set[str]:
                                                                limit=100_000)}
 
 
+def record_compliance(app, agreement_id: int, **kwargs) -> None:
+    """Record every pre-confirmation check the loan needs, as each co-op would (issue 11):
+    what tests that confirm a loan do first. ``kwargs`` go to ``compliance.do_record_all``."""
+    from services.lending import compliance
+    from services.lending.models import LendingAgreement
+
+    accept_pair_of(app, agreement_id)  # and the two co-ops' agreement (H2)
+    with app.app_context():
+        agreement = db.session.get(LendingAgreement, agreement_id)
+        compliance.do_record_all(agreement, borrower_actor=None, lender_actor=None, **kwargs)
+        db.session.commit()
+
+
 INSURANCE = {"employers_liability": "Employer's liability: Co-op Insurance, policy EL-1",
              "public_liability": "Public liability: Co-op Insurance, policy PL-1"}
 
@@ -161,5 +175,5 @@ def accept_pair_of(app, agreement_id: int) -> None:
 
 def make_confirmable(app, agreement_id: int) -> None:
     """Everything a borrower needs before confirming this loan: the pair agreement accepted
-    by both co-ops."""
-    accept_pair_of(app, agreement_id)
+    by both co-ops, and the borrower's compliance records."""
+    record_compliance(app, agreement_id)

@@ -8,10 +8,25 @@ since an epoch, explicit loops), so a bug in the matcher is unlikely to be repea
 from __future__ import annotations
 
 import math
+import tomllib
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 EPOCH = datetime(2000, 1, 3)  # a Monday
 WELSH_OK = ("conversational", "fluent")
+RULES_TOML = Path(__file__).parents[3] / "tenants" / "rules" / "data" / "rules.toml"
+
+
+def _rule_params(code: str) -> dict:
+    """A rule's params, read straight from the data file (not through the rules engine)."""
+    data = tomllib.loads(RULES_TOML.read_text(encoding="utf-8"))
+    return next(r for r in data["rule"] if r["code"] == code).get("params", {})
+
+
+TURNAROUND_DAYS = _rule_params("dbs_own_application")["turnaround_days"]
+VALID_YEARS = _rule_params("dbs_schedule1")["valid_years"]
+#: Who the Social Care Wales rule can cover when the borrower's own list is not known.
+SCW_ALL = ("employee", "dp_pa", "self_employed")
 
 
 def minutes(moment: datetime) -> int:
@@ -33,7 +48,9 @@ def _dbs_ok(p, day: date) -> bool:
     return p["dbs_valid_until"] is None or day <= p["dbs_valid_until"]
 
 
-def _scw_ok(p, day: date) -> bool:
+def _scw_ok(p, day: date, needed) -> bool:
+    if p["engagement"] not in (SCW_ALL if needed is None else needed):
+        return True
     if p["scw_status"] not in ("registered", "new_starter"):
         return False
     return p["scw_valid_until"] is not None and day <= p["scw_valid_until"]
@@ -71,13 +88,19 @@ def violations(p, request, busy) -> list[str]:
     """Codes of the rules ``p`` breaks for ``request``.
 
     ``p``: a profile as a dict of raw columns; ``request``: dict with lat, lon, skills,
-    welsh, slots [(start, end, travel)]; ``busy``: [(start, end, travel)] the worker has.
+    welsh, slots [(start, end, travel)], ``offered_on`` (the day of the offer) and
+    ``scw_engagements`` (None: not known); ``busy``: [(start, end, travel)] the worker has.
     """
     found = []
     days = {s[0].date() for s in request["slots"]}
     if not all(_dbs_ok(p, d) for d in days):
         found.append("checks")
-    if not all(_scw_ok(p, d) for d in days):
+    # The lender's certificate is not the borrower's evidence: off the Update Service, the
+    # borrower's own DBS application must have time to come back before the first slot.
+    if not p["dbs_update_service"] and \
+            (min(days) - request["offered_on"]).days < TURNAROUND_DAYS:
+        found.append("dbs_turnaround")
+    if not all(_scw_ok(p, d, request["scw_engagements"]) for d in days):
         found.append("registration")
     if not set(request["skills"]).issubset(p["skills"]):
         found.append("skills")
@@ -112,3 +135,33 @@ def violations(p, request, busy) -> list[str]:
                 if sum(totals[w] for w in period) > 48 * 60 * span:
                     found.append("max_48h")
     return sorted(set(found))
+
+
+def _add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def borrower_dbs_ok(p, borrower_coop_id: int, slot_days, records, check_days: int) -> bool:
+    """Whether the borrower holds DBS evidence of its own for every slot day.
+
+    ``records``: raw compliance rows of the loan. Never the lender's dates: an Update
+    Service worker needs the borrower's status check that found no change, made on or
+    before the first day and within the borrower's interval of the last; any other worker
+    needs the borrower's own certificate, issued on or before the first day and under
+    ``VALID_YEARS`` old on the last.
+    """
+    first, last = min(slot_days), max(slot_days)
+    for r in records:
+        if r["coop_id"] != borrower_coop_id or r["checked_on"] > first:
+            continue
+        if p["dbs_update_service"] and r["item"] == "dbs_status_check":
+            if r["result"] == "no_change" and \
+                    (last - r["checked_on"]).days < check_days:
+                return True
+        if not p["dbs_update_service"] and r["item"] == "dbs_own_certificate":
+            if last < _add_years(r["checked_on"], VALID_YEARS):
+                return True
+    return False

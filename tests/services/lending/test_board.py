@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from tests.services.lending.helpers import next_weekday, pool_coop, pool_worker, request_body
+from tests.services.lending.helpers import (
+    next_weekday,
+    pool_coop,
+    pool_worker,
+    record_compliance,
+    request_body,
+)
 
 
 def test_a_pooled_worker_takes_a_board_shift_and_their_coop_approves(app, api_client,
@@ -39,5 +45,6 @@ def test_a_pooled_worker_takes_a_board_shift_and_their_coop_approves(app, api_cl
         f"/api/v1/c/{lender.slug}/lending/offers/{mine[0]['id']}/approve")
     # The worker already said yes on the board: approval goes straight to accepted.
     assert approved.get_json()["state"] == "accepted"
+    record_compliance(app, mine[0]['id'])
     confirmed = borrow.post(f"/api/v1/c/{borrower.slug}/lending/offers/{mine[0]['id']}/confirm")
     assert confirmed.get_json()["state"] == "confirmed"

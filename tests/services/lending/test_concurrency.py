@@ -15,7 +15,14 @@ from core.db import db
 from core.errors import DomainError
 from services.lending import service as lending
 from services.lending.models import LendingAgreement
-from tests.services.lending.helpers import at, next_weekday, pool_coop, pool_worker, request_body
+from tests.services.lending.helpers import (
+    at,
+    next_weekday,
+    pool_coop,
+    pool_worker,
+    record_compliance,
+    request_body,
+)
 
 APP_KEYS = ("DATABASE_URL", "OWNER_DATABASE_URL", "DEPLOYMENT", "REDIS_URL", "SECRET_KEY")
 
@@ -42,6 +49,7 @@ def _two_accepted_offers(app, api_client, coop_session):
                          ).status_code == 200
         assert worker.post(f"/api/v1/c/{lender.slug}/lending/my-offers/{agreement_id}/accept"
                            ).get_json()["state"] == "accepted"
+        record_compliance(app, agreement_id)
         found.append((coop.id, agreement_id))
     return found
 

@@ -12,7 +12,13 @@ from tenants.clients import schemas as client_schemas
 from tenants.clients.service import do_create_client
 from tenants.lending.models import GuestAssignment, LendingCommitment
 from tests.fixtures.factories import drain_jobs
-from tests.services.lending.helpers import next_weekday, pool_coop, pool_worker, request_body
+from tests.services.lending.helpers import (
+    next_weekday,
+    pool_coop,
+    pool_worker,
+    record_compliance,
+    request_body,
+)
 from tests.tenants.workforce.helpers import client_payload
 
 CLIENT_WORDS = ("client", "patient", "service_user")
@@ -44,6 +50,7 @@ def test_no_federation_table_holds_a_client_field_or_value(app, api_client, coop
                                json={"worker_ref": ref}).get_json()["id"]
     lend.post(f"/api/v1/c/{lender.slug}/lending/offers/{agreement_id}/approve")
     worker.post(f"/api/v1/c/{lender.slug}/lending/my-offers/{agreement_id}/accept")
+    record_compliance(app, agreement_id)
     assert borrow.post(f"/api/v1/c/{borrower.slug}/lending/offers/{agreement_id}/confirm"
                        ).status_code == 200
     drain_jobs(app)

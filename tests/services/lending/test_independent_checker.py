@@ -6,6 +6,14 @@ is written straight into a fresh federation store. Each scenario is a random req
 every candidate the matcher returns is re-checked by ``independent_rules`` against the
 raw rows. The checker is also shown to bite: across the pool, each rule rejects someone,
 and where it finds k eligible workers the matcher returns min(k, 5).
+
+DBS validity across employers (issue 11): a worker off the Update Service is never matched
+sooner than the borrower's own DBS check takes, and for a sample of matches the borrower's
+recorded evidence (random, often wrong) is judged by the confirmation gate and by the
+independent checker alike; the lender's DBS dates never count for the borrower.
+
+Nothing depends on the day the test runs: every date is relative to ``TODAY``, a fixed
+day, and the matcher is given ``NOW`` (a scenario once failed only on some dates).
 """
 
 from __future__ import annotations
@@ -18,8 +26,9 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from core.db import db
-from core.timeutil import local_now
-from services.lending import matching
+from core.errors import ValidationError
+from services.lending import compliance, matching
+from services.lending.compliance_models import ComplianceRecord, DbsShare
 from services.lending.models import LendingAgreement, LendingRequest, LendingSlot
 from services.pool.areas import centroids
 from services.pool.models import PoolProfile, PoolShift, skills_mask
@@ -34,6 +43,14 @@ PROFILES = 240
 COOPS = 6
 SEED = 20261126
 FEW_SKILLS = list(SKILLS)[:5]  # a small vocabulary, so requests often match
+#: The scenarios' own "today" (a Thursday), long past, so every check date is in the past.
+TODAY = date(2025, 3, 6)
+NOW = datetime.combine(TODAY, time(8))
+ENGAGEMENTS = ("employee", "dp_pa", "self_employed", "volunteer")
+#: What the borrower's registered services need Social Care Wales registration for:
+#: not known, none (no registered service), or every paid engagement.
+SCW_NEEDS = (None, (), ("employee", "dp_pa", "self_employed"))
+DBS_SAMPLES = 200
 
 
 def _random_profile(rng: random.Random, coop_id: int, today: date) -> dict:
@@ -52,16 +69,17 @@ def _random_profile(rng: random.Random, coop_id: int, today: date) -> dict:
         dbs_valid_from=today - timedelta(days=rng.randint(-20, 900)),
         dbs_valid_until=rng.choice([None, today + timedelta(days=rng.randint(-10, 60))]),
         scw_status=scw, scw_valid_until=today + timedelta(days=rng.randint(-5, 60)),
-        wt_opt_out=rng.random() < 0.2,
+        wt_opt_out=rng.random() < 0.2, engagement=rng.choices(ENGAGEMENTS, [6, 2, 1, 1])[0],
+        dbs_update_service=rng.random() < 0.7,
         availability=windows, available_days=sum(1 << d for d in days),
         available_from_minute=min(int(w[1][:2]) * 60 for w in windows),
         available_until_minute=max(int(w[2][:2]) * 60 for w in windows))
 
 
 def _random_shifts(rng: random.Random, start: date) -> list[tuple[datetime, datetime, int]]:
-    """Home shifts over five weeks, some heavy weeks, some late evenings."""
+    """Home shifts over eight weeks, some heavy weeks, some late evenings."""
     shifts = []
-    for offset in range(35):
+    for offset in range(56):
         if rng.random() < 0.55:
             day = start + timedelta(days=offset)
             begin = datetime.combine(day, time(rng.randint(6, 18), rng.choice([0, 30])))
@@ -100,14 +118,15 @@ def _seed(rng: random.Random, today: date):
             db.session.add(LendingAgreement(
                 request_id=request.id, borrower_coop_id=borrower.id,
                 lender_coop_id=profile.coop_id, profile_id=profile.id,
-                worker_ref=profile.worker_ref, rate=Decimal("12.00"), state="confirmed"))
+                worker_ref=profile.worker_ref, rate=Decimal("12.00"), state="confirmed",
+                created_at=NOW, updated_at=NOW))
     db.session.commit()
     return [c.id for c in coops]
 
 
 def _random_request(rng: random.Random, coop_ids, today: date) -> dict:
     la = rng.choice(list(centroids()))
-    day = today + timedelta(days=rng.randint(2, 24))
+    day = today + timedelta(days=rng.randint(2, 45))
     slots = []
     begin = datetime.combine(day, time(rng.randint(6, 16), rng.choice([0, 30])))
     for _ in range(rng.randint(1, 3)):
@@ -117,7 +136,8 @@ def _random_request(rng: random.Random, coop_ids, today: date) -> dict:
     lat, lon = centroids()[la]
     return {"borrower": rng.choice(coop_ids), "lat": lat, "lon": lon,
             "skills": sorted(rng.sample(FEW_SKILLS, rng.randint(0, 2))),
-            "welsh": rng.random() < 0.3, "slots": slots}
+            "welsh": rng.random() < 0.3, "slots": slots, "offered_on": today,
+            "scw_engagements": rng.choice(SCW_NEEDS)}
 
 
 def _raw_pool():
@@ -141,7 +161,7 @@ def _raw_pool():
 def test_every_match_in_1000_random_scenarios_passes_every_rule(isolated_app):
     app = isolated_app()
     rng = random.Random(SEED)
-    today = local_now().date()
+    today = TODAY
     with app.app_context():
         coop_ids = _seed(rng, today)
         profiles, busy = _raw_pool()
@@ -149,13 +169,17 @@ def test_every_match_in_1000_random_scenarios_passes_every_rule(isolated_app):
         violations: Counter = Counter()
         bites: Counter = Counter()
         matched = 0
+        samples: list = []
         for index in range(SCENARIOS):
             request = _random_request(rng, coop_ids, today)
             need = matching.Need(
                 borrower_coop_id=request["borrower"], lat=request["lat"], lon=request["lon"],
                 skills_mask=skills_mask(request["skills"]), welsh_required=request["welsh"],
-                slots=tuple(Shift(s, e, t) for s, e, t in request["slots"]))
-            found = matching.find_candidates(need, limit=5)
+                slots=tuple(Shift(s, e, t) for s, e, t in request["slots"]),
+                scw_engagements=(None if request["scw_engagements"] is None
+                                 else frozenset(request["scw_engagements"])),
+                offered_on=request["offered_on"])
+            found = matching.find_candidates(need, limit=5, now=NOW)
             assert len({c.worker_ref for c in found}) == len(found)
             for candidate in found:
                 matched += 1
@@ -174,7 +198,76 @@ def test_every_match_in_1000_random_scenarios_passes_every_rule(isolated_app):
                     bites.update(failed)
                     eligible += not failed
                 assert len(found) == min(eligible, 5), (index, eligible, len(found))
+            if found and len(samples) < DBS_SAMPLES:
+                samples.append((request, by_ref[found[0].worker_ref]))
         assert violations == Counter(), violations
         assert matched >= SCENARIOS  # the scenarios do produce matches to check
         for rule in matching.RULES:
             assert bites[rule] > 0, f"no scenario exercised {rule}"
+        outcomes = _dbs_across_employers(rng, samples)
+        assert outcomes["disagree"] == 0, outcomes
+        # Both outcomes happen, for both kinds of worker: the comparison can fail.
+        assert min(outcomes[k] for k in ("update_ok", "update_missing", "own_ok",
+                                         "own_missing")) > 0, outcomes
+
+
+def _random_evidence(rng: random.Random, agreement, profile, first: date) -> int:
+    """The borrower (or, wrongly, the lender) records random DBS evidence; some of it is
+    refused, some is out of date. Returns the borrower's status-check interval."""
+    check_days = rng.choice([30, 90, 365])
+    if profile["dbs_update_service"] and rng.random() < 0.8 \
+            and compliance.live_share(agreement) is None:
+        db.session.add(DbsShare(worker_ref=agreement.worker_ref,
+                                borrower_coop_id=agreement.borrower_coop_id,
+                                certificate_number="001234567890", consented_at=NOW))
+        db.session.flush()
+    for _ in range(rng.randint(0, 2)):
+        recorder = rng.choices([agreement.borrower_coop_id, agreement.lender_coop_id],
+                               [5, 1])[0]
+        item = rng.choice(compliance.DBS_ITEMS)
+        data = {"item": item, "checked_by": "Checker",
+                "checked_on": first - timedelta(days=rng.choice([-3, 0, 1, 20, 200, 1200])),
+                "result": (rng.choices(["no_change", "new_information"], [4, 1])[0]
+                           if item == "dbs_status_check" else None)}
+        try:
+            with db.session.begin_nested():
+                compliance.check_record(agreement.id, recorder, data, actor=None,
+                                        check_days=check_days)
+        except ValidationError:
+            pass
+    return check_days
+
+
+def _dbs_across_employers(rng: random.Random, samples) -> Counter:
+    """For sampled matches, the confirmation gate's DBS verdict against the independent one."""
+    outcomes: Counter = Counter()
+    for request, profile in samples:
+        stored = LendingRequest(
+            borrower_coop_id=request["borrower"], la_code="W06000001", lat=request["lat"],
+            lon=request["lon"], rate=Decimal("12.00"), state="open",
+            scw_engagements=(None if request["scw_engagements"] is None
+                             else list(request["scw_engagements"])),
+            slots=[LendingSlot(starts_at=s, ends_at=e, travel_minutes=t)
+                   for s, e, t in request["slots"]])
+        db.session.add(stored)
+        db.session.flush()
+        agreement = LendingAgreement(
+            request_id=stored.id, borrower_coop_id=request["borrower"],
+            lender_coop_id=profile["coop_id"], profile_id=profile["id"],
+            worker_ref=profile["worker_ref"], rate=Decimal("12.00"), state="accepted",
+            created_at=NOW, updated_at=NOW)
+        db.session.add(agreement)
+        db.session.flush()
+        days = [s.date() for s, _e, _t in request["slots"]]
+        check_days = _random_evidence(rng, agreement, profile, min(days))
+        records = [dict(r) for r in db.session.execute(
+            select(ComplianceRecord.__table__).where(
+                ComplianceRecord.agreement_id == agreement.id)).mappings()]
+        gate_ok = not set(compliance.DBS_ITEMS) & set(compliance.missing_items(agreement))
+        ok = independent_rules.borrower_dbs_ok(profile, request["borrower"], days, records,
+                                               check_days)
+        kind = "update" if profile["dbs_update_service"] else "own"
+        outcomes[f"{kind}_{'ok' if ok else 'missing'}"] += 1
+        outcomes["disagree"] += gate_ok != ok
+    db.session.commit()
+    return outcomes

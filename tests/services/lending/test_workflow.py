@@ -15,11 +15,11 @@ from services.lending.models import LedgerEntry, LendingAgreement, Notification
 from tenants.lending.models import GuestAssignment, LendingCommitment
 from tests.fixtures.factories import add_member, create_account
 from tests.services.lending.helpers import (
-    accept_pair_of,
     eligible_refs,
     next_weekday,
     pool_coop,
     pool_worker,
+    record_compliance,
     request_body,
 )
 
@@ -59,7 +59,7 @@ def test_a_loan_goes_from_request_to_ledger(app, api_client, coop_session, run_j
     worker = api_client(worker_account)
     accepted = worker.post(f"/api/v1/c/{lender.slug}/lending/my-offers/{agreement_id}/accept")
     assert accepted.get_json()["state"] == "accepted"
-    accept_pair_of(app, agreement_id)
+    record_compliance(app, agreement_id)
     confirmed = borrow.post(f"/api/v1/c/{borrower.slug}/lending/offers/{agreement_id}/confirm")
     assert confirmed.status_code == 200, confirmed.get_json()
     assert confirmed.get_json()["state"] == "confirmed"
@@ -130,6 +130,7 @@ def test_cancelling_a_confirmed_loan_clears_both_rotas(app, api_client, coop_ses
                                json={"worker_ref": ref}).get_json()["id"]
     lend.post(f"/api/v1/c/{lender.slug}/lending/offers/{agreement_id}/approve")
     worker.post(f"/api/v1/c/{lender.slug}/lending/my-offers/{agreement_id}/accept")
+    record_compliance(app, agreement_id)
     borrow.post(f"/api/v1/c/{borrower.slug}/lending/offers/{agreement_id}/confirm")
     run_jobs()
     cancelled = lend.post(f"/api/v1/c/{lender.slug}/lending/offers/{agreement_id}/cancel")
@@ -183,6 +184,7 @@ def test_a_worker_who_served_the_client_before_ranks_first(app, api_client, coop
     api_client(lender_admin).post(f"/api/v1/c/{lender.slug}/lending/offers/{agreement_id}/approve")
     api_client(first_account).post(
         f"/api/v1/c/{lender.slug}/lending/my-offers/{agreement_id}/accept")
+    record_compliance(app, agreement_id)
     borrow.post(f"/api/v1/c/{borrower.slug}/lending/offers/{agreement_id}/confirm")
     run_jobs()
     with coop_session(borrower) as session:
@@ -220,6 +222,7 @@ def test_the_loan_shows_on_both_rota_pages(app, api_client, coop_session, run_jo
     api_client(lender_admin).post(f"/api/v1/c/{lender.slug}/lending/offers/{agreement_id}/approve")
     worker = api_client(worker_account)
     worker.post(f"/api/v1/c/{lender.slug}/lending/my-offers/{agreement_id}/accept")
+    record_compliance(app, agreement_id)
     borrow.post(f"/api/v1/c/{borrower.slug}/lending/offers/{agreement_id}/confirm")
     run_jobs()
     week = borrow.client.get(f"/c/{borrower.slug}/rota/?week={day.isoformat()}"

@@ -2,3 +2,8 @@
 
 Every other layer may import from here; this package imports from none of them.
 """
+
+from core import messages as _messages
+
+# Before any schema is defined, wherever it lives: marshmallow copies these when it builds one.
+_messages.install()

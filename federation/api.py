@@ -23,7 +23,10 @@ class ProblemSchema(ma.Schema):
     """An RFC 9457 problem: what went wrong, and a message per field where input was refused."""
 
     type = ma.fields.String(metadata={"description": "A URI for the kind of problem"})
-    title = ma.fields.String(required=True)
+    title = ma.fields.String(required=True, metadata={
+        "description": "What went wrong, in the reader's language"})
+    code = ma.fields.String(metadata={
+        "description": "A stable code for the kind of problem, never translated"})
     status = ma.fields.Integer(required=True)
     detail = ma.fields.String()
     errors = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.List(ma.fields.String()),

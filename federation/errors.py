@@ -19,14 +19,46 @@ def _wants_json() -> bool:
 
 
 def problem(status: int, title: str, detail: str | None = None,
-            errors: dict | None = None):
-    """An RFC 9457 problem response."""
-    body = {"type": "about:blank", "title": title, "status": status}
+            errors: dict | None = None, code: str | None = None):
+    """An RFC 9457 problem response; ``title`` and ``detail`` are for people, ``code`` for
+    programs."""
+    body = {"type": "about:blank", "title": str(title), "status": status}
+    if code:
+        body["code"] = code
     if detail:
         body["detail"] = detail
     if errors:
         body["errors"] = errors
     return body, status, {"Content-Type": "application/problem+json"}
+
+
+def _texts(errors: dict | None) -> dict | None:
+    """Every message as text in the reader's language (marshmallow's own are translated
+    when printed; see ``core.messages``)."""
+    if not errors:
+        return errors
+    return {key: [str(m) for m in (value if isinstance(value, list) else [value])]
+            for key, value in errors.items()}
+
+
+def _http_texts(code: int) -> tuple[str, str] | None:
+    """A title and an explanation for an HTTP error, in the reader's language."""
+    texts = {
+        400: (_("Bad request"), _("The request could not be understood. Check it and try "
+                                  "again.")),
+        401: (_("Sign in first"), _("Sign in to see this page.")),
+        403: (_("Not allowed"), _("You do not have permission to see this page.")),
+        404: (_("Page not found"), _("If you typed the web address, check it is correct.")),
+        405: (_("Not allowed here"), _("This address does not accept that kind of request.")),
+        409: (_("There is a conflict"), _("Something changed while you were working. "
+                                          "Reload the page and try again.")),
+        410: (_("No longer available"), _("This page has been removed.")),
+        413: (_("Too much to send"), _("The request body is too large.")),
+        415: (_("Wrong kind of content"), _("Send the request as JSON.")),
+        422: (_("Invalid input"), _("Check the fields named below and try again.")),
+        429: (_("Too many attempts"), _("Wait a minute before you try again.")),
+    }
+    return texts.get(code)
 
 
 def _page(status: int, title: str, message: str, template: str = "errors/error.html",
@@ -38,9 +70,9 @@ def _page(status: int, title: str, message: str, template: str = "errors/error.h
 def _field_errors(exc: HTTPException) -> dict | None:
     """Messages per field from webargs: ``{"json": {"name": [...]}}`` becomes ``{"name": ...}``."""
     if exc.code == 413:
-        return {"body": ["The request body is too large."]}
+        return {"body": [_("The request body is too large.")]}
     if exc.code == 400 and "JSON" in (exc.description or ""):
-        return {"body": [exc.description]}
+        return {"body": [_("The request body is not valid JSON.")]}
     data = getattr(exc, "data", None) or {}
     messages = data.get("messages") or data.get("errors")
     if not isinstance(messages, dict):
@@ -52,7 +84,7 @@ def _field_errors(exc: HTTPException) -> dict | None:
             for key, item in value.items():
                 walk(f"{prefix}.{key}" if prefix else str(key), item)
         elif isinstance(value, list) and all(isinstance(v, str) for v in value):
-            flat[prefix or "body"] = value
+            flat[prefix or "body"] = [str(v) for v in value]
         else:
             flat[prefix or "body"] = [str(value)]
 
@@ -67,10 +99,13 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ValidationError)
     def _invalid(exc: ValidationError):
         if _wants_json():
-            body, status, headers = problem(exc.status, "Invalid input", errors=exc.errors)
+            body, status, headers = problem(exc.status, _("Invalid input"),
+                                            errors=_texts(exc.errors))
             body.update(getattr(exc, "problem_extra", {}))  # e.g. the codes of refused rules
             return body, status, headers
-        return _page(exc.status, _("There is a problem"), str(exc))
+        errors = _texts(exc.errors) or {}
+        return _page(exc.status, _("There is a problem"),
+                     "; ".join(f"{key}: {'; '.join(msgs)}" for key, msgs in errors.items()))
 
     @app.errorhandler(Unavailable)
     def _unavailable(exc: Unavailable):
@@ -84,30 +119,36 @@ def register_error_handlers(app: Flask) -> None:
         }
         message = messages.get(exc.message, messages["maintenance"])
         if _wants_json():
-            return problem(503, "Service unavailable", message)
+            return problem(503, _("Service unavailable"), message)
         return _page(503, _("Sorry, this workspace is unavailable"), message,
                      "errors/maintenance.html", {"Retry-After": "60"})
 
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError):
+        message = exc.message
+        if message == (type(exc).__doc__ or "").strip() and _http_texts(exc.status):
+            message = _http_texts(exc.status)[1]  # the class's English default, unworded
         if _wants_json():
-            return problem(exc.status, exc.code, exc.message)
+            title = (_http_texts(exc.status) or (_("There is a problem"), ""))[0]
+            return problem(exc.status, title, str(message), code=exc.code)
         if exc.status == 404:
             return _not_found(exc)
-        return _page(exc.status, _("There is a problem"), exc.message)
+        return _page(exc.status, _("There is a problem"), str(message))
 
     @app.errorhandler(CSRFError)
     def _csrf(exc):
         if _wants_json():
-            return problem(400, "CSRF token missing or invalid", exc.description,
-                           errors={"X-CSRFToken": [exc.description]})
+            detail = _("The CSRF token is missing or out of date. Ask for a new one and "
+                       "try again.")
+            return problem(400, _("CSRF token missing or invalid"), detail,
+                           errors={"X-CSRFToken": [detail]})
         return _page(400, _("Your form expired"),
                      _("Go back, reload the page and try again."))
 
     @app.errorhandler(404)
     def _not_found(_exc):
         if _wants_json():
-            return problem(404, "Not found")
+            return problem(404, _("Not found"))
         return _page(404, _("Page not found"),
                      _("If you typed the web address, check it is correct."))
 
@@ -118,7 +159,7 @@ def register_error_handlers(app: Flask) -> None:
         headers = {"Retry-After": "60"}
         if _wants_json():
             body, status, problem_headers = problem(
-                429, "Too many requests", "Wait before you try again.")
+                429, _("Too many requests"), _("Wait before you try again."))
             return body, status, {**problem_headers, **headers}
         return _page(429, _("Too many attempts"),
                      _("Wait a minute before you try again."), headers=headers)
@@ -135,17 +176,17 @@ def register_error_handlers(app: Flask) -> None:
         headers = {"Retry-After": "30"}
         if _wants_json():
             body, status, problem_headers = problem(
-                503, "Service unavailable", "Try again in a moment.")
+                503, _("Service unavailable"), _("Try again in a moment."))
             return body, status, {**problem_headers, **headers}
         return _page(503, _("Sorry, this service is busy"),
                      _("Try again in a moment."), headers=headers)
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
+        title, description = _http_texts(exc.code) or (exc.name, exc.description or "")
         if _wants_json():
-            return problem(exc.code or 500, exc.name, exc.description,
-                           errors=_field_errors(exc))
-        return _page(exc.code or 500, exc.name, exc.description or "")
+            return problem(exc.code or 500, title, description, errors=_field_errors(exc))
+        return _page(exc.code or 500, title, description)
 
     @app.errorhandler(DataError)
     @app.errorhandler(OverflowError)
@@ -156,12 +197,12 @@ def register_error_handlers(app: Flask) -> None:
                         type(exc).__name__)
         message = _("A number or value in the request is out of range.")
         if _wants_json():
-            return problem(422, "Invalid input", errors={"body": [message]})
+            return problem(422, _("Invalid input"), errors={"body": [message]})
         return _page(400, _("There is a problem"), message)
 
     @app.errorhandler(500)
     def _server_error(_exc):
         if _wants_json():
-            return problem(500, "Internal server error", "Try again later.")
+            return problem(500, _("Internal server error"), _("Try again later."))
         return _page(500, _("Sorry, there is a problem with the service"),
                      _("Try again later."))

@@ -4,17 +4,26 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, g, redirect, request, session
+from flask import Blueprint, current_app, g, has_request_context, redirect, request, session
 from flask_login import current_user
 
+from core import formatting
 from core.db import db
 
 LOCALES = ("en", "cy")
 bp = Blueprint("i18n", __name__)
+for _name, _filter in formatting.FILTERS.items():
+    bp.add_app_template_filter(_filter, _name)  # {{ d|day }}, {{ n|number }}, ...
 
 
 def select_locale() -> str:
-    """The person's choice, then their account's, the co-op's default, the browser's."""
+    """The person's choice, then their account's, the co-op's default, the browser's.
+
+    Outside a request (a job, the demo seed) it is the federation's default: a job that
+    writes to a person chooses their language with ``force_locale``.
+    """
+    if not has_request_context():
+        return current_app.config["DEFAULT_LOCALE"]
     chosen = session.get("locale")
     if chosen in LOCALES:
         return chosen

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import flask_smorest
 import marshmallow as ma
 from flask import Blueprint, current_app, g, request
+from flask_babel import gettext
 from flask_login import current_user
 from flask_smorest.pagination import Page
 from sqlalchemy import Select, func, select
@@ -44,7 +45,7 @@ def _enter_coop(api: bool):
         return None
     if not current_user.is_authenticated:
         if api:
-            raise Unauthenticated("Sign in to use this co-op's API.")
+            raise Unauthenticated(gettext("Sign in to use this co-op's API."))
         return current_app.login_manager.unauthorized()
     coop, role = access_coop(g.coop_slug, current_user.account.id, ip=request.remote_addr)
     g.coop, g.coop_role = coop, role
@@ -101,7 +102,7 @@ def require_role(*roles: str) -> Callable:
                     "access.refused", actor_account_id=current_user.account.id,
                     coop_id=g.coop.id, outcome="refused", endpoint=request.endpoint,
                     role=g.coop_role)
-                raise Forbidden("Your role in this co-op does not allow this.")
+                raise Forbidden(gettext("Your role in this co-op does not allow this."))
             return view(*args, **kwargs)
 
         wrapper.coopfed_roles = tuple(roles)

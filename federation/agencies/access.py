@@ -7,6 +7,7 @@ a co-op that has not granted the advisor's agency access.
 
 from __future__ import annotations
 
+from flask_babel import gettext
 from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -22,7 +23,7 @@ def agency(agency_id: int) -> Agency:
     """One agency; NotFound if there is none."""
     found = db.session.get(Agency, agency_id)
     if found is None:
-        raise NotFound("no such agency")
+        raise NotFound(gettext("no such agency"))
     return found
 
 
@@ -58,7 +59,7 @@ def withdraw_access(coop_id: int, agency_id: int, *, actor_account_id: int | Non
     """End the agency's access at once; NotFound if it had none."""
     grant = live_grant(coop_id, agency_id)
     if grant is None:
-        raise NotFound("this agency has no access")
+        raise NotFound(gettext("this agency has no access"))
     grant.withdrawn_at = utcnow()
     grant.withdrawn_by_account_id = actor_account_id
     audit.record(db.session, "agency.access_withdrawn", actor_account_id=actor_account_id,

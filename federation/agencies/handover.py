@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from core import audit
@@ -76,7 +77,7 @@ def do_request_handover(coop: Coop, data: dict, *, actor_account_id: int, role: 
     if data["to_email"] == actor.email:
         raise ValidationError({"to_email": [OWN_EMAIL]})
     if open_handover(coop.id) is not None:
-        raise Conflict("A hand-over is already waiting to be accepted.")
+        raise Conflict(gettext("A hand-over is already waiting to be accepted."))
     handover = Handover(coop_id=coop.id, from_account_id=actor_account_id,
                         to_email=data["to_email"], to_name=data["to_name"],
                         expires_at=utcnow() + LINK_LIFETIME)
@@ -121,7 +122,7 @@ def check_recipient(handover: Handover, account_id: int, *, ip: str | None = Non
 def check_usable(handover: Handover) -> None:
     """Conflict once accepted; HandoverGone when cancelled or expired."""
     if handover.accepted_at is not None:
-        raise Conflict("This co-op has already been handed over.")
+        raise Conflict(gettext("This co-op has already been handed over."))
     if handover.cancelled_at is not None or as_utc(handover.expires_at) <= utcnow():
         raise HandoverGone()
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext
 from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -300,7 +301,7 @@ def do_start_wizard(group: SupportedGroup, *, actor_account_id: int, locale: str
     """
     became, _coop = group_coop(group, actor_account_id)
     if became:
-        raise Conflict("This group's wizard has already been submitted.")
+        raise Conflict(gettext("This group's wizard has already been submitted."))
     draft, token = onboarding.start_draft(locale=locale, advisor_account_id=actor_account_id,
                                           agency_id=group.agency_id)
     # The first step starts with the names the agency already has, as if typed there.

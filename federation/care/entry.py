@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 
 from flask import current_app, g, request
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -31,7 +32,7 @@ def _enter(api: bool):
         return None
     if not current_user.is_authenticated:
         if api:
-            raise Unauthenticated("Sign in to see your care.")
+            raise Unauthenticated(gettext("Sign in to see your care."))
         return current_app.login_manager.unauthorized()
     account_id = current_user.account.id
     coop = db.session.scalar(select(Coop).where(Coop.slug == g.care_slug))

@@ -15,6 +15,7 @@ from authlib.oauth2.rfc6749.grants import ClientCredentialsGrant
 from authlib.oauth2.rfc6750 import BearerTokenValidator
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from flask import Flask, Response, abort, json
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from core import audit
@@ -88,8 +89,14 @@ class ProblemResourceProtector(ResourceProtector):
     """
 
     def raise_error_response(self, error):
-        body = {"type": "about:blank", "title": error.error, "status": error.status_code,
-                "detail": error.get_error_description() or error.error}
+        details = {
+            "missing_authorization": _("Send an access token in the Authorization header."),
+            "invalid_token": _("The access token is not valid, or it has expired."),
+            "insufficient_scope": _("The access token does not allow this."),
+        }
+        body = {"type": "about:blank", "title": _("Sign in first") if error.status_code == 401
+                else _("Not allowed"), "status": error.status_code, "code": error.error,
+                "detail": details.get(error.error) or _("The access token was refused.")}
         headers = dict(error.get_headers())
         headers["Content-Type"] = "application/problem+json"
         abort(Response(json.dumps(body), status=error.status_code, headers=headers))

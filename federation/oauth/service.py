@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from core import audit
@@ -56,7 +57,7 @@ def do_retire_client(client_pk: int, *, actor_account_id: int | None) -> OAuthCl
     """Refuse the client's secret and all its tokens from now on."""
     client = db.session.get(OAuthClient, client_pk)
     if client is None:
-        raise NotFound("no such client")
+        raise NotFound(gettext("no such client"))
     if client.revoked_at is None:
         client.revoked_at = utcnow()
         audit.record(db.session, "oauth.client_retired", actor_account_id=actor_account_id,

@@ -7,12 +7,13 @@ by name. The week returned holds first names and time windows only.
 from __future__ import annotations
 
 import marshmallow as ma
+from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 
 from tenants.care_person.models import CONSENT_METHODS, LINK_ROLES, WISHES
 from tenants.web import StrictSchema
 
-EMAIL = validate.Email(error="Enter an email address, like name@example.org.")
+EMAIL = validate.Email(error=_l("Enter an email address, like name@example.org."))
 
 
 class LinkIn(StrictSchema):

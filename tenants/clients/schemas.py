@@ -7,6 +7,7 @@ name, and vocabulary codes are checked against the shared lists.
 from __future__ import annotations
 
 import marshmallow as ma
+from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 
 from core.areas import local_authorities
@@ -14,8 +15,8 @@ from tenants.vocabulary import AGE_BANDS, FUNDING_SOURCES, LANGUAGES, NEED_TYPES
 from tenants.web import StrictSchema
 from tenants.workforce.schemas import PostcodeDistrict
 
-LANGUAGE_REQUIRED = ("Record the language the person prefers for their care, 'cy' (Welsh) "
-                     "or 'en' (English): there is no default (the Active Offer).")
+LANGUAGE_REQUIRED = _l("Record the language the person prefers for their care, 'cy' (Welsh) "
+                        "or 'en' (English): there is no default (the Active Offer).")
 
 
 class ClientIn(StrictSchema):

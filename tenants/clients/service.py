@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask_babel import gettext
 from sqlalchemy import Select, false, func, select, update
 
 from core.errors import Forbidden, NotFound, ValidationError
@@ -43,7 +44,7 @@ def _visible(viewer: Viewer) -> Select:
         if worker is None:
             return stmt.where(false())
         return stmt.where(Client.regular_carers.any(RegularCarer.worker_id == worker.id))
-    raise Forbidden("Your role in this co-op does not allow you to see clients.")
+    raise Forbidden(gettext("Your role in this co-op does not allow you to see clients."))
 
 
 def _audit_reads(clients: list[Client], viewer: Viewer, via: str) -> None:
@@ -80,8 +81,8 @@ def read_client(client_id: int, viewer: Viewer, *, via: str) -> Client:
     client = session.scalar(_visible(viewer).where(Client.id == client_id))
     if client is None:
         if session.get(Client, client_id) is None:
-            raise NotFound("No such client.")
-        raise Forbidden("You may see only the clients you care for.")
+            raise NotFound(gettext("No such client."))
+        raise Forbidden(gettext("You may see only the clients you care for."))
     _audit_reads([client], viewer, via)
     return client
 
@@ -176,7 +177,7 @@ def do_update_client(client_id: int, data: dict, *, actor_account_id: int,
     """
     client = tenant_session().get(Client, client_id)
     if client is None:
-        raise NotFound("No such client.")
+        raise NotFound(gettext("No such client."))
     _check_carers(data.get("regular_carers", []))
     needed_welsh = client.needs_welsh
     _apply(client, data)

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from core import formatting
 from core.errors import DomainError, Forbidden, ValidationError
 from core.timeutil import LOCAL, as_utc
 from tenants.context import tenant_session
@@ -281,8 +282,8 @@ def api_add_comment(data, proposal_id):
 
 # -- pages -----------------------------------------------------------------------------
 def local_time(value: datetime | None) -> str:
-    """An instant as wall-clock time in Wales."""
-    return as_utc(value).astimezone(LOCAL).strftime("%Y-%m-%d %H:%M") if value else ""
+    """An instant as wall-clock time in Wales, written for the reader ("6 Rhagfyr 2026, 18:00")."""
+    return formatting.when(as_utc(value)) if value else ""
 
 
 def _aware(value: str) -> str:

@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from core.errors import Conflict, NotFound
@@ -49,7 +50,7 @@ def do_opt_in(session, worker: Worker, *, actor: int | None) -> PoolConsent:
     continuity hint still recognises them.
     """
     if live_consent(session, worker.id) is not None:
-        raise Conflict("This worker has already opted in.")
+        raise Conflict(gettext("This worker has already opted in."))
     previous = session.scalar(select(PoolConsent.worker_ref).where(
         PoolConsent.worker_id == worker.id).order_by(PoolConsent.id.desc()).limit(1))
     consent = PoolConsent(worker_id=worker.id, worker_ref=previous or str(uuid.uuid4()),

@@ -450,7 +450,7 @@ def edit_class(class_id):
         values = {"voting": "yes" if member_class.voting else "no",
                   "care_related": "yes" if member_class.care_related else "no",
                   "vote_cap_pct": "" if member_class.vote_cap_pct is None
-                  else str(member_class.vote_cap_pct.normalize()),
+                  else f"{member_class.vote_cap_pct.normalize():f}",
                   "min_shares": str(member_class.min_shares),
                   "eligibility_en": member_class.eligibility_en,
                   "eligibility_cy": member_class.eligibility_cy}

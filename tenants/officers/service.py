@@ -18,6 +18,7 @@ from datetime import date, timedelta
 
 from flask import has_request_context
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 
 from core.errors import Conflict, NotFound, ValidationError
@@ -60,15 +61,18 @@ class NotifyRule:
     """How soon CIW must be told of an officer change, and where that comes from."""
 
     days: int
-    source: str
+    source: str  # stored with each task, in English, as the regulations' own title
     confirm: bool
+    source_shown: object = None  # the title in the reader's language (lazy gettext)
 
 
 # The brief marks the deadline "confirm": it is data, shown on screen with its source.
 CIW_OFFICER_NOTICE = NotifyRule(
     days=28, confirm=True,
     source="Regulated Services (Service Providers and Responsible Individuals) (Wales) "
-           "Regulations 2017 (WSI 2017/1264), Schedule 3")
+           "Regulations 2017 (WSI 2017/1264), Schedule 3",
+    source_shown=_l("Regulated Services (Service Providers and Responsible Individuals) "
+                    "(Wales) Regulations 2017 (WSI 2017/1264), Schedule 3"))
 
 NOTIFY_CODE = "notify_ciw_officer_change"
 REGISTER_CODE = "register_with_ciw"

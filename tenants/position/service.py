@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -193,7 +194,7 @@ def remove_service(service_id: int, actor_account_id: int | None) -> None:
     session = tenant_session()
     service = session.get(RegisteredService, service_id)
     if service is None:
-        raise NotFound("No such registered service.")
+        raise NotFound(gettext("No such registered service."))
     record(session, "position.service_removed", actor_account_id=actor_account_id,
            subject_type="registered_service", subject_id=service.id,
            service_type=service.service_type, ciw_service_id=service.ciw_service_id)

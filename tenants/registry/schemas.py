@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import gettext
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from core.areas import local_authorities
@@ -44,19 +45,19 @@ class CoopRequestSchema(Schema):
     @validates("name", "name_cy")
     def _check_text(self, value: str | None, **_kwargs) -> None:
         if value is not None and ("\x00" in value or not value.strip()):
-            raise ValidationError("Must be printable text.")
+            raise ValidationError(gettext("Must be printable text."))
 
 
 def check_slug(value: str) -> None:
     """Raise a marshmallow ValidationError describing what is wrong with a slug."""
     if not value:
-        raise ValidationError("Enter a short name for the web address.")
+        raise ValidationError(gettext("Enter a short name for the web address."))
     if len(value) > SLUG_MAX:
         raise ValidationError(f"Must be at most {SLUG_MAX} characters.")
     if not value.isascii() or not SLUG_PATTERN.match(value):
         raise ValidationError(
             "Use only lower-case letters a-z, digits and single hyphens, starting with a letter.")
     if len(value) < 2:
-        raise ValidationError("Must be at least 2 characters.")
+        raise ValidationError(gettext("Must be at least 2 characters."))
     if value in RESERVED_SLUGS:
         raise ValidationError(f"'{value}' is reserved; choose another.")

@@ -268,10 +268,8 @@ def request_resume_email(draft_id: int, email: str) -> Draft:
     draft.contact_email = email.lower()
     draft.mail_requested_at = utcnow()
     audit.record(db.session, "onboarding.resume_link_requested", draft_id=draft.id)
-    enqueue_after_commit(db.session, RESUME_MAIL_JOB, draft.id, queue="default",
-    enqueue_resume_email(draft)
-                         job_id=f"onboarding-resume-{draft.id}")
     db.session.flush()
+    enqueue_resume_email(draft)
     return draft
 
 

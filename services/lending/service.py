@@ -498,6 +498,13 @@ def incoming_stmt(coop_id: int):
         LendingAgreement.state.not_in(LIVE_STATES), LendingAgreement.id.desc())
 
 
+def awaiting_confirmation(borrower_coop_id: int) -> list[LendingAgreement]:
+    """Offers the worker has accepted, waiting for this borrowing co-op to confirm."""
+    return list(db.session.scalars(select(LendingAgreement).where(
+        LendingAgreement.borrower_coop_id == borrower_coop_id,
+        LendingAgreement.state == "accepted").order_by(LendingAgreement.id)))
+
+
 def incoming(coop_id: int) -> list[LendingAgreement]:
     """The latest 200 agreements where the co-op lends, live ones first."""
     return list(db.session.scalars(incoming_stmt(coop_id).limit(200)))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_smorest.pagination import Page
 from sqlalchemy import func, select
@@ -17,7 +18,7 @@ from sqlalchemy import func, select
 from core.db import db
 from core.errors import DomainError
 from core.timeutil import local_now
-from services.lending import ledger, rates, schemas, service
+from services.lending import ledger, notices, rates, schemas, service
 from tenants.registry.models import Role
 from tenants.web import (
     MANAGERS,
@@ -197,7 +198,10 @@ def api_ledger(query):
 def index():
     """The co-op's requests, offers to lend its staff, and notifications."""
     requests = db.session.scalars(service.requests_stmt(g.coop.id).limit(50)).all()
+    locale = str(get_locale())
     return render_template("lending/index.html", requests=requests,
+                           to_confirm=[(a, notices.describe(a, locale))
+                                       for a in service.awaiting_confirmation(g.coop.id)],
                            incoming=service.incoming(g.coop.id),
                            notifications=service.notifications_for(
                                current_account_id(), g.coop.id))

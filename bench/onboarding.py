@@ -55,7 +55,7 @@ def fill_wizard(client, n: int, prefix: str) -> None:
     steps = {
         "group": {"name": f"Bench co-op {n}", "name_cy": f"Cydweithfa {n}",
                   "coop_type": "worker", "slug": slug},
-        "where": {"las": ["W06000001", "W06000002"]},
+        "where": {"las": ["W06000001", "W06000002"], "home_la": "W06000001"},
         "governance": {"classes-0-code": "worker", "classes-0-name_en": "Worker member",
                        "classes-0-name_cy": "Aelod gweithiwr", "classes-0-voting": "yes",
                        "classes-0-min_shares": "1", "classes-1-name_en": "Friend",

@@ -68,10 +68,11 @@ class Draft(FederationBase):
 
     @property
     def group_name(self) -> str:
-        """The group's English name, else its Welsh name, else a placeholder."""
+        """The group's name in its own language (the wizard's), else its other name."""
         group = self.answers("group")
-        return (group.get("name") or "").strip() or (group.get("name_cy") or "").strip() \
-            or f"Draft {self.id}"
+        welsh, english = (group.get("name_cy") or "").strip(), (group.get("name") or "").strip()
+        first, second = (welsh, english) if self.locale == "cy" else (english, welsh)
+        return first or second or f"Draft {self.id}"
 
     @property
     def intended_admin(self) -> tuple[str, str] | None:

@@ -124,11 +124,12 @@ def _values(form: Mapping, key: str) -> list[str]:
     return [str(v) for v in items]
 
 
-def read_form(step: str, form: Mapping) -> dict:
+def read_form(step: str, form: Mapping, locale: str = "en") -> dict:
     """The step's answers from a submitted form, as typed (strings), without validating.
 
     Rows are read from ``<rows>-<n>-<field>`` names; rows left entirely blank are
-    dropped, as are rows ticked "remove".
+    dropped, as are rows ticked "remove". A blank web address is made from the name in
+    the group's language (``locale``), or from its other name if that is the only one.
     """
     answers: dict = {}
     for key in _SIMPLE[step]:
@@ -151,8 +152,14 @@ def read_form(step: str, form: Mapping) -> dict:
         if "admin" in answers:
             answers["admin"] = remap.get(answers["admin"], "")
     if step == "group" and not answers["slug"].strip():
-        answers["slug"] = suggest_slug(answers["name"])
+        answers["slug"] = suggest_slug(name_in(answers, locale))
     return answers
+
+
+def name_in(group: Mapping, locale: str) -> str:
+    """The group's name in ``locale`` if it has one, else its other name."""
+    welsh, english = (group.get("name_cy") or "").strip(), (group.get("name") or "").strip()
+    return (welsh or english) if locale == "cy" else (english or welsh)
 
 
 def suggest_slug(name: str) -> str:
@@ -188,16 +195,17 @@ def _required(message) -> dict:
 
 
 class GroupSchema(StrictSchema):
-    """Step 1: the group's names, its type, and the short name in its web address."""
+    """Step 1: the group's names, its type, and the short name in its web address.
 
-    name = fields.String(required=True, error_messages=_required(_l("Enter the group's name in "
-                                                                    "English.")),
-                         validate=[validate.Length(min=2, error=_l(
-                             "The name must be at least 2 characters long.")),
-                             validate.Length(max=NAME_MAX, error=_l(
-                                 "The name must be 200 characters or fewer.")), _text])
-    name_cy = fields.String(load_default="", validate=[validate.Length(max=NAME_MAX, error=_l(
-        "The Welsh name must be 200 characters or fewer.")), _text])
+    A group may have a name in Welsh, in English or both: either alone is enough.
+    """
+
+    name = fields.String(load_default="", validate=[validate.Length(min=2, error=_l(
+        "The name must be at least 2 characters long.")), validate.Length(
+        max=NAME_MAX, error=_l("The name must be 200 characters or fewer.")), _text])
+    name_cy = fields.String(load_default="", validate=[validate.Length(min=2, error=_l(
+        "The Welsh name must be at least 2 characters long.")), validate.Length(
+        max=NAME_MAX, error=_l("The Welsh name must be 200 characters or fewer.")), _text])
     coop_type = fields.String(required=True, error_messages=_required(_l(
         "Choose the type of co-op.")), validate=validate.OneOf(
         [str(t) for t in CoopType], error=_l("Choose the type of co-op.")))
@@ -218,9 +226,15 @@ class GroupSchema(StrictSchema):
             raise ma.ValidationError(_("'%(slug)s' is reserved. Choose another short name.",
                                        slug=value))
 
+    @ma.validates_schema(skip_on_field_errors=False)
+    def _a_name(self, data: dict, **_kwargs) -> None:
+        if not data.get("name") and not data.get("name_cy"):
+            raise ma.ValidationError(_("Enter the group's name in Welsh, in English, or both."),
+                                     "name")
+
 
 class WhereSchema(StrictSchema):
-    """Step 2: the local authorities served; the first (or the chosen one) is home."""
+    """Step 2: the local authorities served, and which one is home (chosen when several)."""
 
     las = fields.List(fields.String(), required=True, validate=validate.Length(
         min=1, error=_l("Choose at least one local authority.")),
@@ -234,10 +248,14 @@ class WhereSchema(StrictSchema):
 
     @ma.validates_schema(skip_on_field_errors=False)
     def _home(self, data: dict, **_kwargs) -> None:
-        home = data.get("home_la")
-        if home and home not in data.get("las", []):
+        home, las = data.get("home_la"), data.get("las") or []
+        if home and home not in las:
             raise ma.ValidationError(_(
                 "The main local authority must be one of those you ticked."), "home_la")
+        if not home and len(las) > 1:
+            raise ma.ValidationError(_(
+                "Choose the main local authority: the one where the co-op is based."),
+                "home_la")
 
 
 def _decimal_cap(value: str) -> None:

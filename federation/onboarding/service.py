@@ -196,7 +196,7 @@ def save_step(draft_id: int, step: str, form: Mapping) -> Draft:
     if step not in STEPS:
         raise NotFound()
     draft = _open_draft(draft_id)
-    answers = read_form(step, form)
+    answers = read_form(step, form, draft.locale)
     if step == "governance":
         answers["classes"] = _with_codes(answers.get("classes", []))
     _cleaned, errors = _validate(draft, step, answers)
@@ -221,7 +221,7 @@ def keep_step(draft_id: int, step: str, form: Mapping) -> Draft:
     if step not in STEPS:
         raise NotFound()
     draft = _open_draft(draft_id)
-    answers = read_form(step, form)
+    answers = read_form(step, form, draft.locale)
     if step == "governance":
         answers["classes"] = _with_codes(answers.get("classes", []))
     _cleaned, errors = _validate(draft, step, answers)
@@ -328,7 +328,10 @@ def submit(draft_id: int, *, account_id: int) -> Coop:
         raise exc
     group, where = draft.answers("group"), draft.answers("where")
     sharing = draft.answers("sharing")
-    values = {"name": group["name"].strip(), "name_cy": group.get("name_cy", "").strip() or None,
+    # The registry's name is the English one when there is one; a group named only in
+    # Welsh is known by its Welsh name in both languages.
+    name_cy = (group.get("name_cy") or "").strip() or None
+    values = {"name": (group.get("name") or "").strip() or name_cy, "name_cy": name_cy,
               "slug": group["slug"].strip(), "type": group["coop_type"],
               "la": where.get("home_la") or where["las"][0], "default_locale": draft.locale}
     if provisioning.slug_taken(db.session, values["slug"]):

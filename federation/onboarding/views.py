@@ -73,7 +73,8 @@ def _context(draft: Draft, step: str) -> dict:
     locale = _locale()
     if step == "group":
         return {"types": [(code, name, COOP_TYPE_HINTS[code])
-                          for code, name in COOP_TYPE_NAMES.items()]}
+                          for code, name in COOP_TYPE_NAMES.items()],
+                "welsh_first": draft.locale == "cy"}
     if step == "where":
         return {"las": [(la.code, la.name(locale)) for la in local_authorities().values()]}
     if step == "people":

@@ -123,7 +123,8 @@ def _my_shifts(session, worker, start, end):
     """Home visits and lent slots from the rota, with loans still awaiting confirmation."""
     if worker is None:
         return []
-    shifts = consent.my_shifts(session, worker, start, end, g.coop.name)
+    shifts = consent.my_shifts(session, worker, start, end,
+                               g.coop.display_name(str(get_locale())))
     projected = {s.agreement_id for s in shifts if s.agreement_id is not None}
     shifts += notices.loan_shifts(current_account_id(), g.coop.id, start, end, projected)
     return sorted(shifts, key=lambda s: s.starts_at)

@@ -34,6 +34,7 @@ def _group(page, slug: str) -> None:
 def _where(page) -> None:
     page.check("#las")
     page.check("#las-2")
+    page.select_option("#home_la", index=1)  # two ticked: the main one is chosen, not assumed
     _click(page, NEXT)
 
 

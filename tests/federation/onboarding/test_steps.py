@@ -35,7 +35,8 @@ def _draft(app, client) -> Draft:
 
 # (step, field, bad value, expected message) — empty, oversized and invalid per step.
 BAD = [
-    ("group", "name", "", "Enter the group's name in English."),
+    ("group", "name", "x", "The name must be at least 2 characters long."),
+    ("group", "name_cy", "y", "The Welsh name must be at least 2 characters long."),
     ("group", "name", "x" * 201, "The name must be 200 characters or fewer."),
     ("group", "name_cy", "y" * 201, "The Welsh name must be 200 characters or fewer."),
     ("group", "coop_type", "pirate", "Choose the type of co-op."),
@@ -48,6 +49,8 @@ BAD = [
     ("where", "las", ["E09000001"], "Choose local authorities from the list."),
     ("where", "home_la", "W06000003", "The main local authority must be one of those you "
      "ticked."),
+    ("where", "home_la", "", "Choose the main local authority: the one where the co-op is "
+     "based."),
     ("governance", "classes-0-name_en", "", "Enter the class's name in English."),
     ("governance", "classes-0-name_cy", "c" * 121, "The name must be 120 characters or fewer."),
     ("governance", "classes-0-min_shares", "-1", "Enter the minimum shares as a whole number, "
@@ -120,7 +123,7 @@ def test_errors_are_in_welsh_when_the_person_chose_welsh(client, wizard):
     response = wizard.post("group", {"name": "", "coop_type": "", "slug": ""})
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and '<html lang="cy"' in page
-    assert field_error(page, "name") == "Rhowch enw'r grŵp yn Saesneg."
+    assert field_error(page, "name") == "Rhowch enw'r grŵp yn Gymraeg, yn Saesneg, neu'r ddau."
     assert field_error(page, "coop_type") == "Dewiswch y math o gydweithfa."
     assert "Mae problem" in page
 
@@ -234,7 +237,8 @@ def test_service_interface_for_advisors(app, make_account):
         saved = service.save_step(draft.id, "group", {
             "name": "", "name_cy": "Gofal Gwynedd", "coop_type": "worker",
             "slug": unique("gwynedd")} | {"name": "Gwynedd Care"})
-        assert saved.step_reached == "where" and saved.group_name == "Gwynedd Care"
+        # A group that started in Welsh goes by its Welsh name.
+        assert saved.step_reached == "where" and saved.group_name == "Gofal Gwynedd"
         db.session.commit()
         stored = db.session.scalar(select(Draft).where(Draft.id == draft.id))
         assert stored.advisor_account_id == advisor.id and stored.locale == "cy"

@@ -223,6 +223,11 @@ def _errors(agreement: LendingAgreement | None, data: dict, today: date) -> dict
     return errors
 
 
+def field_errors(data: dict) -> dict[str, list[str]]:
+    """The errors of a check's values alone, by field (for a form to show them all)."""
+    return _errors(None, data, local_now().date())
+
+
 def _valid_until(item: str, checked_on: date, check_days: int) -> date | None:
     if item == "dbs_status_check":
         return checked_on + timedelta(days=check_days - 1)

@@ -87,7 +87,9 @@ def _form_data(form) -> tuple[dict, dict]:
         try:
             data["checked_on"] = date.fromisoformat(data["checked_on"])
         except ValueError:
-            errors["checked_on"] = [str(_l("Give the date as YYYY-MM-DD."))]
+            data["checked_on"] = None
+            errors = {**compliance.field_errors(data),
+                      "checked_on": [str(_l("Give the date as YYYY-MM-DD."))]}
     return data, errors
 
 

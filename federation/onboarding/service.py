@@ -291,13 +291,18 @@ def issue_resume_token(draft_id: int, *, requested: int | None = None,
                        ) -> tuple[Draft, str] | None:
     """Make the token for the emailed link and store its hash; None if nothing is due.
 
-    Earlier emailed links stop working. The caller rolls back if sending fails.
+    With ``requested`` (the sender holds that request's email claim), nothing is due once
+    the draft is submitted or a later request supersedes it; without, once it was mailed.
+    Earlier emailed links stop working. The caller commits before sending.
     """
-    draft = db.session.get(Draft, draft_id)
+    draft = db.session.get(Draft, draft_id, populate_existing=True)
     if draft is None or draft.submitted_at is not None or not draft.contact_email \
             or draft.mail_requested_at is None:
         return None
-    if draft.mailed_at is not None and as_utc(draft.mailed_at) >= as_utc(
+    if requested is not None:
+        if request_stamp(draft) != requested:
+            return None
+    elif draft.mailed_at is not None and as_utc(draft.mailed_at) >= as_utc(
             draft.mail_requested_at):
         return None
     token = secrets.token_urlsafe(32)

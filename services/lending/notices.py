@@ -91,10 +91,14 @@ def describe(agreement: LendingAgreement, locale: str) -> OfferFacts:
             borrower=borrower.display_name(locale) if borrower else "")
 
 
-def _worker_knows(agreement: LendingAgreement) -> bool:
-    """Whether the worker has heard of this loan: they offered, or it was offered to them."""
-    return agreement.volunteered or db.session.scalar(select(LendingEmail.id).where(
-        LendingEmail.agreement_id == agreement.id, LendingEmail.kind == "approved")) is not None
+def worker_knows(agreement: LendingAgreement) -> bool:
+    """Whether the worker has heard of this loan: they offered, or it was offered to them
+    (for a loan that has since ended, its "offered to you" email says so)."""
+    return (agreement.volunteered
+            or agreement.state in ("approved", "accepted", "confirmed", "completed")
+            or db.session.scalar(select(LendingEmail.id).where(
+                LendingEmail.agreement_id == agreement.id,
+                LendingEmail.kind == "approved")) is not None)
 
 
 def record(agreement: LendingAgreement, kind: str) -> LendingEmail | None:
@@ -102,8 +106,10 @@ def record(agreement: LendingAgreement, kind: str) -> LendingEmail | None:
     one, and its sending job after the commit. Recording a step twice adds nothing."""
     if kind not in EMAIL_KINDS or agreement.worker_account_id is None:
         return None
-    if kind != "approved" and not _worker_knows(agreement):
+    if kind != "approved" and not worker_knows(agreement):
         return None  # a lender's "no" or a lapse before the worker ever heard of it
+    if kind == "declined" and not agreement.volunteered:
+        return None  # the worker's own "no" to an offer: nothing to tell them
     found = db.session.scalar(select(LendingEmail).where(
         LendingEmail.agreement_id == agreement.id,
         LendingEmail.account_id == agreement.worker_account_id, LendingEmail.kind == kind))

@@ -207,9 +207,10 @@ def joins():
 
 
 def _own_offer(agreement_id: int):
-    """An offer made to the signed-in worker through this co-op; anything else is 404."""
+    """An offer made to the signed-in worker through this co-op, once they have heard of it
+    (their co-op agreed, or they offered themselves); anything else is 404."""
     agreement = lending.access_agreement(agreement_id, account_id=current_account_id())
-    if agreement.lender_coop_id != g.coop.id:
+    if agreement.lender_coop_id != g.coop.id or not notices.worker_knows(agreement):
         raise NotFound()
     return agreement
 

@@ -203,3 +203,16 @@ def test_a_worker_never_told_of_an_offer_gets_no_email_when_their_co_op_says_no(
         db.session.commit()
     run_jobs()
     assert _emails(app, agreement_id) == []
+
+
+def test_a_worker_who_declines_gets_no_email_about_their_own_answer(
+        app, api_client, offered, run_jobs):
+    agreement_id, lender, worker = offered["agreement_id"], offered["lender"], offered["worker"]
+    with app.app_context():
+        lending.do_lender_decide(agreement_id, lender.id, True, actor=None)
+        db.session.commit()
+    refused = api_client(worker).post(
+        f"/api/v1/c/{lender.slug}/lending/my-offers/{agreement_id}/refuse")
+    assert refused.get_json()["state"] == "declined"
+    run_jobs()
+    assert [kind for kind, _sent in _emails(app, agreement_id)] == ["approved"]

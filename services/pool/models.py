@@ -60,7 +60,8 @@ class PoolProfile(FederationBase):
         # returns is in the index too, so the scan never visits the table (covering).
         Index("ix_pool_profiles_match", "lat", "lon", "travel_radius_km", "skills_mask",
               "available_days", "coop_id", "welsh_level", "scw_status", "scw_valid_until",
-              "dbs_valid_from", "dbs_valid_until", "worker_ref"),
+              "dbs_valid_from", "dbs_valid_until", "engagement", "dbs_update_service",
+              "worker_ref"),
         # The widest radius bounds the area box; an index answers max() at once.
         Index("ix_pool_profiles_radius", "travel_radius_km"),
     )

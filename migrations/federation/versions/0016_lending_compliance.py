@@ -16,6 +16,9 @@ depends_on = None
 ITEMS = ("item IN ('dbs_status_check', 'dbs_own_certificate', 'id_seen', 'scw_checked', "
          "'lender_attestation', 'policies_introduced')")
 RESULT = "result IS NULL OR result IN ('no_change', 'new_information')"
+MATCH = ['lat', 'lon', 'travel_radius_km', 'skills_mask', 'available_days', 'coop_id',
+         'welsh_level', 'scw_status', 'scw_valid_until', 'dbs_valid_from', 'dbs_valid_until',
+         'engagement', 'dbs_update_service']
 ENGAGEMENT = "engagement IN ('employee', 'dp_pa', 'self_employed', 'volunteer')"
 
 
@@ -75,9 +78,14 @@ def upgrade() -> None:
         op.create_check_constraint(op.f('ck_pool_profiles_engagement'), 'pool_profiles', ENGAGEMENT, schema='federation')
     op.add_column('pool_profiles', sa.Column('dbs_update_service', sa.Boolean(), server_default=sa.false(), nullable=False), schema=_schema())
     op.add_column('lending_requests', sa.Column('scw_engagements', sa.JSON(), nullable=True), schema=_schema())
+    # The matcher's covering index gains the two columns its prefilter now reads.
+    op.drop_index('ix_pool_profiles_match', table_name='pool_profiles', schema='federation')
+    op.create_index('ix_pool_profiles_match', 'pool_profiles', MATCH + ['worker_ref'], unique=False, schema='federation')
 
 
 def downgrade() -> None:
+    op.drop_index('ix_pool_profiles_match', table_name='pool_profiles', schema='federation')
+    op.create_index('ix_pool_profiles_match', 'pool_profiles', MATCH[:-2] + ['worker_ref'], unique=False, schema='federation')
     op.drop_column('lending_requests', 'scw_engagements', schema=_schema())
     op.drop_column('pool_profiles', 'dbs_update_service', schema=_schema())
     if op.get_bind().dialect.name != 'sqlite':

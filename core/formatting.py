@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from babel import dates, numbers
-from flask import has_request_context
+from flask import has_app_context
 from flask_babel import get_locale
 
 from core.timeutil import LOCAL
@@ -20,7 +20,7 @@ from core.timeutil import LOCAL
 
 def _locale() -> str:
     """The reader's locale; English is British English ("6 December 2026", not "December 6")."""
-    locale = get_locale() if has_request_context() else None
+    locale = get_locale() if has_app_context() else None
     if locale is None or (locale.language == "en" and not locale.territory):
         return "en_GB"
     return str(locale)

@@ -10,7 +10,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from core import audit
+from core import audit, formatting
 from core.db import db
 from core.jobs import JobRequest, dispatch_now
 from core.timeutil import as_utc, utcnow
@@ -37,7 +37,7 @@ def _text(coop: Coop, handover: Handover, advisor: str, link: str,
                  "\n\nSign in (or create an account) with this email address, then open "
                  "this link to accept:\n%(link)s\n\nThe link works until %(expires)s.",
                  name=handover.to_name, advisor=advisor, coop=coop_name, link=link,
-                 expires=as_utc(handover.expires_at).strftime("%Y-%m-%d"))
+                 expires=formatting.day(as_utc(handover.expires_at)))
     return subject, body
 
 

@@ -6,6 +6,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from core import formatting
 from core.db import db
 from services.mail import service as mail
 from tenants.care_person import service as care
@@ -14,7 +15,7 @@ from tenants.registry.models import Coop, CoopState
 from tenants.store import TenantRef
 
 
-def _text(coop: Coop, person: str, link: str, expires: str, locale: str) -> tuple[str, str]:
+def _text(coop: Coop, person: str, link: str, expires, locale: str) -> tuple[str, str]:
     with force_locale(locale):
         coop_name = coop.display_name(locale)
         subject = _("%(person)s has invited you to see their care visits", person=person)
@@ -23,7 +24,7 @@ def _text(coop: Coop, person: str, link: str, expires: str, locale: str) -> tupl
                  "create an account with this email address if you do not have one):\n"
                  "%(link)s\n\nThe link works once and until %(expires)s. %(person)s can stop "
                  "your access at any time.", person=person, coop=coop_name, link=link,
-                 expires=expires)
+                 expires=formatting.day(expires))
     return subject, body
 
 
@@ -42,7 +43,7 @@ def send_family_invitation(coop_id: int, grant_id: int) -> bool:
     if issued is None:
         return False
     link = f"{current_app.config['PUBLIC_URL']}/care-invitations/{coop.slug}/{issued.token}"
-    expires = issued.expires_at.strftime("%Y-%m-%d")
+    expires = issued.expires_at  # written in each language's own way by _text
     first = coop.default_locale
     texts = [_text(coop, issued.person, link, expires, loc)
              for loc in (first, "en" if first == "cy" else "cy")]

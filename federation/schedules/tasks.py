@@ -9,6 +9,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from core import formatting
 from core.db import db
 from federation.accounts.models import Account
 from services.mail import service as mail
@@ -24,7 +25,7 @@ from tenants.workforce.models import Worker
 def _text(coop: Coop, name: str, days, monday: date, locale: str) -> tuple[str, str]:
     with force_locale(locale):
         kinds = {"travel": _("Travel"), "visit": _("Visit"), "break": _("Break")}
-        subject = _("Your schedule for the week starting %(day)s", day=monday.isoformat())
+        subject = _("Your schedule for the week starting %(day)s", day=formatting.day(monday))
         lines = [_("Hello %(name)s,", name=name), "",
                  _("Your schedule from %(coop)s, with travel, visits and breaks:",
                    coop=coop.display_name(locale)), ""]

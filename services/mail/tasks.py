@@ -6,6 +6,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from core import formatting
 from core.db import db
 from core.jobs import JobRequest, dispatch_now
 from services.mail import service as mail
@@ -20,7 +21,7 @@ def invitation_link(coop_slug: str, token: str) -> str:
     return f"{current_app.config['PUBLIC_URL']}/invitations/{coop_slug}/{token}"
 
 
-def _text(coop: Coop, name: str, link: str, expires: str, locale: str) -> tuple[str, str]:
+def _text(coop: Coop, name: str, link: str, expires, locale: str) -> tuple[str, str]:
     with force_locale(locale):
         coop_name = coop.display_name(locale)
         subject = _("Join %(coop)s on coopfed", coop=coop_name)
@@ -28,7 +29,7 @@ def _text(coop: Coop, name: str, link: str, expires: str, locale: str) -> tuple[
                  "coopfed, where members see the register and vote.\n\nOpen this link to "
                  "accept (you can create an account if you do not have one):\n%(link)s\n\n"
                  "The link works once and until %(expires)s.",
-                 name=name, coop=coop_name, link=link, expires=expires)
+                 name=name, coop=coop_name, link=link, expires=formatting.day(expires))
     return subject, body
 
 
@@ -65,7 +66,7 @@ def send_invitation(coop_id: int, invitation_id: int) -> bool:
             return False
         finish_tenant_session(commit=True)
         link = invitation_link(coop.slug, issued.token)
-        expires = issued.expires_at.strftime("%Y-%m-%d")
+        expires = issued.expires_at  # written in each language's own way by _text
         first = coop.default_locale
         texts = [_text(coop, issued.display_name, link, expires, loc)
                  for loc in (first, "en" if first == "cy" else "cy")]

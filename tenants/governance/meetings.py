@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
+from core import formatting
 from core.errors import Conflict, NotFound, ValidationError
 from core.timeutil import LOCAL, as_utc, utcnow
 from tenants.audit.service import record
@@ -124,7 +125,7 @@ def create_meeting(session: TenantSession, data: dict, *, actor_account_id: int 
         raise ValidationError({"held_at": [_(
             "The co-op's rules need %(days)s clear days' notice, so the meeting can be held "
             "on %(date)s at the earliest.", days=notice_days,
-            date=(today + timedelta(days=notice_days + 1)).isoformat())]})
+            date=formatting.day(today + timedelta(days=notice_days + 1)))]})
     meeting = GeneralMeeting(kind=data["kind"], title=data["title"].strip(), held_at=held_at,
                              place=data.get("place", "").strip(), quorum=data["quorum"],
                              notice_days=notice_days,
@@ -183,10 +184,11 @@ def notice_text(session: TenantSession, meeting: GeneralMeeting, coop_name: str,
                 locale: str) -> tuple[str, str]:
     """The notice of a meeting in ``locale``: a subject and a plain-text body, for the
     email and the printed letter alike."""
-    when = as_utc(meeting.held_at).astimezone(LOCAL).strftime("%Y-%m-%d %H:%M")
+    held_at = as_utc(meeting.held_at)
     with force_locale(locale):
+        when = formatting.when(held_at)
         subject = gettext("%(kind)s of %(coop)s on %(date)s", kind=kind_label(meeting.kind),
-                          coop=coop_name, date=when[:10])
+                          coop=coop_name, date=formatting.day(held_at))
         lines = [gettext("%(coop)s gives notice of its %(kind)s.", coop=coop_name,
                          kind=kind_label(meeting.kind).lower()),
                  "", gettext("When: %(when)s", when=when),

@@ -21,6 +21,7 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from core import formatting
 from tenants.audit.service import record
 from tenants.governance.models import GeneralMeeting, SocietyReminder
 from tenants.settings_models import CoopSetting
@@ -153,13 +154,13 @@ def reminder_text(reminder: DueReminder, coop_name: str, locale: str) -> tuple[s
         if reminder.stage == "overdue":
             subject = gettext("%(coop)s: %(what)s is overdue", coop=coop_name, what=what)
             lead = gettext("The deadline for %(what)s was %(date)s.", what=what,
-                           date=reminder.due_on.isoformat())
+                           date=formatting.day(reminder.due_on))
         else:
             subject = gettext("%(coop)s: %(what)s is due by %(date)s", coop=coop_name,
-                              what=what, date=reminder.due_on.isoformat())
+                              what=what, date=formatting.day(reminder.due_on))
             lead = gettext("Due by %(date)s: %(what)s, for the year that ended on %(end)s.",
-                           what=what, date=reminder.due_on.isoformat(),
-                           end=reminder.year_end.isoformat())
+                           what=what, date=formatting.day(reminder.due_on),
+                           end=formatting.day(reminder.year_end))
         why = gettext("Why: %(source)s", source=reminder.duty.source_in(locale))
         body = "\n\n".join([lead, why,
                             gettext("You get this reminder as the co-op's secretary, or as "

@@ -43,6 +43,7 @@ from flask_babel import gettext
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from core import formatting
 from core.errors import Conflict, Forbidden, NotFound, ValidationError
 from core.timeutil import as_utc, utcnow
 from tenants.audit.service import record
@@ -184,7 +185,7 @@ def check_member_votes(member: Member, today: date | None = None) -> MemberClass
         raise Forbidden(_("You are no longer a member of this co-op, so you cannot vote."))
     if member.joined_on > today:
         raise Forbidden(_("Your membership starts on %(date)s; you can vote from then.",
-                          date=member.joined_on.isoformat()))
+                          date=formatting.day(member.joined_on)))
     member_class = voting_class(member.classes)
     if member_class is None:
         raise Forbidden(_("Your member class has no vote, so you cannot vote. Associate "

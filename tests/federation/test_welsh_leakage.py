@@ -49,6 +49,8 @@ yet already again before after each every other any some none must also just
 ALLOWED = frozenset("""
 cwmpas ciw dbs scw fca gdg api json csv csrf utf iso url uuid oauth axe coopfed
 """.split())
+# Names that are English in Welsh text too: titles of documents published only in English.
+PROPER_NAMES = ("VAT Supply and Consideration",)
 WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 # "Rhaid iddo fod yn un o'r rhain: for, against." lists the API's codes, sent as they are.
 LISTED_CODES = re.compile(r"(Rhaid iddo fod yn un o'r rhain|yn y rhain): [\w ,-]+")
@@ -151,6 +153,8 @@ class Leaks:
         self.requests += 1
         for text in response_texts(response):
             interface = LISTED_CODES.sub(r"\1", text)
+            for name in PROPER_NAMES:
+                interface = interface.replace(name, " ")
             for record in self.records:
                 if record in interface:
                     interface = interface.replace(record, " ")

@@ -3,6 +3,8 @@ address and its emails; the main local authority is chosen, never assumed."""
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from core.db import db
@@ -68,6 +70,10 @@ def test_a_welsh_name_alone_names_the_coop_its_address_and_its_emails(
             Coop.id.in_((other.id, third.id))))} == {other.slug, third.slug}
     invitations = [m for m in mails(caplog) if "/invitations/" in m]
     assert invitations and all(welsh_name in m for m in invitations)
+    # The link's last day is written out in each language, not as an ISO date.
+    assert all(re.search(r"\b\d{4}-\d{2}-\d{2}\b", m) is None for m in invitations)
+    assert all(re.search(r"\d{1,2} (Ionawr|Chwefror|Mawrth|Ebrill|Mai|Mehefin|Gorffennaf|Awst|"
+                         r"Medi|Hydref|Tachwedd|Rhagfyr) \d{4}", m) for m in invitations)
 
 
 def test_a_welsh_group_with_both_names_takes_its_address_from_the_welsh_one(client):

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import repeat
 
 import numpy as np
 
 from services.stats.cells import (
+    COOP_TYPES,
     MEASURE_BREAKDOWNS,
     QUARTERLY_MEASURES,
     STOCK_MEASURES,
@@ -98,42 +100,72 @@ def aggregate(coops: Mapping[int, CoopInfo],
     holds nothing to protect) and ``"none"`` adds no empty cells: both keep property
     tests over many small federations fast.
     """
-    coop_ids, week_codes, series_ids, values = [], [], [], []
-    for coop_id, week, measure, breakdown, category, value in rows:
-        info = coops.get(coop_id)
-        if info is None:
-            continue
-        index = _SERIES_INDEX.get((measure, breakdown, category))
-        if index is None or breakdown == "coop_type":
-            continue
-        coop_ids.append(coop_id)
-        week_codes.append(week)
-        series_ids.append(index)
-        values.append(value)
-        if breakdown == "" and "coop_type" in MEASURE_BREAKDOWNS[measure]:
-            coop_ids.append(coop_id)
-            week_codes.append(week)
-            series_ids.append(_SERIES_INDEX[(measure, "coop_type", info.coop_type)])
-            values.append(value)
+    rows = list(rows)
+    if not rows:
+        return aggregate_arrays(coops, (), *(np.zeros(0, dtype=np.int64),) * 4, grid=grid)
+    coop_ids, week_codes, measures, breakdowns, cats, values = zip(*rows, strict=True)
     weeks = tuple(sorted(set(week_codes)))
+    week_index = {w: i for i, w in enumerate(weeks)}
+    n = len(rows)
+    return aggregate_arrays(
+        coops, weeks, np.fromiter(coop_ids, dtype=np.int64, count=n),
+        np.fromiter(map(week_index.__getitem__, week_codes), dtype=np.int64, count=n),
+        series_indexes(measures, breakdowns, cats),
+        np.fromiter(values, dtype=np.int64, count=n), grid=grid)
+
+
+def series_indexes(measures, breakdowns, cats) -> np.ndarray:
+    """Each row's index into :data:`ALL_SERIES`, or -1 for a row outside the fixed cells."""
+    return np.fromiter(map(_SERIES_INDEX.get, zip(measures, breakdowns, cats, strict=True),
+                           repeat(-1)), dtype=np.int64, count=len(measures))
+
+
+# For each series: is it of the co-op-type breakdown, and, for a total that has one, the
+# co-op-type series of each co-op type (-1 elsewhere).
+_IS_COOP_TYPE = np.array([s[1] == "coop_type" for s in ALL_SERIES], dtype=bool)
+_TYPE_SERIES = np.array([
+    [_SERIES_INDEX.get((m, "coop_type", t), -1) if b == "" else -1 for t in COOP_TYPES]
+    for m, b, _ in ALL_SERIES], dtype=np.int64)
+
+
+def aggregate_arrays(coops: Mapping[int, CoopInfo], weeks: tuple[str, ...], coop_arr,
+                     week_arr, series_arr, value_arr, *, grid: str = "full") -> Aggregate:
+    """:func:`aggregate` on rollup rows held as four integer arrays: the co-op, the index
+    of its week in ``weeks``, the index of its series in :data:`ALL_SERIES` (-1: not a
+    fixed cell) and the value. The publish job reads rollups straight into these, so a
+    federation's millions of rows never become Python objects one by one."""
+    coop_list = sorted(coops)
+    size = max(max(coop_list, default=0), int(coop_arr.max(initial=0))) + 1
+    known = np.zeros(size, dtype=bool)
+    known[coop_list] = True
+    keep = known[coop_arr] & (series_arr >= 0)
+    keep[keep] = ~_IS_COOP_TYPE[series_arr[keep]]  # the federation derives it
+    coop_arr, week_arr, series_arr, value_arr = (
+        coop_arr[keep], week_arr[keep], series_arr[keep], value_arr[keep])
+    # The co-op-type breakdown: each total again, under its co-op's type.
+    type_of = np.zeros(size, dtype=np.int64)
+    for c in coop_list:
+        type_of[c] = COOP_TYPES.index(coops[c].coop_type)
+    typed = _TYPE_SERIES[series_arr, type_of[coop_arr]]
+    has_type = typed >= 0
+    coop_arr = np.concatenate([coop_arr, coop_arr[has_type]])
+    week_arr = np.concatenate([week_arr, week_arr[has_type]])
+    series_arr = np.concatenate([series_arr, typed[has_type]])
+    value_arr = np.concatenate([value_arr, value_arr[has_type]])
+    # Only the weeks some kept row is in.
+    present, week_arr = np.unique(week_arr, return_inverse=True)
+    weeks = tuple(weeks[i] for i in present.tolist())
     result = Aggregate(weeks=weeks)
     result.period_weeks = _period_weeks(weeks)
     if not weeks:
         return result
     week_index = {w: i for i, w in enumerate(weeks)}
-    coop_arr = np.asarray(coop_ids, dtype=np.int64)
-    week_arr = np.fromiter((week_index[w] for w in week_codes), dtype=np.int64,
-                           count=len(week_codes))
-    series_arr = np.asarray(series_ids, dtype=np.int64)
-    value_arr = np.asarray(values, dtype=np.int64)
-    coop_list = sorted(coops)
     las = {code: i for i, code in enumerate(geography_codes("la"))}
     rpbs = {code: i for i, code in enumerate(geography_codes("rpb"))}
-    geo_of_coop = {
-        "la": {c: las[coops[c].la_code] for c in coop_list},
-        "rpb": {c: rpbs[la_to_rpb()[coops[c].la_code]] for c in coop_list},
-        "wales": dict.fromkeys(coop_list, 0),
-    }
+    geo_of_coop = {kind: np.zeros(size, dtype=np.int64) for kind in ("la", "rpb", "wales")}
+    for c in coop_list:
+        geo_of_coop["la"][c] = las[coops[c].la_code]
+        geo_of_coop["rpb"][c] = rpbs[la_to_rpb()[coops[c].la_code]]
     named = np.zeros(max(coop_list) + 1, dtype=bool)
     named[[c for c in coop_list if coops[c].named]] = True
     geo_codes = {"la": geography_codes("la"), "rpb": geography_codes("rpb"),
@@ -164,7 +196,7 @@ def aggregate(coops: Mapping[int, CoopInfo],
         p = (uniq // len(ALL_SERIES)) % len(period_names)
         s = uniq % len(ALL_SERIES)
         for geo_kind, mapping in geo_of_coop.items():
-            g = np.fromiter((mapping[x] for x in c.tolist()), dtype=np.int64, count=len(c))
+            g = mapping[c]
             _cells_of(result.cells, geo_kind, geo_codes[geo_kind], period_kind, period_names,
                       c, g, p, s, summed, is_total, named)
     if grid != "none":
@@ -199,24 +231,33 @@ def _cells_of(out, geo_kind, codes, period_kind, period_names, coop, geo, period
     open_top2 = np.add.reduceat(np.where(is_open & (rank == 2), value, 0), starts)
     open_counts = np.add.reduceat(is_open.astype(np.int64), starts)
     group_list = group[starts].tolist()
-    coop_list = coop.tolist()
+    # The contributors of each group by co-op id: the non-zero entries, re-sorted once for
+    # the whole array (each group's block starts where the earlier groups' ends).
+    contributing = np.flatnonzero(value > 0)
+    contributing = contributing[np.lexsort((coop[contributing], group[contributing]))]
+    by_coop = coop[contributing].tolist()
+    block_end = np.cumsum(nonzero).tolist()
+    counts_l, open_counts_l = counts.tolist(), open_counts.tolist()
     reporting: dict[tuple[int, str], tuple[int, int]] = {}
     for i, gid in enumerate(group_list):
         if is_total[gid % n_series]:
             reporting[(gid // n_series, ALL_SERIES[gid % n_series][0])] = (
-                int(counts[i]), int(open_counts[i]))
-    for i, gid in enumerate(group_list):
+                counts_l[i], open_counts_l[i])
+    facts = zip(group_list, block_end, totals.tolist(), top1.tolist(), top2.tolist(),
+                open_totals.tolist(), open_nonzero.tolist(), open_top1.tolist(),
+                open_top2.tolist(), strict=True)
+    start = 0
+    for gid, end, total, t1, t2, o_total, o_count, o_t1, o_t2 in facts:
         gp, s = divmod(gid, n_series)
         measure, breakdown, category = ALL_SERIES[s]
-        start = int(starts[i])
-        contributors = tuple(sorted(coop_list[start:start + int(nonzero[i])]))
+        contributors = tuple(by_coop[start:end])
+        start = end
         geo_i, period_i = divmod(gp, len(period_names))
         key = (geo_kind, codes[geo_i], measure, period_kind, period_names[period_i], breakdown,
                category)
         all_reporting, open_reporting = reporting.get((gp, measure), (0, 0))
-        out[key] = CellInput(int(totals[i]), contributors, int(top1[i]), int(top2[i]),
-                             all_reporting, int(open_totals[i]), int(open_nonzero[i]),
-                             int(open_top1[i]), int(open_top2[i]), open_reporting)
+        out[key] = CellInput(total, contributors, t1, t2, all_reporting, o_total, o_count,
+                             o_t1, o_t2, open_reporting)
 
 
 def _period_weeks(weeks: tuple[str, ...]) -> dict[str, dict[str, tuple[str, ...]]]:

@@ -29,13 +29,12 @@ from services.directory.models import DirectoryListing
 from services.jobs import leases
 from services.stats.aggregate import CoopInfo, aggregate
 from services.stats.disclosure import Release, protect
+from services.stats.inputs import read_rollups, write_cells
 from services.stats.models import (
-    StatsCell,
     StatsCellRef,
     StatsRelease,
     StatsReleaseCoop,
     StatsReleaseUsefulness,
-    StatsRollup,
     StatsRollupWeek,
 )
 from services.stats.unfilled import lending_unfilled_rows
@@ -120,17 +119,17 @@ def publish(release_id: int) -> StatsRelease | None:
 
 def _publish(release_id: int) -> StatsRelease:
     coops, consent_rows = _consent()
-    rows = _rollup_rows(coops)
+    inputs = read_rollups(coops)
     # Unfilled lending requests count as hours asked for but not filled (issue 13).
-    unfilled = lending_unfilled_rows(coops, {r[1] for r in rows}, utcnow())
-    rows += unfilled
+    unfilled = lending_unfilled_rows(coops, inputs.weeks, utcnow())
+    inputs.add_rows(unfilled)
     previous = latest_published()
     previous_refs = _refs(previous.id) if previous else {}
     input_digest = _input_digest(consent_rows, previous_refs, unfilled)
     db.session.rollback()  # end the read: no transaction is held while computing
     _progress(release_id, 10)
-    agg = aggregate(coops, rows)
-    del rows
+    agg = inputs.aggregate(coops)
+    del inputs
     _progress(release_id, 30)
     result = protect(agg, previous_refs,
                      progress=lambda f: _progress(release_id, 30 + int(50 * f)))
@@ -175,14 +174,6 @@ def _consent() -> tuple[dict[int, CoopInfo], list[tuple[int, bool, str, str, str
     return coops, snapshot
 
 
-def _rollup_rows(coops: dict[int, CoopInfo]) -> list[tuple]:
-    stmt = (select(StatsRollup.coop_id, StatsRollup.week, StatsRollup.measure,
-                   StatsRollup.breakdown, StatsRollup.category, StatsRollup.value)
-            .join(Coop, Coop.id == StatsRollup.coop_id)
-            .where(Coop.shares_statistics.is_(True)))
-    return [tuple(r) for r in db.session.execute(stmt) if r[0] in coops]
-
-
 def _refs(release_id: int) -> dict[str, tuple[int, ...]]:
     rows = db.session.execute(select(StatsCellRef.cell_key, StatsCellRef.coop_ids)
                               .where(StatsCellRef.release_id == release_id))
@@ -212,11 +203,6 @@ def _input_digest(consent_rows, previous_refs, unfilled=()) -> str:
 
 def _store(release: StatsRelease, result: Release, consent_rows) -> None:
     rid = release.id
-    cells = [
-        {"release_id": rid, "geography_kind": k[0], "geography_code": k[1], "measure": k[2],
-         "period_kind": k[3], "period": k[4], "breakdown": k[5], "category": k[6],
-         "value": o.value, "status": o.status, "reason": o.reason}
-        for k, o in result.cells]
     coops = [
         {"release_id": rid, "coop_id": c, "shares_statistics": yes, "la_code": la,
          "coop_type": t, "named_as": named} for c, yes, la, t, named in consent_rows]
@@ -224,9 +210,9 @@ def _store(release: StatsRelease, result: Release, consent_rows) -> None:
         {"release_id": rid, "geography_kind": kind, "measure": measure, "cells": count,
          "shown": shown}
         for (kind, measure), (count, shown) in sorted(usefulness(result.cells).items())]
+    write_cells(rid, result.cells)
     # An empty list would insert one row of defaults: a release with no co-ops has none.
-    for table, rows in ((StatsCell, cells), (StatsReleaseCoop, coops),
-                        (StatsReleaseUsefulness, useful)):
+    for table, rows in ((StatsReleaseCoop, coops), (StatsReleaseUsefulness, useful)):
         if rows:
             db.session.execute(insert(table), rows)
     # Only the newest release's references are ever read (rule 6).

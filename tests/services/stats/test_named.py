@@ -161,3 +161,29 @@ def test_leaving_one_co_op_out_never_reveals_its_figures_beside_named_ones(mixed
         for key, outcome in later.cells:
             if outcome.reason is None and key in shown and left_out in agg.cells[key].contributors:
                 raise AssertionError(f"co-op {left_out} revealed in {key}")
+
+
+def test_an_open_pair_beside_named_co_ops_cannot_be_had_by_differencing():
+    """Why rule 3 counts only the open co-ops (issue 13, checked again): a cell made only
+    of named co-ops is shown, so the named share of a mixed cell is known. Three named
+    worker co-ops and two open user-led co-ops in one LA: the worker-type cell is shown;
+    had the total been shown because the whole cell has five co-ops, total minus that
+    cell would hand each open co-op the other's figure. The engine hides the total (its
+    open share has two co-ops), and nothing shown pins the open pair below the rules."""
+    coops = {i: CoopInfo(LA, "worker", named=True) for i in (1, 2, 3)}
+    coops.update({i: CoopInfo(LA, "user_led") for i in (4, 5)})
+    # Members: a count whose only breakdown is the co-op type, so the rows are complete.
+    rows = [(c, WEEK, "members", "", "", n) for c, n in zip(range(1, 6), (30, 30, 30, 12, 12),
+                                                             strict=True)]
+    release = protect(aggregate(coops, rows, grid="present"))
+    cells = dict(release.cells)
+    total = ("la", LA, "members", "week", WEEK, "", "")
+    named_only = ("la", LA, "members", "week", WEEK, "coop_type", "worker")
+    open_pair = ("la", LA, "members", "week", WEEK, "coop_type", "user_led")
+    assert cells[named_only].value == 90  # named co-ops only: published
+    assert cells[total].reason == "few_coops"  # 5 co-ops, but only 2 of them open
+    assert cells[open_pair].value is None
+    empty = {k[1] for k, _ in release.cells} - {LA, la_to_rpb()[LA], WALES_CODE}
+    ranges = narrowest_ranges([(k, o.value) for k, o in release.cells], empty)
+    low, high = ranges[open_pair]
+    assert high - low >= 8 - 1e-6, (low, high)

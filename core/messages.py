@@ -65,6 +65,10 @@ FIELD_MESSAGES = {
     fields.Boolean: {"invalid": _l("Not a valid boolean.")},
     fields.Date: {"invalid": _l("Not a valid date."),
                   "format": _l('"{input}" cannot be formatted as a date.')},
+    # The base of Date, DateTime and Time; named here so nothing of it is left in English.
+    fields._TemporalField: {"invalid": _l("Not a valid date and time."),
+                            "invalid_awareness": _l("Not a valid date and time."),
+                            "format": _l('"{input}" cannot be formatted as a date and time.')},
     fields.DateTime: {"invalid": _l("Not a valid date and time."),
                       "invalid_awareness": _l("Not a valid date and time."),
                       "format": _l('"{input}" cannot be formatted as a date and time.')},

@@ -124,7 +124,9 @@ def seed(app, rng: random.Random, coops: int, named: float = 0.0) -> int:
         db.session.execute(insert(Coop), [{
             "slug": f"bench-stats-{i:04d}", "name": f"Bench stats co-op {i}",
             "coop_type": rng.choice(COOP_TYPES[:4]), "la_code": rng.choice(las),
-            "state": "active", "shares_statistics": True} for i in range(coops)])
+            "state": "active", "shares_statistics": True,
+            # verified by a federation admin: only then do figures count (issue 18)
+            "stats_verified_at": utcnow()} for i in range(coops)])
         ids = list(db.session.scalars(select(Coop.id).order_by(Coop.id)))
         listed = [c for c in ids if rng.random() < named]
         if listed:

@@ -8,6 +8,8 @@ folder and refuses a value of the wrong type, naming the variable.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 from dataclasses import dataclass
@@ -49,6 +51,11 @@ SETTINGS: tuple[Setting, ...] = (
         "Prefix of RQ queue names and PostgreSQL co-op role names, so that several "
         "deployments can share one Redis or one PostgreSQL cluster."),
     Setting("DEFAULT_LOCALE", str, "en", "Language for people who have not chosen one: en or cy."),
+    Setting(
+        "STATS_CELL_KEY", str, None,
+        "Secret of the cell-key perturbation of published person counts "
+        "(docs/disclosure.md); never published. Unset: derived from SECRET_KEY.",
+        nullable=True),
     Setting("MIGRATE_WORKERS", int, 4, "Processes that migrate co-op stores in parallel."),
     Setting(
         "MIGRATE_LOCK_TIMEOUT_MS", int, 5000,
@@ -146,6 +153,10 @@ def load_settings(config: dict, instance_path: str) -> None:
         if production:
             raise ConfigError("COOPFED_SECRET_KEY must be set when COOPFED_ENV=production")
         config["SECRET_KEY"] = _instance_secret(instance)
+    if not config["STATS_CELL_KEY"]:
+        config["STATS_CELL_KEY"] = hmac.new(config["SECRET_KEY"].encode(),
+                                            b"coopfed statistics cell key",
+                                            hashlib.sha256).hexdigest()
     if config["SESSION_COOKIE_SECURE"] is None:
         config["SESSION_COOKIE_SECURE"] = production
     if production and config["PUBLIC_URL"].startswith("http://127.0.0.1"):

@@ -15,7 +15,7 @@ from core.errors import Conflict
 from services.jobs.backends import RQBackend
 from tenants.provisioning import PROVISION_JOB, enqueue_provisioning
 from tenants.registry.models import Coop, CoopState
-from tenants.registry.service import change_state, coop_by_slug
+from tenants.registry.service import change_state, coop_by_slug, verify_for_statistics
 
 PAGE_SIZE = 25
 # Job statuses that mean a provisioning attempt is already on its way.
@@ -113,3 +113,13 @@ def do_retry_provisioning(slug: str, *, actor_account_id: int) -> Coop:
     enqueue_provisioning(coop)
     db.session.flush()
     return coop
+
+
+def do_verify_statistics(slug: str, *, actor_account_id: int) -> Coop:
+    """Verify a co-op so its figures count in pooled statistics (the registry audits it).
+
+    Conflict for a co-op that is not active: only a running co-op can be checked."""
+    coop = coop_by_slug(slug)
+    if coop.state != CoopState.ACTIVE:
+        raise Conflict(f"cannot verify a co-op that is {coop.state}")
+    return verify_for_statistics(coop.id, actor_account_id=actor_account_id)

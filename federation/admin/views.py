@@ -85,6 +85,20 @@ def change_state(slug: str, action: str):
     return redirect(url_for(".coops", page=request.form.get("page", "1")))
 
 
+@bp.post("/coops/<slug>/verify-statistics")
+@federation_admin_only
+def verify_statistics(slug: str):
+    """Verify a co-op, so its figures count in pooled statistics (issue 18)."""
+    try:
+        coop = service.do_verify_statistics(slug, actor_account_id=_current_admin_id())
+    except Conflict:
+        flash(_l("Only an active co-op can be verified; nothing was done."))
+    else:
+        flash(_("%(coop)s is verified: its figures count in the next statistics release",
+                coop=coop.name))
+    return redirect(url_for(".coops", page=request.form.get("page", "1")))
+
+
 @bp.post("/coops/<slug>/retry")
 @federation_admin_only
 def retry(slug: str):

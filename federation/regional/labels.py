@@ -66,6 +66,7 @@ REASON_LABELS = {
     "secondary": _l("Protects another cell"),
     "linked_person_cell": _l("Linked count hidden"),
     "held_back": _l("Held back"),
+    "suppressed": _l("Hidden"),
 }
 REASON_TEXT = {
     "low_count": _l("Fewer than 8 people are counted here, so the figure could identify "
@@ -81,6 +82,10 @@ REASON_TEXT = {
                              "these are hidden too."),
     "held_back": _l("The co-ops behind this figure changed too little since the last release, "
                     "so comparing the two could reveal one co-op."),
+    "suppressed": _l("Hidden to protect people and co-ops: the figure is too small, comes "
+                     "from too few co-ops, or could be worked out from other figures or from "
+                     "an earlier release. We do not say which, because the reason itself "
+                     "would narrow the figure down."),
 }
 
 RPB_NAMES_CY = {

@@ -22,6 +22,7 @@ import numpy as np
 from services.stats.cells import (
     COOP_TYPES,
     MEASURE_BREAKDOWNS,
+    PEAK_MEASURES,
     QUARTERLY_MEASURES,
     STOCK_MEASURES,
     WALES_CODE,
@@ -47,6 +48,9 @@ class CoopInfo:
     la_code: str
     coop_type: str
     named: bool = False
+    # Co-ops opened by the same account count as one contributor (issue 18): the id of
+    # the group's first co-op; None means the co-op stands alone.
+    controller: int | None = None
 
 
 @dataclass
@@ -55,6 +59,8 @@ class CellInput:
 
     total: int = 0
     contributors: tuple[int, ...] = ()  # co-ops with a non-zero value, sorted
+    # (co-op, value) of each contributor, sorted: what rule 6 and the cell key look at.
+    contributions: tuple[tuple[int, int], ...] = ()
     top1: int = 0
     top2: int = 0
     reporting: int = 0  # co-ops that reported the measure for this geography and period
@@ -166,11 +172,18 @@ def aggregate_arrays(coops: Mapping[int, CoopInfo], weeks: tuple[str, ...], coop
     for c in coop_list:
         geo_of_coop["la"][c] = las[coops[c].la_code]
         geo_of_coop["rpb"][c] = rpbs[la_to_rpb()[coops[c].la_code]]
-    named = np.zeros(max(coop_list) + 1, dtype=bool)
-    named[[c for c in coop_list if coops[c].named]] = True
+    controller = np.arange(max(coop_list) + 1, dtype=np.int64)
+    for c in coop_list:
+        if coops[c].controller is not None:
+            controller[c] = coops[c].controller
+    merged = bool((controller[coop_list] != np.asarray(coop_list)).any())
+    # A group of co-ops is named only if every one of them is.
+    named = np.ones(max(coop_list) + 1, dtype=bool)
+    named[[int(controller[c]) for c in coop_list if not coops[c].named]] = False
     geo_codes = {"la": geography_codes("la"), "rpb": geography_codes("rpb"),
                  "wales": (WALES_CODE,)}
     is_stock = np.array([s[0] in STOCK_MEASURES for s in ALL_SERIES])
+    is_peak = np.array([s[0] in PEAK_MEASURES for s in ALL_SERIES])
     is_lending = np.array([s[0] in QUARTERLY_MEASURES for s in ALL_SERIES])
     is_total = np.array([s[1] == "" for s in ALL_SERIES])
     for period_kind, periods in result.period_weeks.items():
@@ -195,15 +208,30 @@ def aggregate_arrays(coops: Mapping[int, CoopInfo], weeks: tuple[str, ...], coop
         c = uniq // (len(period_names) * len(ALL_SERIES))
         p = (uniq // len(ALL_SERIES)) % len(period_names)
         s = uniq % len(ALL_SERIES)
+        if is_peak[s].any():  # staff lent: the co-op's peak week of the period
+            peak = np.zeros(len(uniq), dtype=np.int64)
+            np.maximum.at(peak, inverse, v)
+            summed = np.where(is_peak[s], peak, summed)
         for geo_kind, mapping in geo_of_coop.items():
             g = mapping[c]
+            parts = (c, g, p, s, summed)
+            if merged:  # one value per controller: co-ops of one account are one
+                parts = _by_controller(controller[c], g, p, s, summed)
             _cells_of(result.cells, geo_kind, geo_codes[geo_kind], period_kind, period_names,
-                      c, g, p, s, summed, is_total, named)
+                      *parts, is_total, named)
     if grid != "none":
         _fill_grid(result, None if grid == "full" else {
             code for c in coop_list
             for code in (coops[c].la_code, la_to_rpb()[coops[c].la_code], WALES_CODE)})
     return result
+
+
+def _by_controller(ctrl, geo, period, series, value):
+    """Sum the values of co-ops with the same controller in the same cell."""
+    stacked = np.stack([ctrl, geo, period, series])
+    uniq, inverse = np.unique(stacked, axis=1, return_inverse=True)
+    summed = np.bincount(inverse.ravel(), weights=value).astype(np.int64)
+    return uniq[0], uniq[1], uniq[2], uniq[3], summed
 
 
 def _cells_of(out, geo_kind, codes, period_kind, period_names, coop, geo, period, series,
@@ -236,6 +264,7 @@ def _cells_of(out, geo_kind, codes, period_kind, period_names, coop, geo, period
     contributing = np.flatnonzero(value > 0)
     contributing = contributing[np.lexsort((coop[contributing], group[contributing]))]
     by_coop = coop[contributing].tolist()
+    by_value = value[contributing].tolist()
     block_end = np.cumsum(nonzero).tolist()
     counts_l, open_counts_l = counts.tolist(), open_counts.tolist()
     reporting: dict[tuple[int, str], tuple[int, int]] = {}
@@ -251,13 +280,14 @@ def _cells_of(out, geo_kind, codes, period_kind, period_names, coop, geo, period
         gp, s = divmod(gid, n_series)
         measure, breakdown, category = ALL_SERIES[s]
         contributors = tuple(by_coop[start:end])
+        contributions = tuple(zip(contributors, by_value[start:end], strict=True))
         start = end
         geo_i, period_i = divmod(gp, len(period_names))
         key = (geo_kind, codes[geo_i], measure, period_kind, period_names[period_i], breakdown,
                category)
         all_reporting, open_reporting = reporting.get((gp, measure), (0, 0))
-        out[key] = CellInput(total, contributors, t1, t2, all_reporting, o_total, o_count,
-                             o_t1, o_t2, open_reporting)
+        out[key] = CellInput(total, contributors, contributions, t1, t2, all_reporting,
+                             o_total, o_count, o_t1, o_t2, open_reporting)
 
 
 def _period_weeks(weeks: tuple[str, ...]) -> dict[str, dict[str, tuple[str, ...]]]:

@@ -51,7 +51,11 @@ LINKED_PERSON_MEASURE = {
 # Person measures are a caseload: the value of a longer period is its last week's.
 # Volume measures are a flow: the value of a longer period is the sum of its weeks.
 # Workers joining and leaving are flows of people: a quarter's add up its weeks'.
-STOCK_MEASURES = ("clients", "workers", "members", "staff_lent_in", "staff_lent_out")
+STOCK_MEASURES = ("clients", "workers", "members")
+# Staff lent in a quarter or year: each co-op's peak weekly count in the period, summed
+# (issue 18). At most the people lent in the period, so lent hours are never shown beside
+# fewer than 8 of them; a year is at least each of its quarters and at most their sum.
+PEAK_MEASURES = ("staff_lent_in", "staff_lent_out")
 
 # Hours travel as whole minutes in rollups, so that categories add up to the total
 # exactly (hours rounded per category would not); they are published in hours.
@@ -104,7 +108,9 @@ MEASURE_BREAKDOWNS: dict[str, tuple[str, ...]] = {
 }
 
 REASONS = ("low_count", "few_coops", "dominance", "secondary", "linked_person_cell",
-           "held_back")
+           "held_back", "suppressed")
+# What a release publishes beside every suppressed cell (issue 18): a specific reason
+# would bound the value (low_count means 1-7, the others 0 or at least 8).
 
 
 def categories(breakdown: str) -> tuple[str, ...]:

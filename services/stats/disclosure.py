@@ -24,6 +24,8 @@ two stages until nothing changes:
 from __future__ import annotations
 
 import hashlib
+import hmac
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -37,6 +39,7 @@ from services.stats.cells import (
     MEASURE_BREAKDOWNS,
     MINUTES_MEASURES,
     NON_ADDITIVE_BREAKDOWNS,
+    PEAK_MEASURES,
     PERSON_MEASURES,
     STOCK_MEASURES,
     categories,
@@ -46,12 +49,24 @@ from services.stats.cells import (
     week_periods,
 )
 
+log = logging.getLogger(__name__)
+
 MIN_COOPS = 5           # rule 3: at least five contributing co-ops
 TOP1_PCT = 50           # rule 3: the largest at most 50% of the cell
 TOP2_PCT = 67           # rule 3: the top two at most 67%
 LOW_COUNT_MAX = 7       # rule 2: 1-7 people are suppressed
 PROTECTION = 8          # rule 5: no suppressed cell pinned to a range narrower than this
-HELD_BACK_MAX = 4       # rule 6: a contributor set changed by 1-4 co-ops is held back
+# What a release says of a suppressed cell: only that it is suppressed. A reason would
+# bound it (low_count: 1-7; the others: 0 or at least 8) and let relations narrow it, so
+# the reasons stay in the restricted references (issue 18, docs/disclosure.md).
+PUBLIC_REASON = "suppressed"
+HELD_BACK_MAX = 4       # rule 6: a cell whose co-ops' figures changed for 1-4 is held back
+
+# Cell-key perturbation of person counts (docs/disclosure.md). A cell's key is a byte of
+# HMAC-SHA256(secret, its contributions); it picks a shift from PERTURBATION, by the
+# share of the 256 keys each shift has; the count, shifted, is then rounded to 5.
+PERTURBATION = ((-2, 26), (-1, 51), (0, 102), (1, 51), (2, 26))
+PERTURBATION_MAX = 2
 
 CHILD_KIND = {"month": "week", "quarter": "month", "year": "quarter"}
 
@@ -68,22 +83,74 @@ class Outcome:
         return "shown" if self.reason is None else "suppressed"
 
 
+Contributions = tuple[tuple[int, int | None], ...]
+"""(co-op, value) pairs, sorted; a value None (references of old releases) matches any."""
+
+
+@dataclass(frozen=True)
+class Ref:
+    """What the next release must know of a cell (rule 6 and the freeze).
+
+    ``anchor``: the contributions rule 6 compares with. It moves only when a release
+    shows or suppresses the cell after at least five co-ops' figures changed (or it is
+    new), never while the cell is held back. ``state`` (a digest of the contributions,
+    :func:`state_digest`) and ``outcome``: the cell in the release that wrote this.
+    """
+
+    anchor: Contributions
+    state: str | None = None
+    outcome: Outcome | None = None
+
+
+def state_digest(contributions: Contributions) -> str:
+    """A short digest of a cell's contributions: equal exactly when they are."""
+    return hashlib.sha256(encode_contributions(contributions).encode()).hexdigest()[:32]
+
+
+def encode_contributions(contributions: Contributions) -> str:
+    """'co-op:value,…' as stored in the restricted reference table."""
+    return ",".join(f"{c}:{'' if v is None else v}" for c, v in contributions)
+
+
+def decode_contributions(text: str) -> Contributions:
+    """The inverse of :func:`encode_contributions`; a bare id (old references) has no
+    value, and so matches any."""
+    out = []
+    for item in filter(None, text.split(",")):
+        coop, _, value = item.partition(":")
+        out.append((int(coop), int(value) if value else None))
+    return tuple(sorted(out))
+
+
 @dataclass
 class Release:
     """The disclosure-controlled cells in canonical order, and the references to keep."""
 
     cells: list[tuple[CellKey, Outcome]]
-    refs: dict[str, tuple[int, ...]]
+    refs: dict[str, Ref]
     audited: int = 0  # suppressed cells checked by linear programming
     lp_solves: int = 0
+    # Suppressed cells the audit found too narrow with no cell left to suppress beside
+    # them (logged by the publish job; the tests require none).
+    unprotected: list[CellKey] = field(default_factory=list)
+
+    def published(self) -> list[tuple[CellKey, Outcome]]:
+        """The cells as readers get them: a suppressed cell says only that it is."""
+        return [(key, public(outcome)) for key, outcome in self.cells]
 
     def serialise(self) -> bytes:
-        """The canonical bytes of the release: one line per cell, sorted, no timestamps."""
-        return b"".join(serialise_cell(key, outcome) for key, outcome in self.cells)
+        """The canonical bytes of the release as published: one line per cell, sorted,
+        no timestamps."""
+        return b"".join(serialise_cell(key, outcome) for key, outcome in self.published())
 
     def digest(self) -> str:
         """sha256 of :meth:`serialise`."""
         return hashlib.sha256(self.serialise()).hexdigest()
+
+
+def public(outcome: Outcome) -> Outcome:
+    """What a release publishes of an outcome: the value, or only that it is suppressed."""
+    return outcome if outcome.reason is None else Outcome(None, PUBLIC_REASON)
 
 
 def serialise_cell(key: CellKey, outcome: Outcome) -> bytes:
@@ -105,13 +172,36 @@ def round_person(n: int) -> int:
     return (n + 2) // 5 * 5
 
 
+def cell_key(secret: bytes, contributions: Contributions) -> int:
+    """0-255 from the cell's contributions and the secret: the same figures always give
+    the same key (so the same output), any change gives a new, unpredictable one."""
+    text = ",".join(f"{c}:{v}" for c, v in contributions).encode()
+    return hmac.new(secret, text, hashlib.sha256).digest()[0]
+
+
+def perturbation(key: int) -> int:
+    """The shift a cell key selects (ONS-style cell-key method, docs/disclosure.md)."""
+    for shift, share in PERTURBATION:
+        if key < share:
+            return shift
+        key -= share
+    raise ValueError("cell key out of range")
+
+
+def publish_person(n: int, contributions: Contributions, secret: bytes) -> int:
+    """Rule 2 with cell-key perturbation: n ≥ 8 shifted by its cell key's perturbation,
+    kept at 8 or more, then rounded to the nearest 5 (so at least 10)."""
+    return round_person(max(n + perturbation(cell_key(secret, contributions)),
+                            LOW_COUNT_MAX + 1))
+
+
 def round_volume(measure: str, raw: int) -> int:
     """Rule 4: hours (and visits) to the nearest 10, halves up; hours arrive in minutes."""
     unit = 60 if measure in MINUTES_MEASURES else 1
     return (raw + 5 * unit) // (10 * unit) * 10
 
 
-def primary(measure: str, cell: CellInput) -> Outcome:
+def primary(measure: str, cell: CellInput, secret: bytes = b"") -> Outcome:
     """Rules 2-4 for one cell on its own: its published value or why it is suppressed.
 
     Rule 2 (people) counts everyone in the cell. Rule 3 (organisations) looks only at
@@ -134,7 +224,7 @@ def primary(measure: str, cell: CellInput) -> Outcome:
                 or (cell.open_top1 + cell.open_top2) * 100 > TOP2_PCT * cell.open_total):
             return Outcome(None, "dominance")
     if measure in PERSON_MEASURES:
-        return Outcome(round_person(cell.total), None)
+        return Outcome(publish_person(cell.total, cell.contributions, secret), None)
     return Outcome(round_volume(measure, cell.total), None)
 
 
@@ -144,15 +234,21 @@ def interval(measure: str, outcome: Outcome) -> tuple[float, float | None]:
         return 0.0, None
     v = outcome.value
     if measure in PERSON_MEASURES:
-        return (0.0, 0.0) if v == 0 else (float(max(v - 2, LOW_COUNT_MAX + 1)), float(v + 2))
+        spread = 2 + PERTURBATION_MAX  # rounding, then the shift
+        return (0.0, 0.0) if v == 0 else (float(max(v - spread, LOW_COUNT_MAX + 1)),
+                                          float(v + spread))
     if measure in MINUTES_MEASURES:  # whole minutes: up to 4 h 59 min either way
         return (0.0, 5 - 1 / 60) if v == 0 else (v - 5.0, v + 5 - 1 / 60)
     return (0.0, 4.0) if v == 0 else (float(v - 5), float(v + 4))
 
 
-def changed_by(old: tuple[int, ...], new: tuple[int, ...]) -> int:
-    """How many co-ops joined or left a contributor set."""
-    return len(set(old).symmetric_difference(new))
+def changed_by(old: Contributions, new: Contributions) -> int:
+    """How many co-ops' figures differ: those that joined, left, or changed their value
+    (a value None, from an old reference, matches any value)."""
+    before, after = dict(old), dict(new)
+    return sum(1 for c in before.keys() | after.keys()
+               if c not in before or c not in after
+               or (before[c] is not None and before[c] != after[c]))
 
 
 # --- the relations between cells ------------------------------------------------------
@@ -160,11 +256,13 @@ def changed_by(old: tuple[int, ...], new: tuple[int, ...]) -> int:
 
 @dataclass(frozen=True)
 class Relation:
-    """``total = Σ parts`` (additive) or ``part ≤ total`` for each part (not additive)."""
+    """``total = Σ parts`` (additive) or ``part ≤ total`` for each part (not additive);
+    ``capped`` adds ``total ≤ Σ parts`` (a peak over periods)."""
 
     total: int
     parts: tuple[int, ...]
     additive: bool = True
+    capped: bool = False
 
 
 def relations(keys: list[CellKey], period_weeks: Mapping[str, Mapping[str, tuple[str, ...]]]
@@ -177,10 +275,11 @@ def relations(keys: list[CellKey], period_weeks: Mapping[str, Mapping[str, tuple
     children = _child_periods(period_weeks)
     out: list[Relation] = []
 
-    def add(total: CellKey, parts: list[CellKey], additive: bool = True) -> None:
+    def add(total: CellKey, parts: list[CellKey], additive: bool = True,
+            capped: bool = False) -> None:
         found = [index[p] for p in parts if p in index]
         if found:
-            out.append(Relation(index[total], tuple(found), additive))
+            out.append(Relation(index[total], tuple(found), additive, capped))
 
     for key in keys:
         kind, code, measure, period_kind, period, breakdown, category = key
@@ -200,8 +299,9 @@ def relations(keys: list[CellKey], period_weeks: Mapping[str, Mapping[str, tuple
             inside = children[period_kind][period]
             if measure in STOCK_MEASURES:
                 inside = inside[-1:]
+            peak = measure in PEAK_MEASURES
             add(key, [(kind, code, measure, child_kind, p, breakdown, category)
-                      for p in inside])
+                      for p in inside], additive=not peak, capped=peak)
     return out
 
 
@@ -225,6 +325,9 @@ class _State:
     relations: list[Relation]
     # Cells holding some co-op's figures; a cell no co-op reported to is known to be 0.
     sensitive: np.ndarray
+    # Cells whose figures are unchanged since an earlier release showed them: what that
+    # release said still holds, whatever this one does with them.
+    known: dict[int, tuple[float, float | None]] = field(default_factory=dict)
     by_cell: list[list[int]] = field(default_factory=list)
 
     def suppressed(self, i: int) -> bool:
@@ -232,36 +335,71 @@ class _State:
 
     def hidden(self, i: int) -> bool:
         """Suppressed, and unknown to an attacker."""
-        return self.outcomes[i].value is None and bool(self.sensitive[i])
+        return (self.outcomes[i].value is None and bool(self.sensitive[i])
+                and i not in self.known)
+
+    def free(self, i: int) -> bool:
+        """Shown, and suppressing it would hide something: a candidate complement."""
+        return self.outcomes[i].value is not None and i not in self.known
 
     def bounds(self, i: int) -> tuple[float, float | None]:
+        """What an attacker knows of the cell: its shown interval (or the one an earlier
+        release showed, if its figures have not changed since); ≥ 0 if suppressed."""
         if not self.sensitive[i]:
             return 0.0, 0.0
+        if i in self.known:
+            return self.known[i]
         return interval(self.keys[i][2], self.outcomes[i])
 
     def suppress(self, i: int, reason: str) -> None:
         self.outcomes[i] = Outcome(None, reason)
 
 
-def protect(agg: Aggregate, previous_refs: Mapping[str, tuple[int, ...]] | None = None,
-            *, progress=None) -> Release:
-    """Apply rules 2-6 to every cell of ``agg``; ``previous_refs`` are the contributor
-    sets of the previous release (rule 6). ``progress(fraction)`` is told how far it got.
+def protect(agg: Aggregate, previous_refs: Mapping[str, Ref] | None = None,
+            *, secret: bytes = b"", progress=None) -> Release:
+    """Apply rules 2-6 to every cell of ``agg``; ``previous_refs`` are the references of
+    the previous release (rule 6 and the freeze), ``secret`` the cell-key secret.
+    ``progress(fraction)`` is told how far it got.
+
+    Across releases (issue 18):
+
+    - a cell whose every co-op's figure is the same as in the previous release keeps
+      that release's outcome: a suppression stays, a shown value stays the same. If the
+      rules now refuse it (a co-op withdrew its consent to be named), it is suppressed,
+      and the audit counts its earlier value as known;
+    - otherwise rule 6 counts the co-ops whose figure differs from the anchor (joined,
+      left or changed): 1-4, and a cell the rules would show is held back; 5 or more,
+      and the cell is judged afresh and becomes the new anchor.
     """
     previous_refs = previous_refs or {}
     keys = sorted(agg.cells)
     cells = [agg.cells[k] for k in keys]
-    outcomes = [primary(k[2], c) for k, c in zip(keys, cells, strict=True)]
+    outcomes, anchors, known = [], [], {}
     for i, (key, cell) in enumerate(zip(keys, cells, strict=True)):
+        outcome = primary(key[2], cell, secret)
+        anchor = cell.contributions
         ref = previous_refs.get(cell_key_text(key))
-        if (outcomes[i].reason is None and ref is not None
-                and 0 < changed_by(ref, cell.contributors) <= HELD_BACK_MAX):
-            outcomes[i] = Outcome(None, "held_back")
+        if (ref is not None and ref.outcome is not None
+                and ref.state == state_digest(cell.contributions)):
+            anchor = ref.anchor
+            if ref.outcome.reason is None:
+                known[i] = interval(key[2], ref.outcome)
+            if ref.outcome.reason is not None or outcome.reason is None:
+                outcome = ref.outcome
+        elif ref is not None:
+            changed = changed_by(ref.anchor, cell.contributions)
+            if changed <= HELD_BACK_MAX:
+                anchor = ref.anchor
+                if changed and outcome.reason is None:
+                    outcome = Outcome(None, "held_back")
+        outcomes.append(outcome)
+        anchors.append(anchor)
     truth = np.array([published_units(k[2], c.total) for k, c in zip(keys, cells, strict=True)],
                      dtype=float)
     state = _State(keys, truth, outcomes,
                    relations(keys, agg.period_weeks),
-                   np.array([c.total > 0 or c.reporting > 0 for c in cells], dtype=bool))
+                   np.array([c.total > 0 or c.reporting > 0 for c in cells], dtype=bool),
+                   known)
     state.by_cell = [[] for _ in keys]
     for r, rel in enumerate(state.relations):
         state.by_cell[rel.total].append(r)
@@ -270,6 +408,7 @@ def protect(agg: Aggregate, previous_refs: Mapping[str, tuple[int, ...]] | None 
     linked = _linked_cells(keys)
     audited = solves = 0
     checked: set[int] = set()
+    unprotected: set[int] = set()
     while True:
         _suppress_linked(state, linked)
         _line_rule(state, linked)
@@ -278,18 +417,24 @@ def protect(agg: Aggregate, previous_refs: Mapping[str, tuple[int, ...]] | None 
         failing, n_audited, n_solves = _audit(state, checked)
         audited += n_audited
         solves += n_solves
+        failing = [c for c in failing if c not in unprotected]
         if not failing:
             break
         for cell in failing:
-            _add_complement(state, cell)
+            if not _add_complement(state, cell):
+                unprotected.add(cell)
     refs = {}
-    for key, cell, outcome in zip(keys, cells, state.outcomes, strict=True):
+    for i, (key, cell, outcome) in enumerate(zip(keys, cells, state.outcomes, strict=True)):
         text = cell_key_text(key)
-        if outcome.reason is None:
-            refs[text] = cell.contributors
-        elif text in previous_refs:
-            refs[text] = tuple(previous_refs[text])
-    return Release(list(zip(keys, state.outcomes, strict=True)), refs, audited, solves)
+        if state.sensitive[i] or text in previous_refs:
+            # A value shown before stays what the next release knows of these figures.
+            kept = previous_refs[text].outcome if i in known else outcome
+            refs[text] = Ref(anchors[i], state_digest(cell.contributions), kept)
+    if unprotected:
+        log.warning("disclosure audit: %s cells could not be protected further: %s",
+                    len(unprotected), [keys[i] for i in sorted(unprotected)][:10])
+    return Release(list(zip(keys, state.outcomes, strict=True)), refs, audited, solves,
+                   [keys[i] for i in sorted(unprotected)])
 
 
 def _linked_cells(keys: list[CellKey]) -> dict[int, int]:
@@ -308,7 +453,7 @@ def _linked_cells(keys: list[CellKey]) -> dict[int, int]:
 def _suppress_linked(state: _State, linked: dict[int, int]) -> bool:
     changed = False
     for volume, person in linked.items():
-        if state.suppressed(person) and not state.suppressed(volume):
+        if state.suppressed(person) and state.free(volume):
             state.suppress(volume, "linked_person_cell")
             changed = True
     return changed
@@ -331,10 +476,10 @@ def _line_rule(state: _State, linked: dict[int, int]) -> None:
             total_shown = not state.hidden(rel.total)
             if len(hidden) >= 2 and (not total_shown or mass >= PROTECTION):
                 continue
-            candidates = [p for p in rel.parts if not state.suppressed(p)]
+            candidates = [p for p in rel.parts if state.free(p)]
             if candidates:
                 state.suppress(_choose(state, candidates, PROTECTION - mass), "secondary")
-            elif not state.suppressed(rel.total):
+            elif state.free(rel.total):
                 state.suppress(rel.total, "secondary")
             else:
                 continue
@@ -354,20 +499,21 @@ def _choose(state: _State, candidates: list[int], need: float) -> int:
     return max(candidates, key=lambda c: (float(state.truth[c]), -c))
 
 
-def _add_complement(state: _State, cell: int) -> None:
+def _add_complement(state: _State, cell: int) -> bool:
     """One more suppression near a cell the audit could pin down: the best shown cell
-    sharing a relation with it, or, if there is none, with the nearest ring beyond."""
+    sharing a relation with it, or, if there is none, with the nearest ring beyond.
+    False if every related cell is suppressed or known from an earlier release."""
     frontier, seen = {cell}, {cell}
     while frontier:
         ring = {m for c in frontier for r in state.by_cell[c]
                 for m in (state.relations[r].total, *state.relations[r].parts)} - seen
-        candidates = sorted(m for m in ring if not state.suppressed(m))
+        candidates = sorted(m for m in ring if state.free(m))
         if candidates:
             state.suppress(_choose(state, candidates, PROTECTION), "secondary")
-            return
+            return True
         seen |= ring
         frontier = ring
-    raise RuntimeError("interval audit failed with every related cell suppressed")
+    return False
 
 
 def _components(state: _State) -> list[list[int]]:
@@ -493,7 +639,8 @@ class _Problem:
                 for p in rel.parts:
                     if p in columns:
                         yield [columns[p], columns[rel.total]], [1.0, -1.0], -INF, 0.0
-            return
+            if not rel.capped:
+                return
         terms = [(rel.total, -1.0), *((p, 1.0) for p in rel.parts)]
         inside = [(columns[m], c) for m, c in terms if m in columns]
         # Σ inside = -Σ outside, and each outside cell lies in its interval.
@@ -507,6 +654,8 @@ class _Problem:
                 low, high = low - hi, high - lo
             else:
                 low, high = low + lo, high + hi
+        if rel.capped:  # Σ parts - total ≥ 0 only
+            high = INF
         if low == -INF and high == INF:
             return
         yield [j for j, _ in inside], [c for _, c in inside], low, high

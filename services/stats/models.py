@@ -177,11 +177,12 @@ class StatsReleaseUsefulness(FederationBase):
 
 
 class StatsCellRef(FederationBase):
-    """The contributing co-ops of a cell when it was last shown (restricted).
+    """A cell's references for the next release (restricted).
 
-    The held-back rule (rule 6) compares a cell's contributors with these; a release
-    carries forward the reference of every cell it does not show, and the previous
-    release's references are dropped once a newer release is published.
+    The held-back rule (rule 6) compares each co-op's contribution to a cell with the
+    anchor: the contributions when the cell was last published without being held back.
+    A held-back cell carries its anchor forward; the previous release's references are
+    dropped once a newer release is published. ``coop_ids`` lists the anchor's co-ops.
     """
 
     __tablename__ = "stats_cell_refs"
@@ -190,3 +191,10 @@ class StatsCellRef(FederationBase):
         ForeignKey("federation.stats_releases.id", ondelete="CASCADE"), primary_key=True)
     cell_key: Mapped[str] = mapped_column(String(160), primary_key=True)
     coop_ids: Mapped[str] = mapped_column(Text)
+    # Issue 18: each co-op's contribution at the anchor ("coop:value,..."), which rule 6
+    # compares the next state with; and a digest of the cell's state and its outcome in
+    # this release, which a later release keeps while the state does not change.
+    anchor: Mapped[str] = mapped_column(Text, default="", server_default="")
+    state: Mapped[str] = mapped_column(Text, default="", server_default="")
+    value: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str | None] = mapped_column(String(24))

@@ -28,7 +28,14 @@ from core.timeutil import as_utc, utcnow
 from services.directory.models import DirectoryListing
 from services.jobs import leases
 from services.stats.aggregate import CoopInfo, aggregate
-from services.stats.disclosure import Release, protect
+from services.stats.disclosure import (
+    Outcome,
+    Ref,
+    Release,
+    decode_contributions,
+    encode_contributions,
+    protect,
+)
 from services.stats.inputs import read_rollups, write_cells
 from services.stats.models import (
     StatsCellRef,
@@ -131,7 +138,7 @@ def _publish(release_id: int) -> StatsRelease:
     agg = inputs.aggregate(coops)
     del inputs
     _progress(release_id, 30)
-    result = protect(agg, previous_refs,
+    result = protect(agg, previous_refs, secret=cell_key_secret(),
                      progress=lambda f: _progress(release_id, 30 + int(50 * f)))
     _progress(release_id, 85)
     release = db.session.get(StatsRelease, release_id)
@@ -150,34 +157,67 @@ def _publish(release_id: int) -> StatsRelease:
     return release
 
 
-def run_engine(coops: dict[int, CoopInfo], rows, previous_refs=None) -> Release:
+def cell_key_secret() -> bytes:
+    """The secret of the cell-key perturbation (config, never in a release)."""
+    return current_app.config["STATS_CELL_KEY"].encode()
+
+
+def run_engine(coops: dict[int, CoopInfo], rows, previous_refs=None, *,
+               secret: bytes = b"") -> Release:
     """The whole pure pipeline, for tests and benchmarks that bypass the database."""
-    return protect(aggregate(coops, rows), previous_refs or {})
+    return protect(aggregate(coops, rows), previous_refs or {}, secret=secret)
 
 
 def _consent() -> tuple[dict[int, CoopInfo], list[tuple[int, bool, str, str, str | None]]]:
     """Each co-op's consents as of now: to contribute (rule 7), and to be named, which is
     its directory entry being published at this moment (issue 13). Both are snapshot into
-    the release, so a later withdrawal changes only the next release."""
+    the release, so a later withdrawal changes only the next release.
+
+    Only a co-op a federation admin has verified contributes (issue 18), and co-ops whose
+    first admin is the same account count as one contributor (their controller is the
+    first of them)."""
     rows = db.session.execute(
         select(Coop.id, Coop.shares_statistics, Coop.la_code, Coop.coop_type, Coop.state,
-               Coop.name, DirectoryListing.published)
+               Coop.name, DirectoryListing.published, Coop.stats_verified_at,
+               Coop.first_admin_account_id)
         .outerjoin(DirectoryListing, DirectoryListing.coop_id == Coop.id)
         .order_by(Coop.id)).all()
-    snapshot, coops = [], {}
-    for coop_id, shares, la_code, coop_type, state, name, listed in rows:
-        contributes = bool(shares) and state not in NOT_CONTRIBUTING
+    snapshot, coops, first_of_account = [], {}, {}
+    for coop_id, shares, la_code, coop_type, state, name, listed, verified, admin in rows:
+        contributes = (bool(shares) and verified is not None
+                       and state not in NOT_CONTRIBUTING)
         named_as = name if contributes and listed else None
         snapshot.append((coop_id, contributes, la_code, coop_type, named_as))
         if contributes:
-            coops[coop_id] = CoopInfo(la_code, coop_type, named=named_as is not None)
+            controller = None
+            if admin is not None:
+                controller = first_of_account.setdefault(admin, coop_id)
+            coops[coop_id] = CoopInfo(la_code, coop_type, named=named_as is not None,
+                                      controller=controller)
     return coops, snapshot
 
 
-def _refs(release_id: int) -> dict[str, tuple[int, ...]]:
-    rows = db.session.execute(select(StatsCellRef.cell_key, StatsCellRef.coop_ids)
+def _refs(release_id: int) -> dict[str, Ref]:
+    """The previous release's references (rule 6 and the freeze). References written
+    before issue 18 list only co-op ids: their values match any, and they freeze nothing."""
+    rows = db.session.execute(select(StatsCellRef.cell_key, StatsCellRef.coop_ids,
+                                     StatsCellRef.anchor, StatsCellRef.state,
+                                     StatsCellRef.value, StatsCellRef.reason)
                               .where(StatsCellRef.release_id == release_id))
-    return {key: tuple(int(x) for x in ids.split(",") if x) for key, ids in rows}
+    out = {}
+    for key, ids, anchor, state, value, reason in rows:
+        if not anchor and ids and ":" not in ids:
+            out[key] = Ref(decode_contributions(ids))
+            continue
+        outcome = None if value is None and reason is None else Outcome(value, reason)
+        out[key] = Ref(decode_contributions(anchor), state or None, outcome)
+    return out
+
+
+def _ref_text(ref: Ref) -> str:
+    outcome = ref.outcome or Outcome(None, None)
+    return (f"{encode_contributions(ref.anchor)}\t{ref.state or ''}\t"
+            f"{'' if outcome.value is None else outcome.value}\t{outcome.reason or ''}")
 
 
 def _input_digest(consent_rows, previous_refs, unfilled=()) -> str:
@@ -197,7 +237,7 @@ def _input_digest(consent_rows, previous_refs, unfilled=()) -> str:
     for coop_id, week, _, _, _, minutes in unfilled:
         h.update(f"u\t{coop_id}\t{week}\t{minutes}\n".encode())
     for key in sorted(previous_refs):
-        h.update(f"r\t{key}\t{','.join(map(str, previous_refs[key]))}\n".encode())
+        h.update(f"r\t{key}\t{_ref_text(previous_refs[key])}\n".encode())
     return h.hexdigest()
 
 
@@ -210,7 +250,7 @@ def _store(release: StatsRelease, result: Release, consent_rows) -> None:
         {"release_id": rid, "geography_kind": kind, "measure": measure, "cells": count,
          "shown": shown}
         for (kind, measure), (count, shown) in sorted(usefulness(result.cells).items())]
-    write_cells(rid, result.cells)
+    write_cells(rid, result.published())
     # An empty list would insert one row of defaults: a release with no co-ops has none.
     for table, rows in ((StatsReleaseCoop, coops), (StatsReleaseUsefulness, useful)):
         if rows:
@@ -219,8 +259,13 @@ def _store(release: StatsRelease, result: Release, consent_rows) -> None:
     db.session.execute(delete(StatsCellRef))
     if result.refs:
         db.session.execute(insert(StatsCellRef), [
-            {"release_id": rid, "cell_key": key, "coop_ids": ",".join(map(str, ids))}
-            for key, ids in sorted(result.refs.items())])
+            {"release_id": rid, "cell_key": key,
+             "coop_ids": ",".join(str(c) for c, _ in ref.anchor),
+             "anchor": encode_contributions(ref.anchor),
+             "state": ref.state or "",
+             "value": ref.outcome.value if ref.outcome else None,
+             "reason": ref.outcome.reason if ref.outcome else None}
+            for key, ref in sorted(result.refs.items())])
 
 
 def _progress(release_id: int, percent: int) -> None:

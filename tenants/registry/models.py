@@ -88,6 +88,9 @@ class Coop(FederationBase):
     # Data sharing, each chosen by the co-op's admin (DESIGN §3.3, §3.4 rule 7).
     shares_statistics: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     joins_worker_pool: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Statistics count only from a co-op a federation admin has verified (issue 18): a new
+    # account cannot open co-ops that swell a cell past the organisation rule.
+    stats_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     def display_name(self, locale: str) -> str:
         """The co-op's name in ``locale``, falling back to English."""

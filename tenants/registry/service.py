@@ -8,6 +8,7 @@ from sqlalchemy import and_, select
 from core import audit
 from core.db import db
 from core.errors import Conflict, NotFound, Unavailable
+from core.timeutil import utcnow
 from tenants import migrate
 from tenants.registry.models import Coop, CoopState, Membership
 
@@ -97,4 +98,19 @@ def set_sharing(coop_id: int, *, actor_account_id: int | None, **choices: bool) 
             audit.record(db.session, f"coop.sharing.{name}", actor_account_id=actor_account_id,
                          coop_id=coop.id, after=bool(value))
     db.session.flush()
+    return coop
+
+
+def verify_for_statistics(coop_id: int, *, actor_account_id: int | None) -> Coop:
+    """Record that a federation admin has checked this co-op is real: only then do its
+    figures count in pooled statistics (issue 18). Audited in the same transaction; a
+    co-op already verified is left as it is."""
+    coop = db.session.get(Coop, coop_id)
+    if coop is None:
+        raise NotFound()
+    if coop.stats_verified_at is None:
+        coop.stats_verified_at = utcnow()
+        audit.record(db.session, "coop.stats_verified", actor_account_id=actor_account_id,
+                     coop_id=coop.id)
+        db.session.flush()
     return coop

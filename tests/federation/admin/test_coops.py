@@ -131,3 +131,33 @@ def test_paging(app, two_coops, admin_client):
     assert client.get("/admin/coops?page=0").status_code == 400
     assert client.get("/admin/coops?page=abc").status_code == 400
     assert client.get("/admin/coops?page=99999").status_code == 404
+
+
+def test_verify_a_co_op_for_statistics(app, two_coops, admin_client):
+    """Issue 18: a co-op's figures count only once a federation admin has verified it."""
+    (a, admin_a), (b, _) = two_coops
+    client, admin = admin_client
+    page = client.get("/admin/coops").get_data(as_text=True)
+    assert f'action="/admin/coops/{a.slug}/verify-statistics"' in page
+    token = csrf_token(client, "/admin/coops")
+    assert client.post(f"/admin/coops/{a.slug}/verify-statistics",
+                       data={"csrf_token": token}).status_code == 302
+    with app.app_context():
+        assert db.session.get(Coop, a.id).stats_verified_at is not None
+        assert db.session.get(Coop, b.id).stats_verified_at is None
+    (row,) = _audit(app, "coop.stats_verified", a.id)
+    assert row.actor_account_id == admin.id
+    page = client.get("/admin/coops").get_data(as_text=True)
+    assert f'action="/admin/coops/{a.slug}/verify-statistics"' not in page
+    # Again: nothing new. A suspended co-op cannot be verified. Nobody else may.
+    client.post(f"/admin/coops/{a.slug}/verify-statistics", data={"csrf_token": token})
+    assert len(_audit(app, "coop.stats_verified", a.id)) == 1
+    client.post(f"/admin/coops/{b.slug}/suspend", data={"csrf_token": token})
+    client.post(f"/admin/coops/{b.slug}/verify-statistics", data={"csrf_token": token})
+    assert not _audit(app, "coop.stats_verified", b.id)
+    limiter.reset()
+    member = app.test_client()
+    sign_in(member, admin_a.email, PASSWORD)
+    other_token = csrf_token(member, f"/c/{a.slug}/")
+    assert member.post(f"/admin/coops/{b.slug}/verify-statistics",
+                       data={"csrf_token": other_token}).status_code == 404

@@ -13,7 +13,7 @@ from core.timeutil import utcnow
 from federation.regional.models import AnalystGrant
 from services.stats import rollups
 from services.stats.models import StatsCell, StatsRelease
-from tenants.registry.service import set_sharing
+from tenants.registry.service import set_sharing, verify_for_statistics
 from tests.federation.regional.helpers import CAERPHILLY, bearer, make_analyst, make_client
 from tests.fixtures.app import csrf_token, sign_in
 from tests.fixtures.factories import PASSWORD, create_account, create_coop, drain_jobs
@@ -60,6 +60,7 @@ def test_publish_now_publishes_through_the_engine_and_readers_see_it(isolated_ap
         coop, _ = create_coop(app, la=CAERPHILLY)
         with app.app_context():
             set_sharing(coop.id, actor_account_id=None, shares_statistics=True)
+            verify_for_statistics(coop.id, actor_account_id=None)
             for week in ("2026-W01", "2026-W02"):
                 assert rollups.store_week(coop.id, {"week": week, "revision": 1, "rows": [
                     [measure, breakdown, category, value]

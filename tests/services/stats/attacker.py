@@ -18,6 +18,7 @@ from services.stats.cells import (
     MEASURE_BREAKDOWNS,
     MINUTES_MEASURES,
     NON_ADDITIVE_BREAKDOWNS,
+    PEAK_MEASURES,
     PERSON_MEASURES,
     STOCK_MEASURES,
     la_to_rpb,
@@ -25,11 +26,16 @@ from services.stats.cells import (
 )
 
 PARENT_KIND = {"week": "month", "month": "quarter", "quarter": "year"}
+# How far a shown person count may lie from the truth, as docs/disclosure.md publishes it.
+PERSON_SPREAD = 4  # ±2 of cell-key perturbation, then ±2 of rounding to 5
+# What the rules allow an attacker to know of a suppressed cell: a 1-7 count (low_count)
+# must keep a range of at least LOW_ALLOWED, any other at least ALLOWED.
+ALLOWED, LOW_ALLOWED = 8, 4
 
 
 def shown_interval(measure: str, value: int) -> tuple[float, float]:
     if measure in PERSON_MEASURES:
-        return (0, 0) if value == 0 else (max(value - 2, 8), value + 2)
+        return (0, 0) if value == 0 else (max(value - PERSON_SPREAD, 8), value + PERSON_SPREAD)
     if measure in MINUTES_MEASURES:  # hours counted in whole minutes
         return (0, 5 - 1 / 60) if value == 0 else (value - 5, value + 5 - 1 / 60)
     return (0, 4) if value == 0 else (value - 5, value + 4)
@@ -96,6 +102,12 @@ def constraints(keys: list[tuple]):
         if total not in index:
             continue
         children = sorted(children, key=lambda k: k[4])
+        if total[2] in PEAK_MEASURES:  # each child ≤ total ≤ their sum
+            ub += [{index[c]: 1.0, index[total]: -1.0} for c in children]
+            row = {index[c]: -1.0 for c in children}
+            row[index[total]] = 1.0
+            ub.append(row)
+            continue
         if total[2] in STOCK_MEASURES:
             children = children[-1:]
         row = {index[c]: 1.0 for c in children}
@@ -104,21 +116,53 @@ def constraints(keys: list[tuple]):
     return eq, ub
 
 
-def narrowest_ranges(cells, empty_geographies: set[str]):
+def narrowest_ranges(cells, empty_geographies: set[str], measures=None):
     """{key: (low, high)} for every suppressed cell outside ``empty_geographies``.
 
-    ``cells`` is [(key, value or None)] of one release.
+    ``cells`` is [(key, value or None)] of one release; or [(key, value, reason)], and
+    then the attacker also uses what each published reason implies of a person count
+    (low_count: 1-7; any other but the bare "suppressed": 0 or at least 8) and the
+    answer is {key: (low, high, allowed)}. ``measures``: only cells of these measures are
+    attacked (every cell still constrains the others).
     """
-    keys = [k for k, _ in cells]
-    n = len(keys)
+    with_reasons = bool(cells) and len(cells[0]) == 3
+    keys = [c[0] for c in cells]
     bounds = []
-    for key, value in cells:
+    for key, value, *reason in cells:
         if key[1] in empty_geographies:
             bounds.append((0, 0))
         elif value is None:
-            bounds.append((0, None))
+            low_count = with_reasons and key[2] in PERSON_MEASURES and reason[0] == "low_count"
+            bounds.append((1, 7) if low_count else (0, None))
         else:
             bounds.append(shown_interval(key[2], value))
+    if not with_reasons:
+        return _ranges(cells, keys, bounds, empty_geographies, measures=measures)
+    # A person count that cannot be 0 is at least 8: tighten and solve again until stable.
+    exact_low = {i for i, (key, value, reason) in enumerate(cells)
+                 if value is None and key[2] in PERSON_MEASURES
+                 and reason not in ("low_count", "suppressed")}
+    while True:
+        ranges = _ranges(cells, keys, bounds, empty_geographies, exact_low, measures)
+        changed = False
+        for i, (key, _value, _reason) in enumerate(cells):
+            if (i in exact_low and key in ranges
+                    and ranges[key][0] > 1e-6 and bounds[i][0] < 8):
+                bounds[i] = (8, bounds[i][1])
+                changed = True
+        if not changed:
+            break
+    out = {}
+    for key, _value, reason in cells:
+        if key in ranges:
+            low, high = ranges[key]
+            low_count = key[2] in PERSON_MEASURES and reason == "low_count"
+            out[key] = (low, high, LOW_ALLOWED if low_count else ALLOWED)
+    return out
+
+
+def _ranges(cells, keys, bounds, empty_geographies, exact_low=frozenset(), measures=None):
+    n = len(keys)
     eq, ub = constraints(keys)
 
     def matrix(rows):
@@ -133,7 +177,9 @@ def narrowest_ranges(cells, empty_geographies: set[str]):
     a_eq, a_ub = matrix(eq), matrix(ub)
     b_eq = np.zeros(len(eq)) if eq else None
     b_ub = np.zeros(len(ub)) if ub else None
-    targets = [i for i, (k, v) in enumerate(cells) if v is None and k[1] not in empty_geographies]
+    targets = [i for i, (k, v, *_) in enumerate(cells)
+               if v is None and k[1] not in empty_geographies
+               and (measures is None or k[2] in measures)]
     low = {i: np.inf for i in targets}
     high = {i: -np.inf for i in targets}
     exact = set()
@@ -147,7 +193,8 @@ def narrowest_ranges(cells, empty_geographies: set[str]):
         return res.x
 
     for i in targets:
-        if high[i] - low[i] >= 8:
+        # Wide enough (and, where the low end matters, at its floor): no LP needed.
+        if high[i] - low[i] >= 8 and (i not in exact_low or low[i] <= bounds[i][0] + 1e-9):
             continue
         for sense in (1.0, -1.0):
             c = np.zeros(n)

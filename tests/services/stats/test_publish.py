@@ -17,8 +17,8 @@ from core.errors import Conflict
 from federation.cli import main as coopfed
 from services.stats import publish, rollups
 from services.stats.disclosure import Outcome, serialise_cell
-from services.stats.models import StatsCell, StatsRelease, StatsReleaseCoop
-from tenants.registry.service import set_sharing
+from services.stats.models import StatsCell, StatsCellRef, StatsRelease, StatsReleaseCoop
+from tenants.registry.service import set_sharing, verify_for_statistics
 from tests.fixtures.factories import create_coop, drain_jobs
 
 LA = "W06000018"  # Caerphilly, in Gwent
@@ -34,6 +34,7 @@ def _coops(app, n: int, *, clients: int = 10, share: bool = True):
         with app.app_context():
             if share:
                 set_sharing(coop.id, actor_account_id=None, shares_statistics=True)
+                verify_for_statistics(coop.id, actor_account_id=None)
             for week in WEEKS:
                 rows = [["clients", "", "", clients], ["care_hours", "", "", clients * 180],
                         ["visits", "", "", clients * 2]]
@@ -64,6 +65,14 @@ def _cell(app, release_id, key=CELL):
                                              "period_kind", "period", "breakdown",
                                              "category"), key, strict=True)))).one()
         return tuple(row)
+
+
+def _why(app, release_id, key=CELL) -> str | None:
+    """The reason a cell is suppressed, as kept in the restricted references (a release
+    publishes only "suppressed")."""
+    with app.app_context():
+        return db.session.scalar(select(StatsCellRef.reason).where(
+            StatsCellRef.release_id == release_id, StatsCellRef.cell_key == "|".join(key)))
 
 
 def _serialised(app, release_id) -> bytes:
@@ -157,10 +166,12 @@ def test_a_cell_whose_co_ops_changed_by_fewer_than_five_is_held_back(fed):
     _coops(fed, 1)
     second = _publish(fed)
     # Shown, the difference from the last release would be the new co-op's own figure.
-    assert _cell(fed, second) == (None, "suppressed", "held_back")
+    assert _cell(fed, second) == (None, "suppressed", "suppressed")
+    assert _why(fed, second) == "held_back"
     _coops(fed, 3)
     third = _publish(fed)  # four changed since the cell was last shown: still held back
-    assert _cell(fed, third) == (None, "suppressed", "held_back")
+    assert _cell(fed, third) == (None, "suppressed", "suppressed")
+    assert _why(fed, third) == "held_back"
     _coops(fed, 1)
     fourth = _publish(fed)  # five changed: shown again
     assert _cell(fed, fourth) == (110, "shown", None)
@@ -179,3 +190,33 @@ def test_the_cli_publishes_and_refuses_bad_input(fed, make_account):
     good = runner.invoke(coopfed, ["stats", "publish"])
     assert good.exit_code == 0, good.output
     assert "release 1: published" in good.output
+
+
+def test_only_verified_co_ops_count_and_one_accounts_co_ops_count_once(fed):
+    """Issue 18: co-ops opened through /start count only once a federation admin has
+    verified them, and co-ops opened by one account count as one for rule 3."""
+    real = _coops(fed, 5)
+    assert _cell(fed, _publish(fed)) == (50, "shown", None)
+    # Four more co-ops opened by one new account, opted in but not verified: not counted.
+    owner = create_coop(fed, la=LA)[1]
+    sybils = [create_coop(fed, la=LA, admin=owner)[0] for _ in range(3)]
+    with fed.app_context():
+        for coop in sybils:
+            set_sharing(coop.id, actor_account_id=None, shares_statistics=True)
+            assert rollups.store_week(coop.id, {"week": WEEKS[0], "revision": 1, "rows": [
+                ["clients", "", "", 3], ["clients", "age_band", "85+", 3],
+                ["clients", "funding_source", "direct_payment", 3],
+                ["clients", "language", "en", 3]]})
+        db.session.commit()
+    second = _publish(fed)
+    assert _cell(fed, second) == (50, "shown", None)  # unchanged: the same 5 co-ops
+    # Verified, the three count as one contributor: beside one real co-op, rule 3 fails.
+    with fed.app_context():
+        for coop in real[1:]:
+            set_sharing(coop.id, actor_account_id=None, shares_statistics=False)
+        for coop in sybils:
+            verify_for_statistics(coop.id, actor_account_id=None)
+        db.session.commit()
+    third = _publish(fed)
+    assert _cell(fed, third)[:2] == (None, "suppressed")
+    assert _why(fed, third) == "few_coops"

@@ -18,7 +18,7 @@ from services.stats import publish, rollups
 from services.stats.cells import iso_week
 from services.stats.models import StatsCell
 from services.stats.unfilled import lending_unfilled_rows
-from tenants.registry.service import set_sharing
+from tenants.registry.service import set_sharing, verify_for_statistics
 from tests.fixtures.factories import create_coop, drain_jobs
 
 LA = "W06000018"
@@ -77,6 +77,7 @@ def test_a_release_adds_unfilled_lending_hours_to_the_co_ops_own(isolated_app):
     with app.app_context():
         for coop in coops:
             set_sharing(coop.id, actor_account_id=None, shares_statistics=True)
+            verify_for_statistics(coop.id, actor_account_id=None)
             assert rollups.store_week(coop.id, {"week": week, "revision": 1, "rows": [
                 ["clients", "", "", 10], ["clients", "age_band", "85+", 10],
                 ["clients", "funding_source", "direct_payment", 10],

@@ -25,7 +25,6 @@ from core.db import db
 from core.jobs import enqueue_after_commit
 from core.timeutil import LOCAL, as_utc
 from services.lending.models import EMAIL_KINDS, LendingAgreement, LendingEmail
-from tenants.lending.service import MyShift
 from tenants.registry.models import Coop
 
 SEND_JOB = "services.lending.tasks:send_email"
@@ -187,21 +186,3 @@ def text(agreement: LendingAgreement, kind: str, locale: str) -> tuple[str, str]
         lines += ["", _("See the offer and answer it here:"), offer_link(agreement)]
     return subject, "\n".join(lines) + "\n"
 
-
-def loan_shifts(account_id: int, lender_coop_id: int, start, end,
-                projected: set[int]) -> list[MyShift]:
-    """The worker's lent slots in [start, end) that their co-op's rota does not hold yet:
-    those they accepted, awaiting the borrower's confirmation, and confirmed ones whose
-    projection into the rota has not run. ``projected`` are agreements already in it."""
-    found = []
-    for agreement in db.session.scalars(select(LendingAgreement).where(
-            LendingAgreement.worker_account_id == account_id,
-            LendingAgreement.lender_coop_id == lender_coop_id,
-            LendingAgreement.state.in_(("accepted", "confirmed")))):
-        if agreement.id in projected:
-            continue
-        borrower = db.session.get(Coop, agreement.borrower_coop_id)
-        found += [MyShift(s.starts_at, s.ends_at, "lent", borrower.name, status=agreement.state,
-                          agreement_id=agreement.id)
-                  for s in agreement.request.slots if start <= s.starts_at < end]
-    return found

@@ -23,6 +23,7 @@ from services.lending import service as lending
 from services.lending.views import STATE_NAMES
 from services.pool.service import do_leave_pool
 from tenants.context import tenant_session
+from tenants.lending import awaiting
 from tenants.lending import service as consent
 from tenants.registry.models import Role
 from tenants.registry.service import set_sharing
@@ -126,7 +127,7 @@ def _my_shifts(session, worker, start, end):
     shifts = consent.my_shifts(session, worker, start, end,
                                g.coop.display_name(str(get_locale())))
     projected = {s.agreement_id for s in shifts if s.agreement_id is not None}
-    shifts += notices.loan_shifts(current_account_id(), g.coop.id, start, end, projected)
+    shifts += awaiting.unprojected(current_account_id(), g.coop.id, start, end, projected)
     return sorted(shifts, key=lambda s: s.starts_at)
 
 

@@ -19,6 +19,7 @@ from core.timeutil import local_now
 from tenants.care_person.service import unwanted_pairs
 from tenants.clients.models import Client
 from tenants.context import tenant_session
+from tenants.lending import awaiting
 from tenants.lending.service import guests_between, my_shifts
 from tenants.registry.models import Role
 from tenants.rota import contracts, schedule, schemas, service
@@ -372,8 +373,12 @@ def mine():
     monday = _week_arg()
     view = service.week_view(monday, worker_id=worker.id, full_rules=True)
     start = datetime.combine(monday, time())
-    lent = [s for s in my_shifts(tenant_session(), worker, start, start + timedelta(days=7),
-                                 "") if s.kind == "lent"]
+    end = start + timedelta(days=7)
+    lent = [s for s in my_shifts(tenant_session(), worker, start, end, "") if s.kind == "lent"]
+    # Loans the worker said yes to show too, as awaiting the borrower's confirmation.
+    lent = sorted(lent + awaiting.unprojected(current_account_id(), g.coop.id, start, end,
+                                              {s.agreement_id for s in lent}),
+                  key=lambda s: s.starts_at)
     return render_template("rota/person_week.html", view=view, heading=_("My shifts"),
                            subject=worker.display_name, show="client", lent=lent,
                            schedule=schedule.week_schedule(worker, monday),

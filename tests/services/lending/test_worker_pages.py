@@ -15,6 +15,12 @@ from tests.services.lending.helpers import (
 )
 
 
+def _lent(page: str) -> str:
+    """The "lent to other co-ops" list of the rota's My shifts page."""
+    start = page.index('id="lent"')
+    return page[start:page.index("</ul>", start)]
+
+
 def test_the_offer_page_and_my_shifts_follow_the_loan(app, api_client, coop_session, run_jobs):
     lender, lender_admin = pool_coop(app, "W06000002")
     borrower, borrower_admin = pool_coop(app, "W06000003")
@@ -49,6 +55,9 @@ def test_the_offer_page_and_my_shifts_follow_the_loan(app, api_client, coop_sess
     pool = mine.get(f"/c/{lender.slug}/worker-pool/").get_data(as_text=True)
     shifts = pool[pool.index('id="my-shifts"'):pool.index("</table>", pool.index('id="my-shifts"'))]
     assert "Awaiting confirmation" in shifts and borrower.name in shifts
+    rota = f"/c/{lender.slug}/rota/mine?week={day.isoformat()}"
+    lent = _lent(mine.get(rota).get_data(as_text=True))
+    assert "Awaiting confirmation" in lent and borrower.name in lent
 
     # The borrower sees it waiting for confirmation on its lending page, and confirms.
     lending_page = api_client(borrower_admin).client.get(f"/c/{borrower.slug}/lending/")
@@ -62,6 +71,9 @@ def test_the_offer_page_and_my_shifts_follow_the_loan(app, api_client, coop_sess
     assert "Awaiting confirmation" not in shifts and "Confirmed" in shifts
     assert shifts.count(f"/worker-pool/offers/{agreement_id}") == 1  # once, from the rota
     assert 'id="offer-status">Confirmed<' in mine.get(offer).get_data(as_text=True)
+    lent = _lent(mine.get(rota).get_data(as_text=True))
+    assert "Awaiting confirmation" not in lent and "Confirmed" in lent
+    assert lent.count("<li>") == 1  # from the rota now, not twice
     assert 'id="to-confirm"' not in api_client(borrower_admin).client.get(
         f"/c/{borrower.slug}/lending/").get_data(as_text=True)
 

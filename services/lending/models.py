@@ -319,7 +319,7 @@ class LoanRate(FederationBase):
     agreement_id: Mapped[int] = mapped_column(
         ForeignKey("federation.lending_agreements.id", ondelete="CASCADE"), primary_key=True)
     sharing_agreement_id: Mapped[int] = mapped_column(
-        ForeignKey("federation.sharing_agreements.id", ondelete="RESTRICT"), index=True)
+        ForeignKey("federation.sharing_agreements.id", ondelete="CASCADE"), index=True)
     wage: Mapped[Decimal] = mapped_column(Numeric(8, 2))
     employer_ni: Mapped[Decimal] = mapped_column(Numeric(8, 2))
     pension: Mapped[Decimal] = mapped_column(Numeric(8, 2))
@@ -383,7 +383,7 @@ class LedgerEntryParts(FederationBase):
     entry_id: Mapped[int] = mapped_column(
         ForeignKey("federation.ledger_entries.id", ondelete="CASCADE"), primary_key=True)
     timesheet_id: Mapped[int] = mapped_column(
-        ForeignKey("federation.lending_timesheets.id", ondelete="RESTRICT"), unique=True)
+        ForeignKey("federation.lending_timesheets.id", ondelete="CASCADE"), unique=True)
     wage: Mapped[Decimal] = mapped_column(Numeric(8, 2))
     employer_ni: Mapped[Decimal] = mapped_column(Numeric(8, 2))
     pension: Mapped[Decimal] = mapped_column(Numeric(8, 2))

@@ -267,16 +267,19 @@ def _render_terms(answers, errors=None, status=200):
                            is_admin=g.coop_role == Role.ADMIN), status
 
 
-@pages.route("/terms", methods=["GET", "POST"])
+@pages.get("/terms")
 @require_role(*MANAGERS)
 def terms():
     """The co-op's lending terms: the parts its rate is built from, and its insurance."""
-    if request.method == "GET":
-        current = rates.terms_of(g.coop.id)
-        return _render_terms({name: getattr(current, name) for name in (
-            *TERM_FIELDS, "arrangement", "employers_liability", "public_liability")})
-    if g.coop_role != Role.ADMIN:
-        abort(403)
+    current = rates.terms_of(g.coop.id)
+    return _render_terms({name: getattr(current, name) for name in (
+        *TERM_FIELDS, "arrangement", "employers_liability", "public_liability")})
+
+
+@pages.post("/terms")
+@require_role(Role.ADMIN)
+def save_terms():
+    """Save the co-op's lending terms (an admin only)."""
     raw = {name: request.form.get(name, "").strip() for name in (
         *TERM_FIELDS, "arrangement", "employers_liability", "public_liability")}
     try:

@@ -36,9 +36,11 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def of(agreement_id: int) -> Timesheet | None:
-    """The loan's timesheet, if one was submitted."""
-    return db.session.scalar(select(Timesheet).where(Timesheet.agreement_id == agreement_id))
+def of(agreement_id: int, *, lock: bool = False) -> Timesheet | None:
+    """The loan's timesheet, if one was submitted; ``lock`` holds its row to the end of the
+    transaction on PostgreSQL, so two approvals of the same hours cannot both post."""
+    stmt = select(Timesheet).where(Timesheet.agreement_id == agreement_id)
+    return db.session.scalar(stmt.with_for_update() if lock else stmt)
 
 
 def _agreement(agreement_id: int, *, coop_id: int | None = None,
@@ -81,7 +83,11 @@ def check_submit(agreement_id: int, minutes: int, *, note: str | None = None,
         raise Conflict(str(_l("Hours can be submitted once the loan's last slot has ended.")))
     minutes = _check_minutes(agreement, minutes)
     note = _text(note, "note", required=False)
-    sheet = of(agreement.id)
+    # The loan's row is held while the first timesheet is written, so two submissions at
+    # once make one row (the second then updates it) rather than a duplicate.
+    db.session.execute(select(LendingAgreement.id).where(LendingAgreement.id == agreement.id)
+                       .with_for_update())
+    sheet = of(agreement.id, lock=True)
     if sheet is not None and sheet.state == "approved":
         raise Conflict(str(_l("These hours are already approved.")))
     was = sheet.state if sheet is not None else None
@@ -103,7 +109,7 @@ def _borrowers(agreement_id: int, borrower_coop_id: int) -> tuple[LendingAgreeme
     agreement = _agreement(agreement_id, coop_id=borrower_coop_id)
     if agreement.borrower_coop_id != borrower_coop_id:
         raise NotFound()
-    sheet = of(agreement.id)
+    sheet = of(agreement.id, lock=True)
     if sheet is None:
         raise Conflict(str(_l("No hours have been submitted for this loan yet.")))
     return agreement, sheet

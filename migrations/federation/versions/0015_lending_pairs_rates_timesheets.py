@@ -95,7 +95,7 @@ def upgrade() -> None:
     *_part_columns_and_checks('loan_rates'),
     sa.Column('fixed_at', sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
     sa.ForeignKeyConstraint(['agreement_id'], ['federation.lending_agreements.id'], name=op.f('fk_loan_rates_agreement_id_lending_agreements'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['sharing_agreement_id'], ['federation.sharing_agreements.id'], name=op.f('fk_loan_rates_sharing_agreement_id_sharing_agreements'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['sharing_agreement_id'], ['federation.sharing_agreements.id'], name=op.f('fk_loan_rates_sharing_agreement_id_sharing_agreements'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('agreement_id', name=op.f('pk_loan_rates')),
     schema='federation'
     )
@@ -138,7 +138,7 @@ def upgrade() -> None:
     sa.Column('timesheet_id', sa.Integer(), nullable=False),
     *_part_columns_and_checks('ledger_entry_parts'),
     sa.ForeignKeyConstraint(['entry_id'], ['federation.ledger_entries.id'], name=op.f('fk_ledger_entry_parts_entry_id_ledger_entries'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['timesheet_id'], ['federation.lending_timesheets.id'], name=op.f('fk_ledger_entry_parts_timesheet_id_lending_timesheets'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['timesheet_id'], ['federation.lending_timesheets.id'], name=op.f('fk_ledger_entry_parts_timesheet_id_lending_timesheets'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('entry_id', name=op.f('pk_ledger_entry_parts')),
     sa.UniqueConstraint('timesheet_id', name=op.f('uq_ledger_entry_parts_timesheet_id')),
     schema='federation'

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from core.audit import AuditEvent
 from core.db import db
 from federation.accounts.models import Account
-from services.lending import pair_agreements, rates
-from services.lending.models import LoanRate, SharingAgreement
+from services.lending import compliance, pair_agreements, rates
+from services.lending.models import LendingAgreement, LoanRate, SharingAgreement
 from tenants.registry.models import Coop
 from tests.services.lending.helpers import (
     INSURANCE,
@@ -26,9 +26,8 @@ from tests.services.lending.helpers import (
 
 
 def accepted_loan(app, clients, coop_session, day=None):
-    """A loan the worker accepted, with no pair agreement accepted.
-
-    Returns (lender, lender_admin, borrower, borrower_admin, id)."""
+    """A loan the worker accepted, with the borrower's compliance records but no pair
+    agreement accepted. Returns (lender, lender_admin, borrower, borrower_admin, id)."""
     lender, lender_admin = pool_coop(app, "W06000002")
     borrower, borrower_admin = pool_coop(app, "W06000003")
     with app.app_context():  # names of their own, to tell them apart in messages
@@ -44,6 +43,10 @@ def accepted_loan(app, clients, coop_session, day=None):
     clients(lender_admin).post(f"/api/v1/c/{lender.slug}/lending/offers/{agreement_id}/approve")
     clients(worker_account).post(
         f"/api/v1/c/{lender.slug}/lending/my-offers/{agreement_id}/accept")
+    with app.app_context():
+        compliance.do_record_all(db.session.get(LendingAgreement, agreement_id),
+                                 borrower_actor=None, lender_actor=None)
+        db.session.commit()
     return lender, lender_admin, borrower, borrower_admin, agreement_id
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.db import db
 from federation.accounts.service import account_by_email, do_sign_up
@@ -17,7 +17,8 @@ from federation.coops.service import check_create_coop
 from federation.regional.models import AnalystGrant
 from tenants.context import bind_tenant, finish_tenant_session, tenant_session
 from tenants.features import FEATURES
-from tenants.registry.models import Coop, CoopState, Membership, Role
+from tenants.provisioning import UNFINISHED, provision_unfinished
+from tenants.registry.models import Coop, Membership, Role
 from tenants.store import TenantRef
 
 DEMO_PASSWORD = "coopfed-demo-2026"
@@ -65,21 +66,19 @@ def resume_lost_work() -> int:
 
     A run stopped (Ctrl-C) after a co-op was requested but before its provisioning job
     ran leaves the co-op pending, and its in-process job died with the process. The
-    provisioning job is idempotent, so queueing it again finishes the co-op; the outbox
-    sweep does the same for events that were not relayed.
+    provisioning job is idempotent, so queueing it again finishes the co-op
+    (``provision_unfinished``); the outbox sweep does the same for events not relayed.
     """
     from services.outbox.service import sweep
-    from tenants.provisioning import enqueue_provisioning
 
-    unfinished = db.session.scalars(select(Coop).where(Coop.state.in_(
-        [CoopState.PENDING, CoopState.PROVISIONING]))).all()
-    for coop in unfinished:
-        enqueue_provisioning(coop)
+    unfinished = db.session.scalar(select(func.count(Coop.id)).where(
+        Coop.state.in_(UNFINISHED)))
     db.session.commit()
+    provision_unfinished()
     sweep()
     db.session.commit()
     current_app.extensions["coopfed.jobs"].drain()
-    return len(unfinished)
+    return unfinished
 
 
 def seed_demo(progress: Callable[[str], None] = _quiet) -> list[tuple[str, str]]:
@@ -122,7 +121,7 @@ def seed_demo(progress: Callable[[str], None] = _quiet) -> list[tuple[str, str]]
         db.session.add(AnalystGrant(account_id=analyst.id, area_kind="rpb", area="gwent"))
     db.session.commit()
     progress("setting up the co-ops' stores (jobs)")
-    current_app.extensions["coopfed.jobs"].drain()
+    provision_unfinished(progress=progress)
     _add_member(sam.id, "gofal-gwynedd", Role.WORKER)
     _add_member(sam.id, "powys-elders", Role.MEMBER)
     db.session.commit()

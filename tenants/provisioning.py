@@ -92,6 +92,43 @@ def enqueue_provisioning(coop: Coop) -> None:
                          job_id=f"provision-{coop.id}-{coop.provisioning_attempts}")
 
 
+#: A co-op in one of these states still needs its provisioning job to run (again).
+UNFINISHED = (CoopState.PENDING, CoopState.PROVISIONING, CoopState.FAILED)
+
+
+def provision_unfinished(*, attempts: int = 5, progress=None) -> None:
+    """Wait for queued jobs, then queue provisioning again for every co-op not yet active,
+    until none is left; for the demo and commands that must end with working co-ops.
+
+    On a busy machine an embedded store's provisioning job can wait longer for SQLite's
+    write lock than its busy timeout and fail, and a stopped process takes its in-process
+    jobs with it. Provisioning is idempotent, so such a co-op is simply queued again (as
+    the sweeper would, later). After ``attempts`` rounds the error names each co-op and
+    the reason its last attempt gave.
+    """
+    drain = current_app.extensions["coopfed.jobs"].drain
+    for _round in range(attempts):
+        drain()
+        db.session.expire_all()
+        waiting = db.session.scalars(select(Coop).where(Coop.state.in_(UNFINISHED))
+                                     .order_by(Coop.id)).all()
+        if not waiting:
+            db.session.commit()
+            return
+        for coop in waiting:
+            if progress is not None:
+                progress(f"provisioning {coop.slug} again ({coop.state}"
+                         f"{': ' + coop.state_reason if coop.state_reason else ''})")
+            enqueue_provisioning(coop)
+        db.session.commit()
+    drain()
+    db.session.expire_all()
+    left = db.session.scalars(select(Coop).where(Coop.state.in_(UNFINISHED))).all()
+    if left:
+        raise RuntimeError("not provisioned after {} attempts: {}".format(attempts, "; ".join(
+            f"{c.slug} ({c.state}: {c.state_reason})" for c in left)))
+
+
 # -- the job -----------------------------------------------------------------------
 
 

@@ -82,9 +82,13 @@ def test_coopfed_demo_seeds_and_serves_the_home_page(tmp_path):
     env = {k: v for k, v in os.environ.items()
            if k not in ("COOPFED_DATABASE_URL", "COOPFED_REDIS_URL")}
     env["COOPFED_INSTANCE_PATH"] = str(tmp_path)
+    env.pop("COOPFED_PUBLIC_URL", None)
     started = time.monotonic()
+    # A file, not a pipe: in development every email is logged, and a pipe nobody reads
+    # until the end would fill up and stop the server.
+    log = (tmp_path / "demo.log").open("w+")
     process = subprocess.Popen([str(VENV_BIN / "coopfed"), "demo", "--port", str(port)],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                               env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         while time.monotonic() - started < HANG_GUARD:
             try:
@@ -93,7 +97,7 @@ def test_coopfed_demo_seeds_and_serves_the_home_page(tmp_path):
                     break
             except OSError:
                 if process.poll() is not None:
-                    raise AssertionError(process.stdout.read().decode()) from None
+                    raise AssertionError((tmp_path / "demo.log").read_text()) from None
                 time.sleep(0.5)
         else:
             raise AssertionError(f"the demo did not serve within {HANG_GUARD} s (hung?)")
@@ -106,7 +110,22 @@ def test_coopfed_demo_seeds_and_serves_the_home_page(tmp_path):
                                              "password": DEMO_PASSWORD})
         assert "gofal-gwynedd" in page
         assert "Gofal Gwynedd" in browser.get("/c/gofal-gwynedd/")
+        # Signing up sends a verification email: in development it is logged, and its
+        # link leads to the port actually served (it said 5000 whatever the port was).
+        anonymous = _Browser(f"http://127.0.0.1:{port}")
+        anonymous.post_form("/signup", {"display_name": "Port Tester",
+                                        "email": "port-tester@example.org",
+                                        "password": DEMO_PASSWORD, "confirm": DEMO_PASSWORD})
+        link = f"http://127.0.0.1:{port}/verify/"
+        deadline = time.monotonic() + 120
+        while link not in (tmp_path / "demo.log").read_text() and time.monotonic() < deadline:
+            time.sleep(0.5)
     finally:
         process.terminate()
-        output = process.communicate(timeout=10)[0].decode()
+        process.wait(timeout=10)
+        log.close()
+    output = (tmp_path / "demo.log").read_text()
     assert "Demo sign-ins" in output and DEMO_PASSWORD in output
+    assert "demo: workspace 1/" in output  # progress is shown
+    assert link in output, output[-2000:]
+    assert "127.0.0.1:5000" not in output

@@ -124,7 +124,7 @@ def scw_required(agreement: LendingAgreement) -> bool:
     """True when the borrower's rules need Social Care Wales registration for this worker."""
     profile = _profile(agreement)
     engagement = (profile.engagement if profile is not None else None) or "employee"
-    return engagement in matching._scw_needed(matching.need_of(agreement.request))
+    return engagement in matching.scw_needed(matching.need_of(agreement.request))
 
 
 def required_items(agreement: LendingAgreement) -> list[str]:

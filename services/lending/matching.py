@@ -102,7 +102,8 @@ def scw_engagements_for(facts, day: date) -> frozenset[str]:
                      if default_ruleset().applies("scw_registration", facts, e, day))
 
 
-def _scw_needed(need: Need) -> frozenset[str]:
+def scw_needed(need: Need) -> frozenset[str]:
+    """The engagements that need Social Care Wales registration for this request."""
     if need.scw_engagements is not None:
         return need.scw_engagements
     return default_ruleset()["scw_registration"].applies.engagements or frozenset()
@@ -181,7 +182,7 @@ def eligibility_failures(profile, need: Need, today: date | None = None) -> list
         failed.append("checks")
     if turnaround_fails(profile, need, today or local_now().date()):
         failed.append("dbs_turnaround")
-    needed = _scw_needed(need)
+    needed = scw_needed(need)
     if any(registration_fails(profile, d, needed) for d in days):
         failed.append("registration")
     if profile.skills_mask & need.skills_mask != need.skills_mask:
@@ -274,7 +275,7 @@ def busy_by_ref(profiles, start: datetime, end: datetime) -> dict[str, list[rule
 def _prefilter(need: Need, today: date):
     days = {s.start.date() for s in need.slots}
     first, last = min(days), max(days)
-    needed = sorted(_scw_needed(need))
+    needed = sorted(scw_needed(need))
     registered = and_(PoolProfile.scw_status != "unregistered",
                       PoolProfile.scw_valid_until >= last)
     weekdays = 0

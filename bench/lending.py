@@ -70,6 +70,10 @@ def seed(app, rng: random.Random, today: date) -> None:
                                               (90, 7, 3))[0],
                     "scw_valid_until": today + timedelta(days=rng.randint(-30, 700)),
                     "wt_opt_out": rng.random() < 0.1,
+                    # How engaged, and whether on the DBS Update Service (issue 11).
+                    "engagement": rng.choices(("employee", "dp_pa", "self_employed",
+                                               "volunteer"), (85, 8, 5, 2))[0],
+                    "dbs_update_service": rng.random() < 0.6,
                     "availability": [[d, "07:00", "21:00"] for d in sorted(days)],
                     "available_days": sum(1 << d for d in days),
                     "available_from_minute": 7 * 60, "available_until_minute": 21 * 60})

@@ -33,15 +33,9 @@ HANDOVER_LINK = re.compile(r"https?://[^/\s]+/handovers/([\w-]+)")
 RESUME_LINK = re.compile(r"https?://[^/\s]+/start/resume/([\w-]+)")
 
 
-def rig_settings(_folder) -> dict:
-    # An email still unsent a second after it was asked for is queued again.
-    return {"SEND_GRACE_SECONDS": 1}
-
-
 @pytest.fixture
 def rig(fault_rig):
-    fault_rig.procs.stop_all()
-    fault_rig.redis.flush()
+    fault_rig.reset()
     yield fault_rig
     fault_rig.procs.stop_all()
 

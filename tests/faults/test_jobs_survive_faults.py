@@ -31,10 +31,7 @@ pytestmark = [pytest.mark.faults, pytest.mark.postgres, pytest.mark.redis]
 @pytest.fixture
 def rig(fault_rig):
     """The module's rig with no worker running and an empty Redis at the start."""
-    fault_rig.procs.stop_all()
-    if fault_rig.redis.process is None:
-        fault_rig.redis.start()
-    fault_rig.redis.flush()
+    fault_rig.reset()
     yield fault_rig
     fault_rig.redis.thaw()
     fault_rig.procs.stop_all()

@@ -63,10 +63,16 @@ def _together(app, *calls, wait: bool = True):
     return results
 
 
+def rig_settings(_folder) -> dict:
+    # A rig of its own: after the Redis faults of test_jobs_survive_faults, a sign-in
+    # through the web client of that shared app was once seen not to take (the wizard
+    # then answered 302), not yet understood; this module's web steps start afresh.
+    return {}
+
+
 @pytest.fixture
 def rig(fault_rig):
-    fault_rig.procs.stop_all()
-    fault_rig.redis.flush()
+    fault_rig.reset()
     return fault_rig
 
 
@@ -84,7 +90,8 @@ def test_two_concurrent_sends_of_an_invitation_send_one_email_whose_link_works(r
 def test_two_concurrent_runs_of_the_apply_job_do_not_duplicate_founders(rig):
     app = rig.app
     client = app.test_client()
-    sign_in(client, create_account(app).email, PASSWORD)
+    signed = sign_in(client, create_account(app).email, PASSWORD)
+    assert signed.status_code == 302, signed.status_code
     wizard = Wizard(client)
     wizard.start()
     wizard.fill(answers())

@@ -1,22 +1,30 @@
 """Statistical disclosure control of a release: DESIGN §3.4 rules 2-6, as pure functions.
 
 The input is an :class:`~services.stats.aggregate.Aggregate` (every fixed cell with
-its total and contributors) and the contributor sets of the previous release; the
-output is every cell's published value or suppression reason, in canonical order,
-with the reference sets the next release needs. Nothing here touches a database, so
+its total and each co-op's contribution) and the references of the previous release;
+the output is every cell's value or suppression reason, in canonical order, with the
+references the next release needs. A release publishes only "suppressed" beside a
+suppressed cell (:meth:`Release.published`). Nothing here touches a database, so
 property tests can run it over thousands of generated federations.
+
+Across releases (issue 18, docs/disclosure.md): person counts carry a cell-key
+perturbation keyed by a secret; a cell whose figures did not change keeps its outcome;
+rule 6 counts the co-ops whose figure changed since the cell's anchor; and the audit
+treats a value shown by an earlier release, for figures unchanged since, as known.
 
 Secondary suppression (rule 5) works on the linear relations an attacker knows hold
 between the true values: LAs add up to their RPB and RPBs to Wales; categories add up
 to the total (need types only bound it, since a client may have several); weeks add up
 to months, months to quarters, quarters to years for flows (hours, visits), and a
-longer period equals its last shorter one for caseloads (person counts). It runs in
+longer period equals its last shorter one for caseloads (person counts); a year of
+staff lent is at least each quarter and at most their sum (a peak). It runs in
 two stages until nothing changes:
 
 1. a line rule on every relation: never one suppressed cell alone, and, where the
    total is shown, the suppressed cells carry at least ``PROTECTION`` between them;
 2. an interval audit by linear programming: for each suppressed cell, the attacker's
-   minimum and maximum given every shown cell's rounding interval and the relations.
+   minimum and maximum given every shown cell's interval (rounding and perturbation)
+   and the relations.
    A cell that can be pinned to a range narrower than ``PROTECTION`` gets one more
    complementary suppression, chosen deterministically.
 """

@@ -7,6 +7,7 @@ by name. Pages turn the field names in errors into messages beside each field.
 from __future__ import annotations
 
 import marshmallow as ma
+from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 
 from federation.agencies.models import CHECKLIST_KEYS, Stage
@@ -21,7 +22,7 @@ OWN_EMAIL = "Enter the founding member's email, not yours."
 
 def _text(max_length: int, **kwargs) -> fields.String:
     return fields.String(validate=[validate.Length(min=1, max=max_length),
-                                   validate.Regexp(r"\s*\S", error="Must not be blank.")],
+                                   validate.Regexp(r"\s*\S", error=_l("Must not be blank."))],
                          **kwargs)
 
 

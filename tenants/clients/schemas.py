@@ -23,7 +23,7 @@ class ClientIn(StrictSchema):
     """A client as created; ``ClientChange`` is the same, every field optional."""
 
     display_name = fields.String(required=True, validate=[
-        validate.Length(min=1, max=200), validate.Regexp(r"\s*\S", error="Must not be blank.")])
+        validate.Length(min=1, max=200), validate.Regexp(r"\s*\S", error=_l("Must not be blank."))])
     funding_source = fields.String(required=True,
                                    validate=validate.OneOf(list(FUNDING_SOURCES)))
     need_types = fields.List(fields.String(validate=validate.OneOf(list(NEED_TYPES))),

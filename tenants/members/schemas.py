@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import marshmallow as ma
 from flask import g
+from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 
 from tenants.context import tenant_session
@@ -36,7 +37,7 @@ class MemberClassUpdateSchema(StrictSchema):
     voting = fields.Boolean()
     vote_cap_pct = fields.Decimal(allow_none=True, places=2, validate=validate.Range(
         min=Decimal("0"), max=Decimal("100"), min_inclusive=False,
-        error="Must be more than 0 and at most 100."))
+        error=_l("Must be more than 0 and at most 100.")))
     min_shares = fields.Integer(strict=True, validate=validate.Range(min=0, max=1_000_000))
     eligibility_en = fields.String(validate=_TEXT)
     eligibility_cy = fields.String(validate=_TEXT)
@@ -94,7 +95,7 @@ class MemberUpdateSchema(StrictSchema):
     left_on = fields.Date(allow_none=True)
     shares_held = fields.Integer(strict=True, validate=validate.Range(min=0, max=1_000_000_000))
     classes = fields.List(fields.String(validate=validate.Length(min=1, max=40)),
-                          validate=validate.Length(min=1, error="Choose at least one class."))
+                          validate=validate.Length(min=1, error=_l("Choose at least one class.")))
 
 
 class MemberCreateSchema(MemberUpdateSchema):
@@ -104,7 +105,7 @@ class MemberCreateSchema(MemberUpdateSchema):
     joined_on = fields.Date(required=True)
     classes = fields.List(fields.String(validate=validate.Length(min=1, max=40)),
                           required=True,
-                          validate=validate.Length(min=1, error="Choose at least one class."))
+                          validate=validate.Length(min=1, error=_l("Choose at least one class.")))
 
 
 class InvitationCreateSchema(StrictSchema):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import marshmallow as ma
+from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 
 from tenants.position.models import LEGAL_FORMS, SERVICE_TYPES
@@ -13,7 +14,7 @@ FCA_NUMBER = r"^[0-9]{1,6}[A-Z]{0,2}$"
 
 def _text(max_length: int, **kwargs) -> fields.String:
     return fields.String(validate=[validate.Length(min=1, max=max_length),
-                                   validate.Regexp(r"\s*\S", error="Must not be blank.")],
+                                   validate.Regexp(r"\s*\S", error=_l("Must not be blank."))],
                          **kwargs)
 
 
@@ -23,7 +24,7 @@ class PositionIn(StrictSchema):
     legal_form = fields.String(validate=validate.OneOf(LEGAL_FORMS))
     fca_society_number = fields.String(
         allow_none=True, validate=validate.Regexp(
-            FCA_NUMBER, error="Enter the society number as on the FCA register, like 31234R."))
+            FCA_NUMBER, error=_l("Enter the society number as on the FCA register, like 31234R.")))
     registered_on = fields.Date(allow_none=True)
     dbs_status_check_days = fields.Integer(strict=True, validate=validate.Range(1, 1095))
 

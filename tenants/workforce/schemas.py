@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 import marshmallow as ma
+from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 
 from core.areas import local_authorities
@@ -24,7 +25,7 @@ POSTCODE_DISTRICT = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]?$")
 
 def _text(max_length: int, **kwargs) -> fields.String:
     return fields.String(validate=[validate.Length(min=1, max=max_length),
-                                   validate.Regexp(r"\s*\S", error="Must not be blank.")],
+                                   validate.Regexp(r"\s*\S", error=_l("Must not be blank."))],
                          **kwargs)
 
 

@@ -24,6 +24,9 @@ from tests.tenants.workforce.helpers import client_payload
 CLIENT_WORDS = ("client", "patient", "service_user")
 #: "Client" there means an OAuth client application, not a person receiving care.
 OAUTH_TABLES = ("oauth_",)
+#: Password hashes the app's own login cannot read on PostgreSQL (issue 14's vault): a hash
+#: holds no client data, and only the security-definer functions see it.
+HIDDEN_FROM_THE_APP = {("accounts", "password_hash"), ("email_verifications", "password_hash")}
 
 
 def _seed_clients(coop_session, coop, marker: str) -> list[str]:
@@ -69,6 +72,8 @@ def test_no_federation_table_holds_a_client_field_or_value(app, api_client, coop
         scanned = 0
         for table in metadata.tables.values():
             for column in table.columns:
+                if (table.name, column.name) in HIDDEN_FROM_THE_APP:
+                    continue
                 for value in db.session.scalars(select(cast(column, Text)).where(
                         column.is_not(None))):
                     scanned += 1

@@ -159,9 +159,9 @@ class Snapshot:
     wt_opt_out: bool
     availability: tuple[tuple[int, str, str], ...]
     shifts: tuple[rules.Shift, ...]
-
     engagement: str = "employee"
     dbs_update_service: bool = False
+
 
 def snapshot(session, consent_id: int, today: date) -> tuple[str, Snapshot | None]:
     """(worker_ref, profile) for a consent; the profile is None when it must not be published.
@@ -169,7 +169,6 @@ def snapshot(session, consent_id: int, today: date) -> tuple[str, Snapshot | Non
     Check *dates* go out, never certificate or registration numbers. Committed time is
     the worker's home visits from 17 weeks back to 8 weeks ahead (lent slots are already
     known to the federation, so they are not sent twice).
-    """
 
     Social Care Wales goes out as facts about the worker (registered until a day, a new
     starter until their grace ends, or not registered), with their engagement: whether a
@@ -177,6 +176,7 @@ def snapshot(session, consent_id: int, today: date) -> tuple[str, Snapshot | Non
     (issue 11), not this co-op's. A suspended registration counts only until the day
     before the suspension. Whether the certificate is on the DBS Update Service goes too:
     a borrower can check its status itself only then.
+    """
     consent = session.get(PoolConsent, consent_id)
     if consent is None:
         raise NotFound()
@@ -185,13 +185,13 @@ def snapshot(session, consent_id: int, today: date) -> tuple[str, Snapshot | Non
         return consent.worker_ref, None
     if scw_registered(worker):
         scw_status, scw_until = "registered", worker.scw_expires_on
-    else:
         suspended = worker.scw_suspended_from
         if suspended is not None and (worker.scw_suspended_until is None
                                       or today <= worker.scw_suspended_until):
             scw_until = min(scw_until, suspended - timedelta(days=1))
             if scw_until < today:
                 scw_status = "unregistered"
+    else:
         scw_status = "new_starter" if today < scw_required_from(worker) else "unregistered"
         scw_until = scw_required_from(worker) - timedelta(days=1)
     midnight = datetime.combine(today, time())
@@ -206,9 +206,9 @@ def snapshot(session, consent_id: int, today: date) -> tuple[str, Snapshot | Non
         dbs_valid_until=(None if worker.dbs_certificate_date is None
                          else dbs_last_valid_on(worker)),
         scw_status=scw_status, scw_valid_until=scw_until, wt_opt_out=worker.wt_opt_out,
-        availability=tuple((a.weekday, a.starts.strftime("%H:%M"), a.ends.strftime("%H:%M"))
         engagement=worker.engagement or "employee",
         dbs_update_service=bool(worker.dbs_update_service),
+        availability=tuple((a.weekday, a.starts.strftime("%H:%M"), a.ends.strftime("%H:%M"))
                            for a in worker.availability),
         shifts=tuple(sorted(shifts, key=lambda s: s.start)))
 

@@ -174,7 +174,7 @@ def test_the_sweeper_emails_an_invitation_whose_mail_job_was_lost_once(
     run_jobs()
     run_jobs()
     monkeypatch.setattr(backend, "dispatch", original)
-    monkeypatch.setattr(relay_service, "INVITATION_GRACE", timedelta(0))
+    monkeypatch.setitem(app.config, "SEND_GRACE_SECONDS", 0)
     with app.app_context():
         assert relay_service.sweep()["invitations"] >= 1
     run_jobs()

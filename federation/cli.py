@@ -275,6 +275,7 @@ PERIODIC_JOBS = (
     ("services.stats.tasks:sweep_releases", 60),
     ("federation.onboarding.tasks:sweep", 300),
     ("services.lending.tasks:expire", 300),
+    ("services.lending.tasks:sweep_emails", 60),
     ("services.stats.tasks:sweep_rollups", 3600),
     ("services.pool.tasks:refresh_all", 86400),
     ("federation.oauth.tasks:purge_tokens", 86400),

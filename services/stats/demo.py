@@ -27,7 +27,7 @@ from services.stats.cells import BREAKDOWNS
 from services.stats.models import StatsRelease
 from tenants.provisioning import provision_unfinished, request_coop
 from tenants.registry.models import Coop, CoopState
-from tenants.registry.service import set_sharing
+from tenants.registry.service import set_sharing, verify_for_statistics
 from tenants.stats import service as tenant_stats
 
 DEMO_COOPS = (  # (slug, LA in Gwent, type, typical weekly clients)
@@ -77,6 +77,8 @@ def seed(today: date) -> list[tuple[str, str]]:
     for coop in coops:
         if not coop.shares_statistics:
             set_sharing(coop.id, actor_account_id=None, shares_statistics=True)
+        # The demo's co-ops stand in for real ones a federation admin has checked.
+        verify_for_statistics(coop.id, actor_account_id=None)
         if coop.slug in NAMED and directory.listing_for(coop.id)[0] is None:
             services, areas, offer, taking = NAMED[coop.slug]
             directory.do_save_listing(coop.id, {

@@ -28,7 +28,7 @@ def test_admin_coops_page(page, live_server, app, two_coops, locale):
     problems = {"list": serious(page)}
     (a, _), _ = two_coops
     with page.expect_navigation():
-        page.click(f"#coop-{a.slug} button[type=submit]")
+        page.click(f"#coop-{a.slug} form[action$='/suspend'] button[type=submit]")
     assert page.locator(f"#coop-{a.slug} .govuk-tag--orange").count() == 1
     problems["after suspending"] = serious(page)
     assert {p: v for p, v in problems.items() if v} == {}

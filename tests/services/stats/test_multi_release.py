@@ -20,7 +20,10 @@ It also checks the releases still publish: the share of person cells shown in ea
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
+
+import pytest
 
 from services.stats.aggregate import aggregate
 from services.stats.cells import PERSON_MEASURES, WALES_CODE, la_to_rpb
@@ -28,6 +31,12 @@ from services.stats.disclosure import protect
 from tests.services.stats.attacker import narrowest_ranges, shown_interval
 from tests.services.stats.generate import federation
 from tests.services.stats.test_releases import _insider_rows
+
+# Not yet fit for CI: one run did not finish in 35 minutes on this 2-core machine under load
+# (the linear programmes of five releases). Run it with COOPFED_MULTI_RELEASE=1; until it is
+# made fast and seen to pass, issue 18's attacker must-show stays open.
+pytestmark = pytest.mark.skipif(not os.environ.get("COOPFED_MULTI_RELEASE"),
+                                reason="slow: set COOPFED_MULTI_RELEASE=1 (issue 18)")
 
 LAS = ("W06000018", "W06000019")
 WEEKS = tuple(f"2026-W{n:02d}" for n in range(1, 7))

@@ -236,6 +236,17 @@ def _part_checks() -> tuple[CheckConstraint, ...]:
     return tuple(CheckConstraint(f"{part} >= 0", name=part) for part in RATE_PARTS)
 
 
+class RateParts:
+    """The parts of an hourly rate, in pounds per hour (``RATE_PARTS``), none negative."""
+
+    wage: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    employer_ni: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    pension: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    holiday_pay: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    travel: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    overheads: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+
+
 class LendingTerms(FederationBase):
     """A co-op's defaults when it lends: the wage and on-costs its rate is built from, and
     its insurance cover. A change here makes a new version of each of its pair agreements."""
@@ -309,7 +320,7 @@ class SharingAgreement(FederationBase):
     superseded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class LoanRate(FederationBase):
+class LoanRate(RateParts, FederationBase):
     """The parts of a confirmed loan's hourly rate, fixed at confirmation under the pair's
     accepted agreement version (pounds per hour)."""
 
@@ -320,12 +331,6 @@ class LoanRate(FederationBase):
         ForeignKey("federation.lending_agreements.id", ondelete="CASCADE"), primary_key=True)
     sharing_agreement_id: Mapped[int] = mapped_column(
         ForeignKey("federation.sharing_agreements.id", ondelete="CASCADE"), index=True)
-    wage: Mapped[Decimal] = mapped_column(Numeric(8, 2))
-    employer_ni: Mapped[Decimal] = mapped_column(Numeric(8, 2))
-    pension: Mapped[Decimal] = mapped_column(Numeric(8, 2))
-    holiday_pay: Mapped[Decimal] = mapped_column(Numeric(8, 2))
-    travel: Mapped[Decimal] = mapped_column(Numeric(8, 2))
-    overheads: Mapped[Decimal] = mapped_column(Numeric(8, 2))
     fixed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
                                                server_default=func.now())
 
@@ -373,7 +378,7 @@ class Timesheet(FederationBase):
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class LedgerEntryParts(FederationBase):
+class LedgerEntryParts(RateParts, FederationBase):
     """The parts a ledger entry's hourly rate was built from (pounds per hour), and the
     approved timesheet whose hours it posts."""
 
@@ -384,9 +389,3 @@ class LedgerEntryParts(FederationBase):
         ForeignKey("federation.ledger_entries.id", ondelete="CASCADE"), primary_key=True)
     timesheet_id: Mapped[int] = mapped_column(
         ForeignKey("federation.lending_timesheets.id", ondelete="CASCADE"), unique=True)
-    wage: Mapped[Decimal] = mapped_column(Numeric(8, 2))
-    employer_ni: Mapped[Decimal] = mapped_column(Numeric(8, 2))
-    pension: Mapped[Decimal] = mapped_column(Numeric(8, 2))
-    holiday_pay: Mapped[Decimal] = mapped_column(Numeric(8, 2))
-    travel: Mapped[Decimal] = mapped_column(Numeric(8, 2))
-    overheads: Mapped[Decimal] = mapped_column(Numeric(8, 2))

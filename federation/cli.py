@@ -327,15 +327,20 @@ def served_address(host: str, port: int) -> str:
     return f"http://{host}:{port}"
 
 
+def _use_served_address(app, host: str, port: int) -> None:
+    """In development, emailed links lead to the address actually served, whatever the port."""
+    import os
+
+    if "COOPFED_PUBLIC_URL" not in os.environ and app.config["ENV"] != "production":
+        app.config["PUBLIC_URL"] = served_address(host, port)
+
+
 def _run_server(app, host: str, port: int) -> None:
     """Werkzeug's threaded development server (gunicorn serves production)."""
-    import os
 
     from werkzeug.serving import run_simple
 
-    if "COOPFED_PUBLIC_URL" not in os.environ and app.config["ENV"] != "production":
-        # Emailed links lead to the address actually served, whatever the port.
-        app.config["PUBLIC_URL"] = served_address(host, port)
+    _use_served_address(app, host, port)
 
     # The command's own session must not hold a transaction (on SQLite, a write lock)
     # while requests are served.
@@ -373,6 +378,8 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
     from tenants.migrate import migrate_all
 
     app = current_app._get_current_object()
+    if not no_serve:  # the seed's own emails (lending offers) link to the served port too
+        _use_served_address(app, host, port)
     migrate_all(app)
     people = seed_demo(progress=lambda step: click.echo(f"demo: {step}"))
     click.echo(f"\nDemo sign-ins (password for all: {DEMO_PASSWORD}):")

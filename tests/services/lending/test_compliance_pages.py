@@ -97,7 +97,8 @@ def test_checks_pages_are_accessible(page, live_server, app, api_client, coop_se
         sign_in(page, live_server, who.email)
         page.goto(f"{live_server}{path}")
         problems[path] = serious(page)
-        page.click("main form[method=post] button[type=submit]")  # empty: errors shown
+        with page.expect_navigation():  # wait for the answer, not the old page
+            page.click("main form[method=post] button[type=submit]")  # empty: errors shown
         assert page.locator(".govuk-error-summary").count() == 1
         problems[f"{path} (errors)"] = serious(page)
     assert {p: v for p, v in problems.items() if v} == {}

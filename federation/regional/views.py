@@ -27,6 +27,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from core.areas import local_authority
+from core.csvsafe import safe_cell as csv_safe
 from core.errors import NotFound, ValidationError
 from core.timeutil import utcnow
 from federation.agencies.access import advisor_coop
@@ -40,7 +41,6 @@ from services.stats import query as stats
 bp = Blueprint("regional", __name__, template_folder="templates", static_folder="static",
                static_url_path="/regional/static")
 FORM_FIELDS = ("geography", "measure", "period_kind", "period", "breakdown")
-CSV_UNSAFE = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _locale() -> str:
@@ -176,12 +176,6 @@ def _bar_rows(selection: service.Selection) -> list[tuple[str, int | None, str]]
         rows.append((labels.category_name(selection.query.breakdown, category),
                      None if cell is None else cell.value, note))
     return rows
-
-
-def csv_safe(value) -> str:
-    """A CSV field a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(CSV_UNSAFE) else text
 
 
 @bp.get("/regional/statistics.csv")

@@ -134,12 +134,14 @@ def _federation_part(writer: ArchiveWriter, account_id: int) -> dict[str, int]:
             continue
         about = [c for c in ABOUT_COLUMNS if c in table.c]
         key = primary_key(table)
-        rows = db.session.execute(select(table).where(where)
+        # Secret columns are never selected: the app's login cannot read password hashes on
+        # PostgreSQL (the password vault), and they never belong in an archive anyway.
+        readable = [c for c in table.columns if not any(p in c.name for p in SECRET_PARTS)]
+        rows = db.session.execute(select(*readable).where(where)
                                   .order_by(*[table.c[k] for k in key])).mappings()
         cleaned = [_clean(table, row, own, {}, () if table is accounts or any(
             row[c] == account_id for c in about) else OTHERS_TEXT) for row in rows]
-        columns = list(cleaned[0]) if cleaned else [
-            c.name for c in table.columns if not any(p in c.name for p in SECRET_PARTS)]
+        columns = list(cleaned[0]) if cleaned else [c.name for c in readable]
         counts[table.name] = writer.add_table(table.name, columns, cleaned,
                                               group="federation", key=key)
     return counts

@@ -10,9 +10,8 @@ finds the narrowest range the published release allows.
 
 from __future__ import annotations
 
+import highspy
 import numpy as np
-from scipy.optimize import linprog
-from scipy.sparse import lil_matrix
 
 from services.stats.cells import (
     MEASURE_BREAKDOWNS,
@@ -161,22 +160,44 @@ def narrowest_ranges(cells, empty_geographies: set[str], measures=None):
     return out
 
 
+class _Solver:
+    """One HiGHS model of a release, re-solved with only the objective changed (a warm
+    start from the last basis); ``linprog`` would rebuild the model for every cell."""
+
+    def __init__(self, n, eq, ub, bounds):
+        self.n = n
+        self.highs = highspy.Highs()
+        self.highs.setOptionValue("output_flag", False)
+        lower = np.array([lo for lo, _ in bounds], dtype=float)
+        upper = np.array([highspy.kHighsInf if hi is None else hi for _, hi in bounds],
+                         dtype=float)
+        self.highs.addVars(n, lower, upper)
+        for rows, row_upper in ((eq, 0.0), (ub, 0.0)):
+            row_lower = 0.0 if rows is eq else -highspy.kHighsInf
+            for row in rows:
+                cols = np.array(list(row), dtype=np.int32)
+                self.highs.addRow(row_lower, row_upper, len(cols), cols,
+                                  np.array(list(row.values()), dtype=float))
+        self.cost = np.zeros(n)
+
+    def minimise(self, column: int, sense: float):
+        """The cells' values at the optimum of ``sense * cell``, or None if unbounded."""
+        self.cost[:] = 0.0
+        self.cost[column] = sense
+        self.highs.changeColsCost(self.n, np.arange(self.n, dtype=np.int32), self.cost)
+        self.highs.run()
+        status = self.highs.getModelStatus()
+        if status == highspy.HighsModelStatus.kUnbounded:
+            return None
+        assert status == highspy.HighsModelStatus.kOptimal, \
+            self.highs.modelStatusToString(status)
+        return np.asarray(self.highs.getSolution().col_value)
+
+
 def _ranges(cells, keys, bounds, empty_geographies, exact_low=frozenset(), measures=None):
     n = len(keys)
     eq, ub = constraints(keys)
-
-    def matrix(rows):
-        if not rows:
-            return None
-        m = lil_matrix((len(rows), n))
-        for r, row in enumerate(rows):
-            for c, v in row.items():
-                m[r, c] = v
-        return m.tocsr()
-
-    a_eq, a_ub = matrix(eq), matrix(ub)
-    b_eq = np.zeros(len(eq)) if eq else None
-    b_ub = np.zeros(len(ub)) if ub else None
+    solver = _Solver(n, eq, ub, bounds)
     targets = [i for i, (k, v, *_) in enumerate(cells)
                if v is None and k[1] not in empty_geographies
                and (measures is None or k[2] in measures)]
@@ -184,22 +205,12 @@ def _ranges(cells, keys, bounds, empty_geographies, exact_low=frozenset(), measu
     high = {i: -np.inf for i in targets}
     exact = set()
 
-    def solve(c):
-        res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds,
-                      method="highs")
-        if res.status == 3:
-            return None
-        assert res.status == 0, res.message
-        return res.x
-
     for i in targets:
         # Wide enough (and, where the low end matters, at its floor): no LP needed.
         if high[i] - low[i] >= 8 and (i not in exact_low or low[i] <= bounds[i][0] + 1e-9):
             continue
         for sense in (1.0, -1.0):
-            c = np.zeros(n)
-            c[i] = sense
-            x = solve(c)
+            x = solver.minimise(i, sense)
             if x is None:
                 high[i] = np.inf
                 continue

@@ -89,8 +89,11 @@ def _configure_flask(app: Flask) -> None:
         BABEL_TRANSLATION_DIRECTORIES="translations",
         RATELIMIT_STORAGE_URI=config["REDIS_URL"] or "memory://",
         RATELIMIT_KEY_PREFIX=config["DEPLOYMENT"],
-        # A frozen Redis must cost a request seconds (then a 503), never hang it.
-        RATELIMIT_STORAGE_OPTIONS={"socket_timeout": 3, "socket_connect_timeout": 3}
+        # A frozen Redis must cost a request seconds (then a 503), never hang it. The
+        # storage's own prefix names the deployment too, so that resetting one
+        # deployment's limits never clears another's on a shared Redis.
+        RATELIMIT_STORAGE_OPTIONS={"socket_timeout": 3, "socket_connect_timeout": 3,
+                                   "key_prefix": f"LIMITS:{config['DEPLOYMENT']}"}
         if config["REDIS_URL"] else {},
         RATELIMIT_HEADERS_ENABLED=True,
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,

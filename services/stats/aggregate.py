@@ -236,6 +236,8 @@ def _by_controller(ctrl, geo, period, series, value):
 
 def _cells_of(out, geo_kind, codes, period_kind, period_names, coop, geo, period, series,
               value, is_total, named) -> None:
+    if not len(value):  # e.g. weeks and months of a release with only quarterly figures
+        return
     n_series = len(ALL_SERIES)
     group = (geo * len(period_names) + period) * n_series + series
     order = np.lexsort((coop, -value, group))

@@ -9,7 +9,9 @@ built from plain rollup rows, read the way a reader of every release can read th
 - the reasons published beside suppressed cells (1-7 for low_count, 0 or at least 8 for
   the others) never let the attacker narrow a cell below what the rules allow;
 - after one opt-out, totals of periods that go on changing are published again;
-- co-ops opened by one account count as one contributor for rule 3.
+- co-ops opened by one account count as one contributor for rule 3;
+- a quarter's lent hours are shown only beside at least 8 people lent in that quarter
+  (before, the quarter took its last week's staff count: "110 h lent, 0 staff").
 """
 
 from __future__ import annotations
@@ -195,3 +197,55 @@ def test_co_ops_opened_by_one_account_count_as_one_contributor():
     alone = {i: CoopInfo(LA, "worker") for i in range(1, 6)}
     release = protect(aggregate(alone, _rows({1: 6, 2: 6, 3: 6, 4: 6, 5: 6}), grid="present"))
     assert dict(release.cells)[W1].value == 30
+
+
+# A quarter's lending: six co-ops lend in its first week and nobody in its last. Every
+# co-op reports each week, zeros included, as tenants.stats.service does.
+Q_FIRST, Q_LAST = "2026-W01", "2026-W13"  # both in 2026-Q1
+LENT_HOURS = {1: 20, 2: 20, 3: 20, 4: 20, 5: 15, 6: 15}  # 110 h
+
+
+def _lending_rows(people_each: int, *, clients: bool = True):
+    rows = []
+    for coop_id, hours in LENT_HOURS.items():
+        for week, minutes, people in ((Q_FIRST, hours * 60, people_each), (Q_LAST, 0, 0)):
+            if clients:
+                rows.append((coop_id, week, "clients", "", "", 9))
+            rows += [(coop_id, week, "hours_lent_out", "", "", minutes),
+                     (coop_id, week, "staff_lent_out", "", "", people),
+                     (coop_id, week, "hours_lent_in", "", "", 0),
+                     (coop_id, week, "staff_lent_in", "", "", 0)]
+    return rows
+
+
+def _lending_pairs(release):
+    """(geography, period, hours cell, staff cell of the same geography and period)."""
+    cells = dict(release.cells)
+    for key, hours in cells.items():
+        if key[2] == "hours_lent_out":
+            staff = cells[(key[0], key[1], "staff_lent_out", *key[3:])]
+            yield key, hours, staff
+
+
+def test_lent_hours_are_never_shown_beside_fewer_than_8_people_lent_in_the_same_period():
+    infos = {i: CoopInfo(LA, "worker") for i in LENT_HOURS}
+    # Two people each: 12 people lent in the quarter. Hours and people are both shown.
+    release = protect(aggregate(infos, _lending_rows(2), grid="present"), secret=b"t")
+    pairs = list(_lending_pairs(release))
+    assert {k[3] for k, _, _ in pairs} == {"quarter", "year"}
+    for key, hours, staff in pairs:
+        if hours.value:
+            # Before issue 18 the quarter took its last week's staff count: "110 h, 0 staff".
+            assert staff.value is not None and staff.value >= 10, (
+                f"{key[1]} {key[4]}: {hours.value} h lent beside staff {staff}")
+        assert hours.value in (None, 110), (key, hours)
+    quarter = ("la", LA, "hours_lent_out", "quarter", "2026-Q1", "", "")
+    assert dict(release.cells)[quarter].value == 110
+    # One person each: 6 people lent, fewer than 8. Their hours are suppressed with them.
+    # (A release of lending figures only, too: it has no week or month cells at all.)
+    release = protect(aggregate(infos, _lending_rows(1, clients=False), grid="present"),
+                      secret=b"t")
+    for key, hours, staff in _lending_pairs(release):
+        assert staff.reason == "low_count", (key, staff)
+        assert hours.reason == "linked_person_cell", (f"{key[1]} {key[4]}: {hours.value} h "
+                                                       f"lent beside staff {staff}")

@@ -25,7 +25,7 @@ from flask_login import current_user
 
 from core.areas import local_authority
 from core.errors import Conflict, NotFound, ValidationError
-from federation.agencies import access, handover, schemas, service
+from federation.agencies import access, handover, schemas, service, verification
 from federation.agencies.models import CHECKLIST_KEYS, Stage
 from tenants.registry.models import Role
 from tenants.web import (
@@ -272,6 +272,22 @@ def coop(slug: str):
                                    ip=request.remote_addr)
     return render_template("agencies/coop.html", summary=summary,
                            la=local_authority(found.la_code))
+
+
+@bp.post("/agency/coops/<slug>/verify-statistics")
+@advisor_only
+def verify_statistics(slug: str):
+    """Verify a co-op that granted the advisor's agency access, so its figures count in
+    pooled statistics (issue 18)."""
+    try:
+        found = verification.do_verify_for_statistics(slug, current_user.account.id,
+                                                      ip=request.remote_addr)
+    except Conflict:
+        flash(_l("Only an active co-op can be verified; nothing was done."))
+    else:
+        flash(_("%(coop)s is verified: its figures count in the next statistics release",
+                coop=found.display_name(_locale())))
+    return redirect(url_for(".coop", slug=slug))
 
 
 # -- the co-op admin's page ------------------------------------------------------------

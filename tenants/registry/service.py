@@ -101,9 +101,10 @@ def set_sharing(coop_id: int, *, actor_account_id: int | None, **choices: bool) 
     return coop
 
 
-def verify_for_statistics(coop_id: int, *, actor_account_id: int | None) -> Coop:
-    """Record that a federation admin has checked this co-op is real: only then do its
-    figures count in pooled statistics (issue 18). Audited in the same transaction; a
+def verify_for_statistics(coop_id: int, *, actor_account_id: int | None, **detail) -> Coop:
+    """Record that a federation admin, or an advisor of an agency the co-op granted access,
+    has checked this co-op is real: only then do its figures count in pooled statistics
+    (issue 18). Audited in the same transaction, with ``detail`` (e.g. the agency); a
     co-op already verified is left as it is."""
     coop = db.session.get(Coop, coop_id)
     if coop is None:
@@ -111,6 +112,6 @@ def verify_for_statistics(coop_id: int, *, actor_account_id: int | None) -> Coop
     if coop.stats_verified_at is None:
         coop.stats_verified_at = utcnow()
         audit.record(db.session, "coop.stats_verified", actor_account_id=actor_account_id,
-                     coop_id=coop.id)
+                     coop_id=coop.id, **detail)
         db.session.flush()
     return coop

@@ -44,6 +44,18 @@ class ValidationError(DomainError):
         return "; ".join(parts)
 
 
+class Unreadable(ValidationError):
+    """The request's body could not be read at all: not JSON where JSON is expected, or
+    broken JSON. Answered 400; a body that was read but holds wrong values is a
+    ``ValidationError``, 422 (docs/architecture.md, "400 or 422")."""
+
+    status = 400
+    code = "unreadable"
+
+    def __init__(self, message: str):
+        super().__init__({"body": [message]}, message)
+
+
 class NotFound(DomainError):
     """Not found."""
 

@@ -116,6 +116,35 @@ def init_app(app: Flask, blueprints) -> None:
         api.register_blueprint(blueprint)
     app.register_blueprint(session_bp)
     _bound_page_numbers(app)
+    _document_refusals()
+
+
+WORKSPACE_PATHS = "/api/v1/c/{slug}/"
+# What every workspace route may answer besides its own success, and why (the rule is in
+# docs/architecture.md, "400 or 422"): not signed in; a role the route does not let in,
+# or a co-op the person is not in (404, exactly as a missing one).
+WORKSPACE_REFUSALS = {"401": "UNAUTHORIZED", "403": "FORBIDDEN", "404": "NOT_FOUND"}
+# A route that reads a body: 400 when the body cannot be read as JSON, 422 when it was
+# read but a field is wrong.
+BODY_REFUSALS = {"400": "BAD_REQUEST", "422": "UNPROCESSABLE_ENTITY"}
+
+
+def _document_refusals() -> None:
+    """List, on every workspace operation, the refusals the workspace entry gives before
+    the view runs, so that a client (and the contract test) knows each status it may
+    meet."""
+    components = api.spec.components
+    for path, operations in api.spec._paths.items():
+        if not path.startswith(WORKSPACE_PATHS):
+            continue
+        for operation in operations.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            refusals = dict(WORKSPACE_REFUSALS)
+            if "requestBody" in operation:
+                refusals.update(BODY_REFUSALS)
+            for status, name in refusals.items():
+                operation["responses"].setdefault(status, components.get_ref("response", name))
 
 
 # Far past any list's end, and small enough that page x page_size never overflows the

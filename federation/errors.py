@@ -99,8 +99,11 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ValidationError)
     def _invalid(exc: ValidationError):
         if _wants_json():
-            body, status, headers = problem(exc.status, _("Invalid input"),
-                                            errors=_texts(exc.errors))
+            # 422: read, but a field is wrong; 400 (Unreadable): the body could not be read.
+            texts = _http_texts(exc.status) if exc.status != 422 else None
+            title = texts[0] if texts else _("Invalid input")
+            body, status, headers = problem(exc.status, title, errors=_texts(exc.errors),
+                                            code=exc.code)
             body.update(getattr(exc, "problem_extra", {}))  # e.g. the codes of refused rules
             return body, status, headers
         errors = _texts(exc.errors) or {}
@@ -198,7 +201,7 @@ def register_error_handlers(app: Flask) -> None:
         message = _("A number or value in the request is out of range.")
         if _wants_json():
             return problem(422, _("Invalid input"), errors={"body": [message]})
-        return _page(400, _("There is a problem"), message)
+        return _page(422, _("There is a problem"), message)
 
     @app.errorhandler(500)
     def _server_error(_exc):

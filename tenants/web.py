@@ -19,9 +19,10 @@ from flask_babel import gettext
 from flask_login import current_user
 from flask_smorest.pagination import Page
 from sqlalchemy import Select, func, select
+from werkzeug.exceptions import BadRequest
 
 from core import audit
-from core.errors import DomainError, Forbidden
+from core.errors import DomainError, Forbidden, Unreadable
 from core.timeutil import as_utc
 from tenants.context import bind_tenant, tenant_session
 from tenants.registry.models import Role
@@ -40,17 +41,77 @@ class Unauthenticated(DomainError):
 
 
 def _enter_coop(api: bool):
-    """The co-op comes from the URL and must be one of the person's memberships."""
-    if getattr(g, "coop", None) is not None:
-        return None
-    if not current_user.is_authenticated:
-        if api:
-            raise Unauthenticated(gettext("Sign in to use this co-op's API."))
-        return current_app.login_manager.unauthorized()
-    coop, role = access_coop(g.coop_slug, current_user.account.id, ip=request.remote_addr)
-    g.coop, g.coop_role = coop, role
-    bind_tenant(TenantRef(coop.id, coop.slug))
+    """The co-op comes from the URL and must be one of the person's memberships; then
+    the person's role there must be one the view declared."""
+    if getattr(g, "coop", None) is None:
+        if not current_user.is_authenticated:
+            if api:
+                raise Unauthenticated(gettext("Sign in to use this co-op's API."))
+            return current_app.login_manager.unauthorized()
+        coop, role = access_coop(g.coop_slug, current_user.account.id, ip=request.remote_addr)
+        g.coop, g.coop_role = coop, role
+        bind_tenant(TenantRef(coop.id, coop.slug))
+    _check_role()
+    if api:
+        check_json_body()
     return None
+
+
+BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+
+def check_json_body() -> None:
+    """Refuse, with 400, an API request whose body cannot be read as JSON.
+
+    Called after the permission check and before the view's schema parses the body, so
+    "could not read it" (400) and "read it, but a field is wrong" (422) never mix: a
+    body that is not JSON would otherwise be read as no fields at all.
+    """
+    if request.method not in BODY_METHODS:
+        return
+    # A form body has already been read by the CSRF check, so its length is what tells.
+    if not (request.content_length or request.get_data(cache=True)):
+        return
+    if not request.is_json:
+        raise Unreadable(gettext("Send the request body as JSON, with the header "
+                                 "Content-Type: application/json."))
+    try:
+        request.get_json()
+    except BadRequest:
+        raise Unreadable(gettext("The request body is not valid JSON.")) from None
+
+
+def declared_roles(view, method: str) -> tuple[str, ...] | None:
+    """The roles a view declared with ``require_role`` (for a class-based view, the
+    roles of its handler for ``method``); None when it declared none."""
+    roles = getattr(view, "coopfed_roles", None)
+    view_class = getattr(view, "view_class", None)
+    if roles is None and view_class is not None:
+        roles = getattr(getattr(view_class, method.lower(), None), "coopfed_roles", None)
+    return roles
+
+
+def _check_role() -> None:
+    """Refuse a role the view did not declare, before the view runs.
+
+    This runs in the blueprint's ``before_request``, so it comes before anything reads or
+    parses the request's body: someone without permission gets 403 whatever they sent,
+    never 400 or 422 (which would tell them what the route expects). A workspace view
+    that declares no roles is refused to everyone, so a forgotten declaration fails
+    closed (``tests/test_request_rules.py`` checks that none is forgotten).
+    """
+    if request.method == "OPTIONS":
+        return
+    roles = declared_roles(current_app.view_functions.get(request.endpoint), request.method)
+    if roles is not None and g.coop_role in roles:
+        return
+    if roles is None:
+        current_app.logger.error("workspace view %s declares no roles: refused",
+                                 request.endpoint)
+    audit.record_despite_rollback(
+        "access.refused", actor_account_id=current_user.account.id, coop_id=g.coop.id,
+        outcome="refused", endpoint=request.endpoint, role=g.coop_role)
+    raise Forbidden(gettext("Your role in this co-op does not allow this."))
 
 
 def _attach(blueprint, api: bool):
@@ -92,21 +153,16 @@ def current_account_id() -> int:
 
 
 def require_role(*roles: str) -> Callable:
-    """Let only these roles in; anyone else in the co-op gets 403, audited."""
+    """Declare the roles that may use this workspace view.
+
+    The blueprint's ``before_request`` (``_check_role``) enforces it for every view on a
+    ``coop_pages`` or ``coop_api`` blueprint, before the body is read, wherever this
+    decorator sits among the others; anyone else in the co-op gets 403, audited.
+    """
 
     def decorate(view):
-        @functools.wraps(view)
-        def wrapper(*args, **kwargs):
-            if g.coop_role not in roles:
-                audit.record_despite_rollback(
-                    "access.refused", actor_account_id=current_user.account.id,
-                    coop_id=g.coop.id, outcome="refused", endpoint=request.endpoint,
-                    role=g.coop_role)
-                raise Forbidden(gettext("Your role in this co-op does not allow this."))
-            return view(*args, **kwargs)
-
-        wrapper.coopfed_roles = tuple(roles)
-        return wrapper
+        view.coopfed_roles = tuple(roles)
+        return view
 
     return decorate
 

@@ -18,23 +18,30 @@ from sqlalchemy import select
 
 from core import audit
 from core.db import db
-from core.errors import NotFound
+from core.errors import Forbidden, NotFound
 from tenants.care_person.access import has_care_access
+from tenants.care_person.service import seats_for
 from tenants.context import bind_tenant
 from tenants.registry.models import Coop
 from tenants.registry.service import check_serving
 from tenants.store import TenantRef
-from tenants.web import Unauthenticated
+from tenants.web import Unauthenticated, check_json_body
 
 
 def _enter(api: bool):
-    if getattr(g, "care_coop", None) is not None:
-        return None
-    if not current_user.is_authenticated:
-        if api:
-            raise Unauthenticated(gettext("Sign in to see your care."))
-        return current_app.login_manager.unauthorized()
-    account_id = current_user.account.id
+    if getattr(g, "care_coop", None) is None:
+        if not current_user.is_authenticated:
+            if api:
+                raise Unauthenticated(gettext("Sign in to see your care."))
+            return current_app.login_manager.unauthorized()
+        _enter_coop(current_user.account.id)
+    _check_speaks_for_person(current_user.account.id)
+    if api:
+        check_json_body()
+    return None
+
+
+def _enter_coop(account_id: int) -> None:
     coop = db.session.scalar(select(Coop).where(Coop.slug == g.care_slug))
     if coop is None or not has_care_access(account_id, coop.id):
         audit.record_despite_rollback(
@@ -45,7 +52,28 @@ def _enter(api: bool):
     check_serving(coop)
     g.care_coop = coop
     bind_tenant(TenantRef(coop.id, coop.slug))
-    return None
+
+
+def for_the_person(view):
+    """Declare a view that only the person, or their representative, may use (not a
+    family member): ``_enter`` enforces it before the body is read."""
+    view.coopfed_for_the_person = True
+    return view
+
+
+def _check_speaks_for_person(account_id: int) -> None:
+    """A family member asking for what only the person may do gets 403 before anything
+    reads the body, so an invalid body never answers 422 to someone without permission.
+    The service checks the seat the body names again."""
+    view = current_app.view_functions.get(request.endpoint)
+    if not getattr(view, "coopfed_for_the_person", False):
+        return
+    if any(seat.speaks_for_person for seat in seats_for(account_id)):
+        return
+    audit.record_despite_rollback(
+        "access.refused", actor_account_id=account_id, outcome="refused",
+        coop_id=g.care_coop.id, endpoint=request.endpoint, area="care")
+    raise Forbidden(gettext("Only the person, or their representative, can do this."))
 
 
 def attach(blueprint, *, api: bool):

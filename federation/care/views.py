@@ -16,7 +16,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from core.errors import ValidationError
-from federation.care.entry import attach
+from federation.care.entry import attach, for_the_person
 from tenants.care_person import schemas, service
 from tenants.care_person.service import Seat
 from tenants.web import current_account_id
@@ -85,6 +85,7 @@ def week():
 
 
 @bp.post("/wish")
+@for_the_person
 def wish():
     """"I'd like ‹name› again", "please not ‹name›", or clear the wish."""
     raw = {"worker": request.form.get("worker", ""), "wish": request.form.get("wish") or None,
@@ -106,6 +107,7 @@ def wish():
 
 
 @bp.post("/family")
+@for_the_person
 def invite_family():
     """The person invites a family member and chooses what they see."""
     form = request.form
@@ -126,6 +128,7 @@ def invite_family():
 
 
 @bp.post("/family/<int:grant_id>/stop")
+@for_the_person
 def stop_family(grant_id: int):
     """Stop a family member's access, at once."""
     client_id = _int_or_none(request.form.get("client_id"))
@@ -149,6 +152,7 @@ def api_week(week: date | None = None, client_id: int | None = None):
 
 
 @api.put("/wishes")
+@for_the_person
 @api.arguments(schemas.WishIn)
 @api.response(200, schemas.WishIn)
 def api_wish(data):
@@ -171,6 +175,7 @@ def api_family(pagination_parameters):
 
 
 @api.post("/family")
+@for_the_person
 @api.arguments(schemas.FamilyIn)
 @api.response(201, schemas.GrantOut)
 def api_invite_family(data):
@@ -180,6 +185,7 @@ def api_invite_family(data):
 
 
 @api.delete("/family/<int:grant_id>")
+@for_the_person
 @api.response(200, schemas.GrantOut)
 def api_stop_family(grant_id: int):
     """Stop a family member's access, at once."""

@@ -220,3 +220,39 @@ def test_only_verified_co_ops_count_and_one_accounts_co_ops_count_once(fed):
     third = _publish(fed)
     assert _cell(fed, third)[:2] == (None, "suppressed")
     assert _why(fed, third) == "few_coops"
+
+
+@pytest.mark.parametrize("people_each, shown", [(2, True), (1, False)])
+def test_lent_hours_are_published_only_beside_the_people_lent_that_quarter(
+        fed, people_each, shown):
+    """Issue 18: six co-ops lend staff in the quarter's first week and no one in its last;
+    before, the quarter took its last week's staff count and published "110 h lent, 0
+    staff". Now the people lent is each co-op's peak week, so 110 h stand beside 12
+    people (shown), or, with one person each, beside 6: both are suppressed."""
+    for hours in (20, 20, 20, 20, 15, 15):
+        coop, _ = create_coop(fed, la=LA)
+        with fed.app_context():
+            set_sharing(coop.id, actor_account_id=None, shares_statistics=True)
+            verify_for_statistics(coop.id, actor_account_id=None)
+            for week, minutes, people in (("2026-W01", hours * 60, people_each),
+                                          ("2026-W13", 0, 0)):
+                rows = [["clients", "", "", 9], ["clients", "age_band", "85+", 9],
+                        ["clients", "funding_source", "direct_payment", 9],
+                        ["clients", "language", "en", 9],
+                        ["hours_lent_out", "", "", minutes], ["staff_lent_out", "", "", people],
+                        ["hours_lent_in", "", "", 0], ["staff_lent_in", "", "", 0]]
+                assert rollups.store_week(coop.id, {"week": week, "revision": 1, "rows": rows})
+            db.session.commit()
+    release = _publish(fed)
+    for period_kind, period in (("quarter", "2026-Q1"), ("year", "2026")):
+        hours = _cell(fed, release, ("la", LA, "hours_lent_out", period_kind, period, "", ""))
+        staff = _cell(fed, release, ("la", LA, "staff_lent_out", period_kind, period, "", ""))
+        if shown:
+            assert hours == (110, "shown", None)
+            assert staff[1] == "shown" and staff[0] >= 10, staff  # 12 ± the perturbation
+        else:
+            assert hours == staff == (None, "suppressed", "suppressed")
+            staff_key = ("la", LA, "staff_lent_out", period_kind, period, "", "")
+            assert _why(fed, release, staff_key) == "low_count"
+            assert _why(fed, release, ("la", LA, "hours_lent_out", period_kind, period, "",
+                                       "")) == "linked_person_cell"

@@ -130,6 +130,19 @@ VALIDATOR_MESSAGES = {
 SCHEMA_MESSAGES = {"type": _l("Invalid input type."), "unknown": _l("Unknown field.")}
 
 
+# What a page says beside a field when its answer was refused, for fields that several
+# forms share (``core.forms.page_errors``); a page passes its own wording for the rest.
+CHECK_THIS_ANSWER = _l("Check this answer")
+FORM_WORDING = {
+    "la_code": _l("Choose a local authority"),
+    "base_la_code": _l("Choose a local authority"),
+    "postcode_district": _l("Enter the first half of a postcode, like LL55 or CF10"),
+    "base_postcode_district": _l("Enter the first half of a postcode, like LL55 or CF10"),
+    "skills": _l("Choose skills from the list"),
+    "welsh_level": _l("Choose a Welsh level"),
+}
+
+
 def install() -> None:
     """Replace marshmallow's English defaults with translatable ones (idempotent)."""
     for cls, messages in FIELD_MESSAGES.items():

@@ -8,10 +8,10 @@ on the link, and every change is audited by the service.
 
 from __future__ import annotations
 
-import marshmallow as ma
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
+from core import forms
 from core.errors import ValidationError
 from federation.care.service import account_by_email
 from tenants.care_person import schemas, service
@@ -52,8 +52,7 @@ def _link(client_id: int, data: dict):
 def _form_page(client_id: int, answers: dict, errors: dict | None = None):
     client = clients.read_client(client_id, Viewer(current_account_id(), current_role()),
                                  via="page.care_links")
-    messages = {key.split(".")[0]: FIELD_MESSAGES.get(key.split(".")[0], _l("Check this answer"))
-                for key in (errors or {})}
+    messages = forms.page_errors(errors, FIELD_MESSAGES)
     return render_template(
         "care/links.html", client=client, links=service.links_of(client_id),
         answers=answers, errors=messages, role_names=ROLE_NAMES,
@@ -66,14 +65,9 @@ def links(client_id: int):
     """Who may see this client's care page, and linking someone new."""
     if request.method == "GET":
         return _form_page(client_id, {})
-    raw = {key: request.form.get(key, "").strip() for key in
-           ("email", "role", "consent_given_on", "consent_how")}
-    raw = {key: value for key, value in raw.items() if value}
+    raw = forms.form_input(request.form, ("email", "role", "consent_given_on", "consent_how"))
     try:
-        data = schemas.LinkIn().load(raw)
-        _link(client_id, data)
-    except ma.ValidationError as exc:
-        return _form_page(client_id, raw, exc.normalized_messages())
+        _link(client_id, forms.load(schemas.LinkIn(), raw))
     except ValidationError as exc:
         return _form_page(client_id, raw, exc.errors)
     flash(_l("Linked. They can now sign in and see their care page."))

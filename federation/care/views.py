@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import flask_smorest
-import marshmallow as ma
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
+from core import forms
 from core.errors import ValidationError
 from federation.care.entry import attach, for_the_person
 from tenants.care_person import schemas, service
@@ -35,24 +35,9 @@ FIELD_MESSAGES = {
 }
 
 
-def _load(schema: ma.Schema, raw: dict) -> dict:
-    try:
-        return schema.load(raw)
-    except ma.ValidationError as exc:
-        raise ValidationError(exc.normalized_messages()) from exc
-
-
-def _int_or_none(value: str | None) -> int | str | None:
-    if value in (None, ""):
-        return None
-    return int(value) if value.isdigit() else value
-
-
 def _week_args() -> dict:
-    raw = {key: request.args[key] for key in ("week", "client_id") if request.args.get(key)}
-    if "client_id" in raw:
-        raw["client_id"] = _int_or_none(raw["client_id"])
-    return _load(schemas.WeekQuery(), raw)
+    return forms.load(schemas.WeekQuery(), forms.form_input(
+        request.args, ("week",), numbers=("client_id",)))
 
 
 def _page(seat: Seat, week: date, errors: dict | None = None, answers: dict | None = None):
@@ -60,8 +45,7 @@ def _page(seat: Seat, week: date, errors: dict | None = None, answers: dict | No
     shown = service.week_view(seat, week, actor=account_id, via="page")
     seats = service.seats_for(account_id)
     grants = service.grants_of(seat.client_id) if seat.speaks_for_person else []
-    messages = {key.split(".")[0]: FIELD_MESSAGES.get(key.split(".")[0], _l("Check this answer"))
-                for key in (errors or {})}
+    messages = forms.page_errors(errors, FIELD_MESSAGES)
     return render_template(
         "care/week.html", week=shown, seat=seat, seats=seats, grants=grants,
         errors=messages, answers=answers or {},
@@ -88,10 +72,10 @@ def week():
 @for_the_person
 def wish():
     """"I'd like ‹name› again", "please not ‹name›", or clear the wish."""
-    raw = {"worker": request.form.get("worker", ""), "wish": request.form.get("wish") or None,
-           "client_id": _int_or_none(request.form.get("client_id"))}
+    raw = {"worker": "", "wish": None, "client_id": None, **forms.form_input(
+        request.form, ("worker", "wish"), numbers=("client_id",))}
     try:
-        data = _load(schemas.WishIn(), raw)
+        data = forms.load(schemas.WishIn(), raw)
     except ValidationError:
         data = None
     seat = service.access_seat(current_account_id(), data["client_id"] if data else None)
@@ -110,16 +94,15 @@ def wish():
 @for_the_person
 def invite_family():
     """The person invites a family member and chooses what they see."""
-    form = request.form
-    sees = form.getlist("sees")
-    raw = {"email": form.get("email", "").strip(), "sees_times": "times" in sees,
-           "sees_names": "names" in sees, "client_id": _int_or_none(form.get("client_id"))}
-    answers = {"email": raw["email"], "sees": sees}
-    client_id = raw["client_id"] if isinstance(raw["client_id"], int) else None
-    seat = service.access_seat(current_account_id(), client_id)
-    raw["client_id"] = seat.client_id
+    raw = forms.form_input(request.form, ("email",), lists=("sees",), numbers=("client_id",))
+    sees = raw.pop("sees")
+    answers = {"email": raw.get("email", ""), "sees": sees}
+    client_id = raw.get("client_id")
+    seat = service.access_seat(current_account_id(),
+                               client_id if isinstance(client_id, int) else None)
+    raw.update(client_id=seat.client_id, sees_times="times" in sees, sees_names="names" in sees)
     try:
-        service.check_invite_family(seat, _load(schemas.FamilyIn(), raw),
+        service.check_invite_family(seat, forms.load(schemas.FamilyIn(), raw),
                                     actor=current_account_id())
     except ValidationError as exc:
         return _page(seat, date.today(), exc.errors, answers)
@@ -131,7 +114,7 @@ def invite_family():
 @for_the_person
 def stop_family(grant_id: int):
     """Stop a family member's access, at once."""
-    client_id = _int_or_none(request.form.get("client_id"))
+    client_id = forms.whole_number(request.form.get("client_id", ""))
     seat = service.access_seat(current_account_id(),
                                client_id if isinstance(client_id, int) else None)
     service.do_revoke_family(seat, grant_id, actor=current_account_id())

@@ -10,6 +10,7 @@ import marshmallow as ma
 from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 
+from core import forms
 from core.areas import local_authorities
 from tenants.vocabulary import AGE_BANDS, FUNDING_SOURCES, LANGUAGES, NEED_TYPES
 from tenants.web import StrictSchema
@@ -69,23 +70,11 @@ class ClientOut(ma.Schema):
 
 def client_from_form(form) -> dict:
     """The raw input of the client form, shaped for ``ClientIn`` (empty answers left out)."""
-    raw: dict = {}
-    for name in ("display_name", "funding_source", "age_band", "la_code",
-                 "postcode_district", "preferred_language"):
-        value = form.get(name, "").strip()
-        if value:
-            raw[name] = value
-    raw["need_types"] = form.getlist("need_types")
-    carers = []
-    for value in form.getlist("regular_carers"):
-        try:
-            carers.append(int(value))
-        except ValueError:
-            carers.append(value)
-    raw["regular_carers"] = carers
-    raw["active"] = form.get("active") == "yes"
-    raw["welsh_visits_waived"] = form.get("welsh_visits_waived") == "yes"
-    return raw
+    return forms.form_input(
+        form, ("display_name", "funding_source", "age_band", "la_code", "postcode_district",
+               "preferred_language"),
+        lists=("need_types", "regular_carers"), numbers=("regular_carers",),
+        ticks=("active", "welsh_visits_waived"))
 
 
 def client_to_form(client) -> dict:
@@ -102,9 +91,5 @@ def client_to_form(client) -> dict:
 
 def form_answers(form) -> dict:
     """The posted answers, to show again beside the errors."""
-    answers = {key: form.get(key, "") for key in form}
-    answers["need_types"] = form.getlist("need_types")
-    answers["regular_carers"] = form.getlist("regular_carers")
-    answers["active"] = form.get("active") == "yes"
-    answers["welsh_visits_waived"] = form.get("welsh_visits_waived") == "yes"
-    return answers
+    return forms.answers(form, lists=("need_types", "regular_carers"),
+                         ticks=("active", "welsh_visits_waived"))

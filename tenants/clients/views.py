@@ -6,10 +6,10 @@ care for; a member sees none. Every read is audited by the service, not here.
 
 from __future__ import annotations
 
-import marshmallow as ma
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
+from core import forms
 from core.areas import local_authorities
 from core.errors import ValidationError
 from tenants.clients import schemas, service
@@ -37,8 +37,6 @@ FIELD_MESSAGES = {
     "funding_source": _l("Choose how their care is funded"),
     "need_types": _l("Choose needs from the list"),
     "age_band": _l("Choose an age band"),
-    "la_code": _l("Choose a local authority"),
-    "postcode_district": _l("Enter the first half of a postcode, like LL55 or CF10"),
     "preferred_language": _l("Choose the language they prefer for their care, Welsh or "
                              "English: there is no default (the Active Offer)"),
     "regular_carers": _l("Choose regular carers from the co-op's workers"),
@@ -52,18 +50,14 @@ def _viewer() -> service.Viewer:
 def _form_page(answers: dict, errors: dict | None = None, client_id: int | None = None):
     return render_template(
         "clients/form.html", answers=answers, client_id=client_id,
-        errors={k.split(".")[0]: FIELD_MESSAGES.get(k.split(".")[0], _l("Check this answer"))
-                for k in (errors or {})},
+        errors=forms.page_errors(errors, FIELD_MESSAGES),
         funding_sources=FUNDING_SOURCES, need_types=NEED_TYPES, age_bands=AGE_BANDS,
         languages=LANGUAGES, las=local_authorities().values(),
         workers=list_workers()), 422 if errors else 200
 
 
 def _load_form() -> dict:
-    try:
-        return schemas.ClientIn().load(schemas.client_from_form(request.form))
-    except ma.ValidationError as exc:
-        raise ValidationError(exc.normalized_messages()) from exc
+    return forms.load(schemas.ClientIn(), schemas.client_from_form(request.form))
 
 
 # Pages

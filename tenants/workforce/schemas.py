@@ -13,6 +13,7 @@ import marshmallow as ma
 from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 
+from core import forms
 from core.areas import local_authorities
 from core.timeutil import local_now
 from tenants.rules import explain
@@ -220,33 +221,16 @@ WEEKDAY_SLOTS = 2
 MAX_SLOTS = 6
 
 
-def _int_or_text(value: str):
-    try:
-        return int(value)
-    except ValueError:
-        return value
-
-
 def worker_from_form(form) -> dict:
     """The raw input of the worker form, shaped for ``WorkerIn`` (empty answers left out)."""
-    raw: dict = {}
-    for name in ("display_name", "welsh_level", "started_on", "scw_registration_number",
-                 "scw_expires_on", "dbs_certificate_date", "contracted_hours",
-                 "wt_opt_out_signed_on", "base_la_code", "base_postcode_district",
-                 "engagement", "scw_conditions", "scw_suspended_from", "scw_suspended_until"):
-        value = form.get(name, "").strip()
-        if value:
-            raw[name] = value
-    employer = form.get("dp_employer_member_id", "").strip()
-    if employer:
-        raw["dp_employer_member_id"] = _int_or_text(employer)
-    radius = form.get("travel_radius_km", "").strip()
-    if radius:
-        raw["travel_radius_km"] = _int_or_text(radius)
-    for name in ("dbs_update_service", "wt_opt_out", "active", "non_guaranteed_hours"):
-        raw[name] = form.get(name) == "yes"
+    raw = forms.form_input(
+        form, ("display_name", "welsh_level", "started_on", "scw_registration_number",
+               "scw_expires_on", "dbs_certificate_date", "contracted_hours",
+               "wt_opt_out_signed_on", "base_la_code", "base_postcode_district",
+               "engagement", "scw_conditions", "scw_suspended_from", "scw_suspended_until"),
+        numbers=("dp_employer_member_id", "travel_radius_km"), lists=("skills",),
+        ticks=("dbs_update_service", "wt_opt_out", "active", "non_guaranteed_hours"))
     raw["dbs_applied_by_coop"] = form.get("dbs_applied_by_coop", "yes") == "yes"
-    raw["skills"] = form.getlist("skills")
     raw["availability"] = []
     for weekday in range(7):
         for slot in range(MAX_SLOTS):
@@ -283,11 +267,8 @@ def worker_to_form(worker) -> dict:
 
 def form_answers(form) -> dict:
     """The posted answers, to show again beside the errors."""
-    answers = {key: form.get(key, "") for key in form}
-    answers["skills"] = form.getlist("skills")
-    for name in ("dbs_update_service", "wt_opt_out", "active", "non_guaranteed_hours"):
-        answers[name] = form.get(name) == "yes"
-    return answers
+    return forms.answers(form, lists=("skills",), ticks=(
+        "dbs_update_service", "wt_opt_out", "active", "non_guaranteed_hours"))
 
 
 def slot_counts(answers: dict) -> list[int]:

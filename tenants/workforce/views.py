@@ -6,11 +6,11 @@ member sees neither.
 
 from __future__ import annotations
 
-import marshmallow as ma
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from core import forms
 from core.areas import local_authorities
 from core.errors import ValidationError
 from tenants.context import tenant_session
@@ -53,7 +53,6 @@ STATUS_CHECK_RESULTS = {"no_change": _l("No new information: the certificate is 
                         "new_information": _l("New information: a new certificate is needed")}
 FIELD_MESSAGES = {
     "display_name": _l("Enter the worker's name"),
-    "welsh_level": _l("Choose a Welsh level"),
     "started_on": _l("Enter the date they started, in the past, like 2024-03-27"),
     "scw_registration_number": _l("Enter the Social Care Wales registration number"),
     "scw_expires_on": _l("Enter the date the registration expires, like 2026-03-27"),
@@ -61,10 +60,7 @@ FIELD_MESSAGES = {
     "contracted_hours": _l("Enter contracted hours a week as a number from 0 to 168"),
     "wt_opt_out_signed_on": _l(
         "An opt-out must be in writing: enter the date it was signed, in the past"),
-    "base_la_code": _l("Choose a local authority"),
-    "base_postcode_district": _l("Enter the first half of a postcode, like LL55 or CF10"),
     "travel_radius_km": _l("Enter a travel radius in whole kilometres from 0 to 300"),
-    "skills": _l("Choose skills from the list"),
     "engagement": _l("Choose how the worker is engaged"),
     "dp_employer_member_id": _l(
         "A Personal Assistant's employer must be a member of the co-op: choose one, and only "
@@ -84,10 +80,8 @@ FIELD_MESSAGES = {
 }
 
 
-def _page_errors(errors: dict) -> dict:
-    """One translated message per form field, from the schema's or the service's errors."""
-    fields = {key.split(".")[0] for key in errors}
-    return {field: FIELD_MESSAGES.get(field, _l("Check this answer")) for field in fields}
+def _page_errors(errors) -> dict[str, list[str]]:
+    return forms.page_errors(errors, FIELD_MESSAGES)
 
 
 def _form_page(template: str, answers: dict, errors: dict | None = None, **context):
@@ -101,11 +95,8 @@ def _form_page(template: str, answers: dict, errors: dict | None = None, **conte
         slots=schemas.slot_counts(answers), **context), status
 
 
-def _load_form(schema: ma.Schema) -> dict:
-    try:
-        return schema.load(schemas.worker_from_form(request.form))
-    except ma.ValidationError as exc:
-        raise ValidationError(exc.normalized_messages()) from exc
+def _load_form(schema) -> dict:
+    return forms.load(schema, schemas.worker_from_form(request.form))
 
 
 # Pages
@@ -115,11 +106,8 @@ def _load_form(schema: ma.Schema) -> dict:
 @require_role(*MANAGERS)
 def index():
     """Workers, filtered by skill and Welsh level, with flags on checks that need action."""
-    try:
-        filters = schemas.WorkerFilter().load(
-            {k: v for k, v in request.args.items() if v and k in ("skill", "welsh_level")})
-    except ma.ValidationError:
-        abort(400)
+    filters = forms.load(schemas.WorkerFilter(),
+                         forms.form_input(request.args, ("skill", "welsh_level")))
     workers = service.list_workers(**filters)
     today = service.today()
     context = service.checks_context()
@@ -192,15 +180,15 @@ def record_leaving(worker_id: int):
     clearing = request.form.get("clear") == "1"
     raw = {} if clearing else {"left_on": request.form.get("left_on", "").strip() or None}
     try:
-        data = schemas.LeavingIn().load({"left_on": None} if clearing else raw)
+        data = forms.load(schemas.LeavingIn(), {"left_on": None} if clearing else raw)
         service.do_record_leaving(worker, data["left_on"], actor_account_id=current_account_id())
-    except (ma.ValidationError, ValidationError) as exc:
+    except ValidationError as exc:
         tenant_session().rollback()
-        messages = exc.errors if isinstance(exc, ValidationError) else exc.messages
+        messages = exc.errors
         if not clearing and raw["left_on"] is None:
             messages = {"left_on": ["required"]}
-        return _detail_page(service.get_worker(worker_id),
-                            {k: [v] for k, v in _page_errors(messages).items()}, request.form)
+        return _detail_page(service.get_worker(worker_id), _page_errors(messages),
+                            request.form)
     flash(_l("Leaving date cleared") if clearing else _l("Leaving date recorded"))
     return redirect(url_for(".detail", worker_id=worker.id))
 
@@ -227,22 +215,13 @@ def edit(worker_id: int):
 def record_status_check(worker_id: int):
     """Record a DBS Update Service status check."""
     worker = service.get_worker(worker_id)
-    raw = {k: request.form.get(k, "").strip() for k in ("checked_on", "checked_by", "result")}
+    raw = forms.form_input(request.form, ("checked_on", "checked_by", "result"))
     try:
-        data = schemas.StatusCheckIn().load({k: v for k, v in raw.items() if v})
+        data = forms.load(schemas.StatusCheckIn(), raw)
         service.do_record_status_check(worker, data, actor_account_id=current_account_id())
-    except (ma.ValidationError, ValidationError) as exc:
+    except ValidationError as exc:
         tenant_session().rollback()
-        worker = service.get_worker(worker_id)
-        messages = exc.errors if isinstance(exc, ValidationError) else exc.messages
-        return render_template(
-            "workforce/detail.html", worker=worker, status=service.status_of(
-                worker, service.today()), reasons=REASONS, finding_text=finding_text,
-            engagements=ENGAGEMENT_NAMES, results=STATUS_CHECK_RESULTS,
-            errors={k: [v] for k, v in _page_errors(messages).items()},
-            answers=request.form, weekdays=WEEKDAYS,
-            skills=SKILLS, welsh_levels=WELSH_LEVELS,
-            la=local_authorities().get(worker.base_la_code), can_edit=True), 422
+        return _detail_page(service.get_worker(worker_id), _page_errors(exc), request.form)
     flash(_l("Status check recorded"))
     return redirect(url_for(".detail", worker_id=worker.id))
 

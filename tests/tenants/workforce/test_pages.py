@@ -107,7 +107,7 @@ def test_list_filters_and_flags(app, two_coops, api_client, coop_session):
     assert "Aled Hoist" in hoist and "Bethan Driver" not in hoist
     none = web.get(f"/c/{a.slug}/workforce/?welsh_level=none").get_data(as_text=True)
     assert "Bethan Driver" in none and "Aled Hoist" not in none
-    assert web.get(f"/c/{a.slug}/workforce/?skill=juggling").status_code == 400
+    assert web.get(f"/c/{a.slug}/workforce/?skill=juggling").status_code == 422
 
 
 def test_checks_page_is_sorted_by_urgency(app, two_coops, api_client, coop_session):

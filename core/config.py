@@ -64,6 +64,12 @@ SETTINGS: tuple[Setting, ...] = (
         "TENANT_MIGRATIONS_PATH", str, None,
         "Folder of the tenant Alembic tree. Unset: migrations/tenant in this package.",
         nullable=True),
+    Setting(
+        "STORE_POOL_SIZE", int, None,
+        "Spare co-op stores (schema and role, or file) kept built and stamped at the tenant "
+        "head, so that provisioning only claims and renames one; refilled by a job. 0 turns "
+        "the pool off (each co-op's store is built when it is provisioned). Unset: 3, or 0 "
+        "when ENV is test.", nullable=True),
     Setting("TENANT_ENGINE_CACHE", int, 2000, "How many SQLite co-op engines stay open at once."),
     Setting("LOGIN_RATE_LIMIT", str, "10 per minute", "Sign-in attempts allowed per address."),
     Setting("INPROCESS_JOB_THREADS", int, 2, "Threads that run jobs when REDIS_URL is unset."),
@@ -162,6 +168,10 @@ def load_settings(config: dict, instance_path: str) -> None:
     if production and config["PUBLIC_URL"].startswith("http://127.0.0.1"):
         raise ConfigError("COOPFED_PUBLIC_URL must be set when COOPFED_ENV=production")
     config["PUBLIC_URL"] = config["PUBLIC_URL"].rstrip("/")
+    if config["STORE_POOL_SIZE"] is None:
+        config["STORE_POOL_SIZE"] = 0 if config["ENV"] == "test" else 3
+    if config["STORE_POOL_SIZE"] < 0:
+        raise ConfigError("COOPFED_STORE_POOL_SIZE must be 0 or more")
     if not config["TENANT_MIGRATIONS_PATH"]:
         config["TENANT_MIGRATIONS_PATH"] = str(
             Path(__file__).resolve().parent.parent / "migrations" / "tenant")

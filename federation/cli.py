@@ -274,6 +274,7 @@ PERIODIC_JOBS = (
     ("federation.agencies.tasks:sweep_handovers", 60),
     ("services.stats.tasks:sweep_releases", 60),
     ("federation.onboarding.tasks:sweep", 300),
+    ("tenants.provisioning:refill_pool", 300),
     ("services.lending.tasks:expire", 300),
     ("services.lending.tasks:sweep_emails", 60),
     ("services.stats.tasks:sweep_rollups", 3600),

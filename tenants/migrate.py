@@ -4,10 +4,16 @@ The federation goes first. Then every co-op whose registry row is behind the ten
 head is upgraded in parallel worker processes, each co-op in its own transaction with
 a lock timeout. A co-op that fails is put into maintenance and the run goes on; the
 registry records each co-op's version, so a pass with nothing to do costs one query.
+
+Spare stores of the warm pool (see ``tenants.provisioning``) are migrated with the
+co-ops, found by the same query: provisioning claims only spares at head, so a spare
+left behind is never handed out. A spare that fails is marked (never claimed again) and
+the refill job replaces it; it holds no one's data, so nothing goes into maintenance.
 """
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import time
@@ -21,14 +27,15 @@ from alembic.config import Config
 from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, create_engine, select, text, update
+from sqlalchemy import Connection, create_engine, literal, select, text, union_all, update
 
 from core.audit import record
 from core.db import FEDERATION_SCHEMA, configure_sqlite, db, is_sqlite
 from core.ddl import PG_APPEND_ONLY_FUNCTION
-from tenants.registry.models import Coop, CoopState
+from tenants.registry.models import Coop, CoopState, SpareStore
 from tenants.store import TenantRef, TenantStore
 
+log = logging.getLogger(__name__)
 FEDERATION_MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations" / "federation"
 
 #: States whose store exists and follows the schema; pending, provisioning and failed
@@ -207,6 +214,9 @@ class MigrateReport:
     federation: str | None = None
     upgraded: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+    spares_upgraded: int = 0
+    #: Spare id → error; such a spare is set aside (not claimed) and replaced by the refill.
+    spares_failed: dict[int, str] = field(default_factory=dict)
     seconds: float = 0.0
 
     @property
@@ -242,22 +252,41 @@ def _init_worker(settings: _WorkerSettings) -> None:
     _worker_store = _make_store(settings)
 
 
-def _migrate_chunk(refs: list[tuple[int, str]]) -> list[tuple[int, str | None]]:
-    """Migrate each co-op in its own transaction; return (id, error or None) for each."""
+#: What a migrate worker is handed: ("coop", id, slug) or ("spare", id, "").
+Job = tuple[str, int, str]
+
+
+def _migrate_chunk(jobs: list[Job]) -> list[tuple[str, int, str | None]]:
+    """Migrate each store in its own transaction; return (kind, id, error or None) for each."""
     assert _worker_store is not None and _worker_settings is not None
     results = []
-    for coop_id, slug in refs:
-        ref = TenantRef(coop_id, slug)
+    for kind, store_id, slug in jobs:
+        ref = TenantRef(store_id, slug)
         try:
-            migrate_store(_worker_store, ref, _worker_settings.tenant_path,
-                          _worker_settings.lock_timeout_ms)
-            results.append((coop_id, None))
-        except Exception as exc:  # noqa: BLE001 - one co-op's failure must not stop the run
-            results.append((coop_id, f"{type(exc).__name__}: {exc}"[:480]))
+            if kind == "spare":
+                migrate_spare(_worker_store, store_id, _worker_settings.tenant_path,
+                              _worker_settings.lock_timeout_ms)
+            else:
+                migrate_store(_worker_store, ref, _worker_settings.tenant_path,
+                              _worker_settings.lock_timeout_ms)
+            results.append((kind, store_id, None))
+        except Exception as exc:  # noqa: BLE001 - one store's failure must not stop the run
+            results.append((kind, store_id, f"{type(exc).__name__}: {exc}"[:480]))
         finally:
-            if _worker_store.kind == "sqlite":
+            if _worker_store.kind == "sqlite" and kind == "coop":
                 _worker_store.forget(ref)
     return results
+
+
+def migrate_spare(store: TenantStore, spare_id: int, path: str, lock_timeout_ms: int) -> str:
+    """Upgrade one spare store to head in one transaction."""
+    schema = None if store.kind == "sqlite" else store.spare_schema(spare_id)
+    with store.spare_connection(spare_id) as conn:
+        if store.kind == "postgresql":
+            conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(lock_timeout_ms)}")
+        if current_revision(conn, schema) == head(path):
+            return head(path)
+        return upgrade_connection(conn, path, schema)
 
 
 def migrate_store(store: TenantStore, ref: TenantRef, path: str, lock_timeout_ms: int) -> str:
@@ -291,11 +320,14 @@ def migrate_all(app, *, workers: int | None = None, federation: bool = True) -> 
         report.federation = migrate_federation(config["OWNER_DATABASE_URL"], store.app_role()
                                                if store.kind == "postgresql" else None)
     with app.app_context():
-        behind = db.session.execute(
-            select(Coop.id, Coop.slug).where(
-                Coop.state.in_([str(s) for s in MIGRATED_STATES]),
-                (Coop.schema_version.is_(None)) | (Coop.schema_version != report.head),
-            ).order_by(Coop.id)).all()
+        # Co-ops and spares behind head, in one query (a pass with nothing to do is one query).
+        coops = select(literal("coop").label("kind"), Coop.id, Coop.slug).where(
+            Coop.state.in_([str(s) for s in MIGRATED_STATES]),
+            (Coop.schema_version.is_(None)) | (Coop.schema_version != report.head))
+        spares = select(literal("spare").label("kind"), SpareStore.id, literal("")).where(
+            SpareStore.schema_version.is_not(None), SpareStore.schema_version != report.head,
+            SpareStore.failure.is_(None))
+        behind = db.session.execute(union_all(coops, spares).order_by("kind", "id")).all()
         db.session.rollback()
     if not behind:
         report.seconds = time.perf_counter() - started
@@ -304,25 +336,45 @@ def migrate_all(app, *, workers: int | None = None, federation: bool = True) -> 
         app_url=config["DATABASE_URL"], owner_url=config["OWNER_DATABASE_URL"],
         instance_path=app.instance_path, deployment=config["DEPLOYMENT"],
         tenant_path=tenant_path, lock_timeout_ms=config["MIGRATE_LOCK_TIMEOUT_MS"])
-    refs = [(row.id, row.slug) for row in behind]
+    jobs: list[Job] = [(row.kind, row.id, row.slug) for row in behind]
     workers = workers or config["MIGRATE_WORKERS"]
-    results: list[tuple[int, str | None]] = []
-    if workers <= 1 or len(refs) < 2 * workers:
+    results: list[tuple[str, int, str | None]] = []
+    if workers <= 1 or len(jobs) < 2 * workers:
         _init_worker(settings)
         try:
-            results = _migrate_chunk(refs)
+            results = _migrate_chunk(jobs)
         finally:
             _worker_store.dispose()
     else:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
                                  initargs=(settings,)) as pool:
-            for chunk_result in pool.map(_migrate_chunk, _chunks(refs, workers * 4)):
+            for chunk_result in pool.map(_migrate_chunk, _chunks(jobs, workers * 4)):
                 results.extend(chunk_result)
-    slugs = dict(refs)
-    _record_results(app, report, results, slugs)
+    slugs = {store_id: slug for kind, store_id, slug in jobs if kind == "coop"}
+    _record_results(app, report, [(i, e) for k, i, e in results if k == "coop"], slugs)
+    _record_spares(app, report, [(i, e) for k, i, e in results if k == "spare"])
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _record_spares(app, report: MigrateReport, results: list[tuple[int, str | None]]) -> None:
+    """Write each spare's new version, or set it aside with its error."""
+    if not results:
+        return
+    with app.app_context():
+        ok_ids = [spare_id for spare_id, error in results if error is None]
+        if ok_ids:
+            db.session.execute(update(SpareStore).where(SpareStore.id.in_(ok_ids))
+                               .values(schema_version=report.head))
+        for spare_id, error in results:
+            if error is not None:
+                report.spares_failed[spare_id] = error
+                log.warning("spare store %s not migrated, set aside: %s", spare_id, error)
+                db.session.execute(update(SpareStore).where(SpareStore.id == spare_id)
+                                   .values(failure=error[:500]))
+        db.session.commit()
+    report.spares_upgraded = len(ok_ids)
 
 
 def _record_results(app, report: MigrateReport, results, slugs: dict[int, str]) -> None:

@@ -9,15 +9,21 @@
 
 Each step checks what is already there before it writes, and each runs in its own
 transaction, so a re-run finishes the job without duplicating anything.
+
+Steps 2 and 3 are most of the time a co-op takes, so they are done ahead of time: a
+warm pool of ``STORE_POOL_SIZE`` spare stores, built and stamped at the tenant head by
+the ``refill_pool`` job. Step 2 claims one by renaming it (one short transaction, or one
+file rename), step 3 then finds it already at head, and the pool is refilled after
+commit. With the pool empty or off, step 2 builds the store as before.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Connection, delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -31,11 +37,13 @@ from tenants.members.defaults import DEFAULT_CLASSES
 from tenants.members.models import MemberClass
 from tenants.models import metadata
 from tenants.outbox.service import emit
-from tenants.registry.models import Coop, CoopState, CoopType, Membership, Role
+from tenants.registry.models import Coop, CoopState, CoopType, Membership, Role, SpareStore
 from tenants.registry.schemas import CoopRequestSchema
 from tenants.store import TenantRef, TenantStore
 
 PROVISION_JOB = "tenants.provisioning:provision"
+REFILL_JOB = "tenants.provisioning:refill_pool"
+SPARES = SpareStore.__table__
 
 
 def validate_request(data: dict) -> dict:
@@ -162,27 +170,48 @@ def provision(coop_id: int) -> str:
 
 
 def create_store(tenant_store: TenantStore, ref: TenantRef) -> None:
-    """Step 2: the co-op's file, or its schema and role."""
+    """Step 2: the co-op's file, or its schema and role: a spare from the pool if one is
+    ready at the head on disk, else built now."""
+    if current_app.config["STORE_POOL_SIZE"] > 0:
+        # End the federation transaction the job has open: on SQLite every transaction
+        # holds the write lock, which the claim needs to delete the spare's row.
+        db.session.commit()
+        claimed = claim_spare(tenant_store, ref)
+        # Claimed or not, the pool is short of one (or empty): refill it after this commits.
+        enqueue_after_commit(db.session, REFILL_JOB, queue="provisioning", job_id="refill-pool")
+        db.session.commit()
+        if claimed:
+            return
     tenant_store.create_store(ref)
 
 
 def create_tables(tenant_store: TenantStore, ref: TenantRef) -> None:
     """Step 3: tables from the models, stamped at head (or upgraded if stamped earlier).
 
-    The models are those this process loaded, so they are stamped at the head this
-    process read. If newer scripts have been deployed since (a worker not yet restarted
-    after ``coopfed migrate``), the store is then upgraded by the scripts on disk, so a
-    new co-op is never left behind the others.
+    A claimed spare is at the head on disk already: this only reads its revision.
     """
-    path = current_app.config["TENANT_MIGRATIONS_PATH"]
     schema = None if tenant_store.kind == "sqlite" else tenant_store.schema(ref)
     with tenant_store.owner_connection(ref) as conn:
-        revision = migrate.current_revision(conn, schema)
-        if revision is None:
-            metadata.create_all(conn, checkfirst=False)
-            revision = migrate.stamp_connection(conn, path, schema)
-        if revision != migrate.disk_head(path):
-            migrate.upgrade_connection(conn, path, schema, from_disk=True)
+        build_tables(conn, schema)
+
+
+def build_tables(conn: Connection, schema: str | None) -> str:
+    """Bring the empty or stamped store behind ``conn`` to the head on disk; return it.
+
+    An empty store gets its tables from the models this process loaded, stamped at the
+    head this process read. If newer scripts have been deployed since (a worker not yet
+    restarted after ``coopfed migrate``), the store is then upgraded by the scripts on
+    disk, so a new co-op (or spare) is never left behind the others.
+    """
+    path = current_app.config["TENANT_MIGRATIONS_PATH"]
+    revision = migrate.current_revision(conn, schema)
+    if revision is None:
+        metadata.create_all(conn, checkfirst=False)
+        revision = migrate.stamp_connection(conn, path, schema)
+    on_disk = migrate.disk_head(path)
+    if revision != on_disk:
+        revision = migrate.upgrade_connection(conn, path, schema, from_disk=True)
+    return revision
 
 
 def seed_defaults(tenant_store: TenantStore, ref: TenantRef) -> None:
@@ -246,3 +275,170 @@ def discard(coop_id: int) -> None:
     audit.record(db.session, "coop.discarded", coop_id=coop.id, slug=coop.slug)
     db.session.delete(coop)
     db.session.commit()
+
+
+# -- the warm pool ---------------------------------------------------------------------
+
+#: pg_advisory_xact_lock(int, int) key held while the pool is counted and one spare built,
+#: so that two refill jobs never build past the pool's size (claims never take it).
+_REFILL_LOCK = {"a": 7201, "b": 16}
+
+
+def claim_spare(tenant_store: TenantStore, ref: TenantRef) -> bool:
+    """Rename a ready spare, stamped at the head on disk, to ``ref``'s store; False when
+    the pool has none (or ``ref`` already has a store: a re-run keeps what it has).
+
+    PostgreSQL: one transaction takes the first free spare with FOR UPDATE SKIP LOCKED
+    (two claims never get the same one, nor wait for each other), renames its schema and
+    role and deletes its row. SQLite: the file rename is the claim (of two claims of one
+    file, one finds it gone and tries the next), then the row goes.
+    """
+    head = migrate.disk_head(current_app.config["TENANT_MIGRATIONS_PATH"])
+    ready = (select(SPARES.c.id)
+             .where(SPARES.c.schema_version == head, SPARES.c.failure.is_(None))
+             .order_by(SPARES.c.id))
+    if tenant_store.kind == "postgresql":
+        with tenant_store.owner_engine.begin() as conn:
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ref.id})
+            taken = conn.execute(text(
+                "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = :s) "
+                "OR EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :r)"),
+                {"s": tenant_store.schema(ref), "r": tenant_store.role(ref)}).scalar()
+            if taken:
+                return False
+            spare_id = conn.scalar(ready.limit(1).with_for_update(skip_locked=True))
+            if spare_id is None:
+                return False
+            tenant_store.claim_spare(spare_id, ref, conn)
+            conn.execute(delete(SPARES).where(SPARES.c.id == spare_id))
+        return True
+    if tenant_store.path(ref).exists():
+        return False
+    with tenant_store.owner_engine.connect() as conn:
+        candidates = list(conn.scalars(ready.limit(8)))
+        conn.rollback()
+    for spare_id in candidates:
+        try:
+            tenant_store.claim_spare(spare_id, ref)
+        except FileNotFoundError:
+            continue  # another claim took it first (or its file was lost: refill drops the row)
+        with tenant_store.owner_engine.begin() as conn:
+            conn.execute(delete(SPARES).where(SPARES.c.id == spare_id))
+        return True
+    return False
+
+
+def refill_pool() -> dict[str, int]:
+    """The job that keeps ``STORE_POOL_SIZE`` spares: drops broken and surplus spares, then
+    builds the missing ones. Idempotent: everything it needs is in the registry (and the
+    spare files), so running it twice, or after a lost job, leaves the same pool.
+    """
+    tenant_store = store()
+    size = current_app.config["STORE_POOL_SIZE"]
+    dropped = _drop_unusable(tenant_store)
+    built = 0
+    while _build_spare(tenant_store, size):
+        built += 1
+    dropped += _trim(tenant_store, size)
+    return {"built": built, "dropped": dropped}
+
+
+def _pool_count(conn: Connection) -> int:
+    return conn.scalar(select(func.count()).select_from(SPARES)
+                       .where(SPARES.c.failure.is_(None)))
+
+
+def _build_spare(tenant_store: TenantStore, size: int) -> bool:
+    """Build one spare if the pool is short of ``size``; False when it is full."""
+    if tenant_store.kind == "postgresql":
+        # Row, role, schema, tables and stamp in one transaction: a crash leaves nothing.
+        with tenant_store.owner_engine.begin() as conn:
+            conn.execute(text("SELECT pg_advisory_xact_lock(:a, :b)"), _REFILL_LOCK)
+            if _pool_count(conn) >= size:
+                return False
+            spare_id = conn.execute(insert(SPARES)).inserted_primary_key[0]
+            schema = tenant_store.spare_schema(spare_id)
+            tenant_store.create_spare(conn, spare_id)
+            conn.exec_driver_sql(f'SET LOCAL search_path TO "{schema}"')
+            version = build_tables(
+                conn.execution_options(schema_translate_map={None: schema}), schema)
+            conn.execute(update(SPARES).where(SPARES.c.id == spare_id)
+                         .values(schema_version=version))
+        return True
+    # SQLite: the row first (without a version: not claimable), counted under the
+    # federation's write lock so two refills never overbuild; then the file; then the version.
+    with tenant_store.owner_engine.begin() as conn:
+        if _pool_count(conn) >= size:
+            return False
+        spare_id = conn.execute(insert(SPARES)).inserted_primary_key[0]
+    try:
+        with tenant_store.spare_connection(spare_id, create=True) as conn:
+            version = build_tables(conn, None)
+        with tenant_store.owner_engine.begin() as conn:
+            conn.execute(update(SPARES).where(SPARES.c.id == spare_id)
+                         .values(schema_version=version))
+    except BaseException:
+        tenant_store.drop_spare(spare_id)
+        with tenant_store.owner_engine.begin() as conn:
+            conn.execute(delete(SPARES).where(SPARES.c.id == spare_id))
+        raise
+    return True
+
+
+def _drop(tenant_store: TenantStore, spare_ids: list[int]) -> int:
+    """Drop these spares, each unless a claim holds it; return how many went."""
+    dropped = 0
+    for spare_id in spare_ids:
+        if tenant_store.kind == "postgresql":
+            with tenant_store.owner_engine.begin() as conn:
+                held = conn.scalar(select(SPARES.c.id).where(SPARES.c.id == spare_id)
+                                   .with_for_update(skip_locked=True))
+                if held is None:
+                    continue
+                tenant_store.drop_spare(spare_id, conn)
+                conn.execute(delete(SPARES).where(SPARES.c.id == spare_id))
+        else:
+            # The row first: a claim renaming the file meanwhile simply wins it.
+            with tenant_store.owner_engine.begin() as conn:
+                conn.execute(delete(SPARES).where(SPARES.c.id == spare_id))
+            tenant_store.drop_spare(spare_id)
+        dropped += 1
+    return dropped
+
+
+def _drop_unusable(tenant_store: TenantStore) -> int:
+    """Drop spares migrate-all could not upgrade and, on SQLite, builds that died half way
+    and rows whose file is gone (a claim that stopped between its rename and its delete)."""
+    with tenant_store.owner_engine.connect() as conn:
+        failed = list(conn.scalars(select(SPARES.c.id).where(SPARES.c.failure.is_not(None))))
+        rows = conn.execute(select(SPARES.c.id, SPARES.c.schema_version, SPARES.c.created_at)
+                            .where(SPARES.c.failure.is_(None))).all()
+        conn.rollback()
+    unusable = failed
+    if tenant_store.kind == "sqlite":
+        cutoff = datetime.now(UTC).replace(tzinfo=None) - timedelta(
+            seconds=current_app.config["PROVISION_RETRY_SECONDS"])
+        for spare_id, version, created_at in rows:
+            if version is None:
+                if created_at.replace(tzinfo=None) < cutoff:
+                    unusable.append(spare_id)
+            elif not tenant_store.spare_path(spare_id).exists():
+                unusable.append(spare_id)
+    return _drop(tenant_store, unusable)
+
+
+def _trim(tenant_store: TenantStore, size: int) -> int:
+    """Drop spares beyond ``size`` (after the setting was lowered): those behind head first."""
+    head = migrate.disk_head(current_app.config["TENANT_MIGRATIONS_PATH"])
+    with tenant_store.owner_engine.connect() as conn:
+        extra = _pool_count(conn) - size
+        if extra <= 0:
+            conn.rollback()
+            return 0
+        at_head = (SPARES.c.schema_version == head)
+        surplus = list(conn.scalars(
+            select(SPARES.c.id).where(SPARES.c.failure.is_(None), SPARES.c.schema_version
+                                      .is_not(None))
+            .order_by(at_head, SPARES.c.id.desc()).limit(extra)))
+        conn.rollback()
+    return _drop(tenant_store, surplus)

@@ -193,19 +193,23 @@ class TenantStore:
         role, schema = self.role(ref), self.schema(ref)
         with self.owner_engine.begin() as conn:
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ref.id})
-            exists = conn.execute(
-                text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first()
-            if not exists:
-                conn.exec_driver_sql(f'CREATE ROLE "{role}" NOLOGIN')
-            conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
-            conn.exec_driver_sql(f'GRANT USAGE ON SCHEMA "{schema}" TO "{role}"')
-            conn.exec_driver_sql(
-                f'ALTER DEFAULT PRIVILEGES IN SCHEMA "{schema}" '
-                f'GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO "{role}"')
-            conn.exec_driver_sql(
-                f'ALTER DEFAULT PRIVILEGES IN SCHEMA "{schema}" '
-                f'GRANT USAGE, SELECT ON SEQUENCES TO "{role}"')
-            conn.exec_driver_sql(f'GRANT "{role}" TO "{self.app_role()}"')
+            self._create_schema_and_role(conn, schema, role)
+
+    def _create_schema_and_role(self, conn: Connection, schema: str, role: str) -> None:
+        """The schema, its NOLOGIN role with rights on it alone, and the app's membership."""
+        exists = conn.execute(
+            text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first()
+        if not exists:
+            conn.exec_driver_sql(f'CREATE ROLE "{role}" NOLOGIN')
+        conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+        conn.exec_driver_sql(f'GRANT USAGE ON SCHEMA "{schema}" TO "{role}"')
+        conn.exec_driver_sql(
+            f'ALTER DEFAULT PRIVILEGES IN SCHEMA "{schema}" '
+            f'GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO "{role}"')
+        conn.exec_driver_sql(
+            f'ALTER DEFAULT PRIVILEGES IN SCHEMA "{schema}" '
+            f'GRANT USAGE, SELECT ON SEQUENCES TO "{role}"')
+        conn.exec_driver_sql(f'GRANT "{role}" TO "{self.app_role()}"')
 
     def store_exists(self, ref: TenantRef) -> bool:
         """Whether the co-op's file or schema exists."""
@@ -231,3 +235,82 @@ class TenantStore:
             if exists:
                 conn.exec_driver_sql(f'DROP OWNED BY "{role}"')
                 conn.exec_driver_sql(f'DROP ROLE "{role}"')
+
+
+    # -- spares: stores built ahead of time, claimed by provisioning (the warm pool) ------
+    #
+    # A spare is a co-op store with no co-op yet: schema ``spare_<n>`` with role
+    # ``<deployment>_spare_<n>``, or the file ``spares/spare_<n>.sqlite`` (outside
+    # ``coops/``, on the same file system so that claiming it is one rename). Claiming
+    # renames it to the co-op's names. PostgreSQL keeps grants, default privileges and
+    # role memberships by object id, not by name, so a claimed store is exactly what
+    # ``create_store`` and the models would have built under the co-op's own names.
+
+    def spare_schema(self, spare_id: int) -> str:
+        """A spare's PostgreSQL schema."""
+        return f"spare_{spare_id}"
+
+    def spare_role(self, spare_id: int) -> str:
+        """A spare's NOLOGIN role."""
+        return f"{self.deployment}_spare_{spare_id}"
+
+    def spare_path(self, spare_id: int) -> Path:
+        """A spare's SQLite file."""
+        return self.root.parent / "spares" / f"spare_{spare_id}.sqlite"
+
+    def create_spare(self, conn: Connection, spare_id: int) -> None:
+        """Create a spare's schema and role inside the caller's owner transaction (PostgreSQL)."""
+        self._create_schema_and_role(conn, self.spare_schema(spare_id), self.spare_role(spare_id))
+
+    @contextmanager
+    def spare_connection(self, spare_id: int, *, create: bool = False) -> Iterator[Connection]:
+        """A connection in a transaction on a spare's store with owner rights.
+
+        SQLite: a private engine, closed afterwards so that no WAL file stays beside a
+        spare (a claim renames the main file alone). ``create`` allows a new file.
+        """
+        if self.kind == "sqlite":
+            path = self.spare_path(spare_id)
+            if create:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            elif not path.exists():
+                raise FileNotFoundError(f"spare {spare_id}: no file {path}")
+            engine = configure_sqlite(create_engine(f"sqlite:///{path}"))
+            try:
+                with engine.begin() as conn:
+                    yield conn
+            finally:
+                engine.dispose()
+            return
+        schema = self.spare_schema(spare_id)
+        engine = self.owner_engine.execution_options(schema_translate_map={None: schema})
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f'SET LOCAL search_path TO "{schema}"')
+            yield conn
+
+    def claim_spare(self, spare_id: int, ref: TenantRef, conn: Connection | None = None) -> None:
+        """Give a spare's store to ``ref``: rename its schema and role inside the caller's
+        owner transaction ``conn`` (PostgreSQL), or rename its file (SQLite, atomic: of two
+        claims of one file, the second raises FileNotFoundError)."""
+        if self.kind == "sqlite":
+            self.root.mkdir(parents=True, exist_ok=True)
+            os.rename(self.spare_path(spare_id), self.path(ref))
+            return
+        assert conn is not None, "a PostgreSQL claim runs in the caller's transaction"
+        conn.exec_driver_sql(
+            f'ALTER SCHEMA "{self.spare_schema(spare_id)}" RENAME TO "{self.schema(ref)}"')
+        conn.exec_driver_sql(
+            f'ALTER ROLE "{self.spare_role(spare_id)}" RENAME TO "{self.role(ref)}"')
+
+    def drop_spare(self, spare_id: int, conn: Connection | None = None) -> None:
+        """Remove a spare's store (in ``conn``'s transaction on PostgreSQL). Safe to repeat."""
+        if self.kind == "sqlite":
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{self.spare_path(spare_id)}{suffix}").unlink(missing_ok=True)
+            return
+        assert conn is not None, "a PostgreSQL drop runs in the caller's transaction"
+        role = self.spare_role(spare_id)
+        conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{self.spare_schema(spare_id)}" CASCADE')
+        if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first():
+            conn.exec_driver_sql(f'DROP OWNED BY "{role}"')
+            conn.exec_driver_sql(f'DROP ROLE "{role}"')

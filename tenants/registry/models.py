@@ -97,6 +97,24 @@ class Coop(FederationBase):
         return (self.name_cy if locale == "cy" and self.name_cy else self.name)
 
 
+class SpareStore(FederationBase):
+    """A co-op store built and stamped ahead of time, waiting for provisioning to claim it.
+
+    Its schema (``spare_<id>``) and role, or its file (``spares/spare_<id>.sqlite``), are
+    renamed to a co-op's when claimed, and the row goes. It is never a co-op: nothing
+    that lists co-ops reads this table. ``schema_version`` is None only while an embedded
+    spare is being built; ``failure`` holds why migrate-all could not upgrade it (such a
+    spare is never claimed, and the refill job replaces it).
+    """
+
+    __tablename__ = "spare_stores"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    schema_version: Mapped[str | None] = mapped_column(String(64), index=True)
+    failure: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
 class Membership(FederationBase):
     """Who may sign in to which co-op, with which role."""
 

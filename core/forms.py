@@ -77,7 +77,9 @@ def load(schema: ma.Schema, raw: Mapping) -> dict:
     try:
         return schema.load(raw)
     except ma.ValidationError as exc:
-        raise ValidationError(flat_messages(exc.normalized_messages())) from exc
+        refusal = ValidationError(flat_messages(exc.normalized_messages()))
+        refusal.from_schema = True
+        raise refusal from exc
 
 
 def flat_messages(messages, prefix: str = "") -> dict[str, list]:
@@ -96,24 +98,27 @@ def flat_messages(messages, prefix: str = "") -> dict[str, list]:
     return {prefix or "_schema": list(values)}
 
 
-def page_errors(errors: Mapping | ValidationError | None,
-                wording: Mapping | None = None) -> dict[str, list[str]]:
+def page_errors(errors: Mapping | ValidationError | None, wording: Mapping | None = None,
+                *, service_words: bool = False) -> dict[str, list[str]]:
     """One list of messages per form field, in the reader's language.
 
     ``errors`` maps field names (dotted for nested fields) to messages, or is the
     ``ValidationError`` itself. A field's message is the page's own ``wording`` for it,
     else the shared ``core.messages.FORM_WORDING``, else the message the schema or the
     service gave (marshmallow's are translated, see ``core.messages``), else "Check this
-    answer".
+    answer". With ``service_words``, a refusal the service raised (not the schema's, from
+    ``load``) keeps the service's own, translated, words: it knows why it refused.
     """
+    own_words = False
     if isinstance(errors, ValidationError):
+        own_words = service_words and not getattr(errors, "from_schema", False)
         errors = errors.errors
     page: dict[str, list[str]] = {}
     for key, messages in (errors or {}).items():
         field = str(key).split(".")[0]
         if field in page:
             continue
-        message = (wording or {}).get(field) or FORM_WORDING.get(field)
+        message = None if own_words else (wording or {}).get(field) or FORM_WORDING.get(field)
         if message is not None:
             page[field] = [str(message)]
             continue

@@ -12,6 +12,7 @@ from flask import Blueprint, Response, flash, g, redirect, render_template, requ
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from core import forms
 from core.areas import local_authorities
 from core.errors import ValidationError
 from federation.directory import wales_map
@@ -112,9 +113,7 @@ def index():
     errors, status = {}, 200
     answers = _answers(listing, areas)
     if request.method == "POST":
-        form = {k: v for k, v in request.form.items() if k not in ("csrf_token", "la_codes")}
-        form["la_codes"] = request.form.getlist("la_codes")
-        answers = form
+        form = answers = forms.answers(request.form, lists=("la_codes",))
         try:
             data = service.load_listing(form)
             listing = service.do_save_listing(g.coop.id, data,
@@ -123,10 +122,7 @@ def index():
                   else _l("Your entry is saved and not published"))
             return redirect(url_for(".index"))
         except ValidationError as exc:
-            errors = {k.split(".")[0]: [FIELD_MESSAGES.get(k.split(".")[0],
-                                                           _l("Check this answer"))]
-                      for k in exc.errors}
-            status = 400
+            errors, status = forms.page_errors(exc, FIELD_MESSAGES), 422
     locale = _locale()
     return render_template(
         "directory/coop.html", listing=listing, answers=answers, errors=errors,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import marshmallow as ma
 from flask import render_template
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from core import forms as corefs
 from core.areas import local_authorities
+from core.errors import ValidationError
 from services.lending import schemas
 from tenants.clients.models import Client
 from tenants.context import tenant_session
@@ -17,8 +18,6 @@ from tenants.vocabulary import SKILLS
 SLOT_ROWS = 3
 FIELD_MESSAGES = {
     "slots": _l("Enter at least one slot, in the future, with the end after the start"),
-    "la_code": _l("Choose a local authority"),
-    "skills": _l("Choose skills from the list"),
     "rate": _l("Enter an hourly rate in pounds, zero or more, like 12.60"),
     "client_id": _l("Choose one of your clients, or none"),
 }
@@ -34,21 +33,19 @@ def _slot_rows(form) -> list[dict]:
 
 
 def parse_request_form(form) -> tuple[dict, dict]:
-    """(data, errors): errors map a form field to its translated message."""
+    """(data, errors): errors map a form field to its translated messages."""
     raw = {"slots": _slot_rows(form), "la_code": form.get("la_code", ""),
-           "skills": form.getlist("skills"), "welsh_required": form.get("welsh_required") == "y",
-           "rate": form.get("rate", "").strip(), "on_board": form.get("on_board") == "y",
-           "client_id": form.get("client_id") or None}
+           "rate": form.get("rate", "").strip(), "client_id": form.get("client_id") or None,
+           **corefs.form_input(form, (), lists=("skills",), ticks=("welsh_required", "on_board"))}
     try:
-        return schemas.RequestIn().load(raw), {}
-    except ma.ValidationError as exc:
-        return {}, page_errors(exc.normalized_messages())
+        return corefs.load(schemas.RequestIn(), raw), {}
+    except ValidationError as exc:
+        return {}, page_errors(exc)
 
 
-def page_errors(errors: dict) -> dict:
+def page_errors(errors) -> dict[str, list[str]]:
     """One translated message per form field from schema or service errors."""
-    fields = {key.split(".")[0] for key in errors}
-    return {field: [FIELD_MESSAGES.get(field, _l("Check this answer"))] for field in fields}
+    return corefs.page_errors(errors, FIELD_MESSAGES)
 
 
 def _client_items() -> list[tuple[int, str]]:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-import marshmallow as ma
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from core import forms
 from core.db import db
 from core.errors import DomainError, NotFound, ValidationError
 from services.lending import agreement_schemas as schemas
@@ -280,16 +280,14 @@ def terms():
 @require_role(Role.ADMIN)
 def save_terms():
     """Save the co-op's lending terms (an admin only)."""
-    raw = {name: request.form.get(name, "").strip() for name in (
-        *TERM_FIELDS, "arrangement", "employers_liability", "public_liability")}
+    names = (*TERM_FIELDS, "arrangement", "employers_liability", "public_liability")
+    raw = {name: request.form.get(name, "").strip() for name in names}
     try:
-        data = schemas.TermsIn().load(raw)
+        data = forms.load(schemas.TermsIn(), raw)
         pair_agreements.check_set_terms(g.coop.id, data, actor=current_account_id())
-    except ma.ValidationError as exc:
-        return _render_terms(raw, {k: [_field_message(k)] for k in exc.normalized_messages()},
-                             422)
     except ValidationError as exc:
-        return _render_terms(raw, exc.errors, 422)
+        wording = {name: _field_message(name) for name in names}
+        return _render_terms(raw, forms.page_errors(exc, wording, service_words=True), 422)
     flash(_l("Lending terms saved"))
     return redirect(url_for(".terms"))
 
@@ -360,7 +358,7 @@ def hours(agreement_id: int):
                                      request.form.get("resolution", ""),
                                      actor=current_account_id())
         else:
-            abort(400)
+            raise ValidationError({"action": [str(_l("Choose what to do with the hours."))]})
     except DomainError as exc:
         return _render_hours(agreement, _refused(exc), 422 if exc.status == 422 else 409)
     flash(_l("Hours updated"))

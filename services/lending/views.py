@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import Response, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_smorest.pagination import Page
 from sqlalchemy import func, select
 
 from core.db import db
-from core.errors import DomainError
+from core.errors import DomainError, ValidationError
 from core.timeutil import local_now
 from services.lending import ledger, notices, rates, schemas, service
 from tenants.registry.models import Role
@@ -79,7 +79,7 @@ def _month(text: str | None) -> date:
         year, month = text.split("-")
         return date(int(year), int(month), 1)
     except ValueError:
-        abort(400)
+        raise ValidationError({"month": [_l("Enter a month like 2026-11.")]}) from None
 
 
 # -- API -------------------------------------------------------------------------------------

@@ -10,12 +10,12 @@ import csv
 import io
 from datetime import date
 
-import marshmallow as ma
 from flask import Response, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from core import forms
 from core.errors import NotFound, ValidationError
 from core.timeutil import local_now
 from tenants.clients.models import Client
@@ -126,16 +126,12 @@ def api_statement(args, pool_member_id: int):
 # -- pages ------------------------------------------------------------------------------------
 
 
-def _form(schema: ma.Schema, keep) -> dict:
-    raw = {k: request.form[k] for k in keep if request.form.get(k, "") != ""}
-    return schema.load(raw)
+def _form(schema, keep) -> dict:
+    return forms.load(schema, forms.form_input(request.form, keep))
 
 
-def _page_errors(exc) -> dict[str, list[str]]:
-    if isinstance(exc, ValidationError):
-        return exc.errors
-    return {name: [str(FIELD_MESSAGES.get(name, "; ".join(map(str, found))))]
-            for name, found in exc.messages.items()}
+def _page_errors(exc: ValidationError) -> dict[str, list[str]]:
+    return forms.page_errors(exc, FIELD_MESSAGES, service_words=True)
 
 
 def _index_page(errors=None, status=200):
@@ -171,7 +167,7 @@ def add_member():
         data = _form(schemas.PoolMemberCreateSchema(),
                      ("member_id", "client_id", "weekly_budget", "hourly_rate", "starts_on"))
         service.check_create_pool_member(data, actor_account_id=current_account_id())
-    except (ma.ValidationError, ValidationError) as exc:
+    except ValidationError as exc:
         tenant_session().rollback()
         return _index_page(_page_errors(exc), 422)
     flash(_("Member added to the pool"))
@@ -184,7 +180,7 @@ def post():
     """Post a week's budgets and care to the ledger."""
     try:
         data = _form(schemas.PostSchema(), ("week",))
-    except ma.ValidationError as exc:
+    except ValidationError as exc:
         return _index_page(_page_errors(exc), 422)
     done = _post(data["week"])
     flash(_("Posted %(budget)s budget credits and %(care)s care visits",
@@ -194,9 +190,9 @@ def post():
 
 def _statement_args() -> dict:
     try:
-        return schemas.StatementQuerySchema().load(request.args)
-    except ma.ValidationError as exc:
-        raise ValidationError({k.rstrip("_"): v for k, v in exc.messages.items()}) from None
+        return forms.load(schemas.StatementQuerySchema(), request.args)
+    except ValidationError as exc:
+        raise ValidationError({k.rstrip("_"): v for k, v in exc.errors.items()}) from None
 
 
 def _default_month(args: dict) -> dict:
@@ -244,7 +240,7 @@ def adjust(pool_member_id: int):
     try:
         data = _form(schemas.AdjustmentSchema(), ("amount", "entry_date", "description"))
         service.check_add_adjustment(pool_member_id, data, actor_account_id=current_account_id())
-    except (ma.ValidationError, ValidationError) as exc:
+    except ValidationError as exc:
         tenant_session().rollback()
         pool_member = service.access_pool_member(pool_member_id)
         return _statement_page(pool_member, _default_month({}), _page_errors(exc), 422)

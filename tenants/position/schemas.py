@@ -6,6 +6,7 @@ import marshmallow as ma
 from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 
+from core import forms
 from tenants.position.models import LEGAL_FORMS, SERVICE_TYPES
 from tenants.web import StrictSchema
 
@@ -73,22 +74,14 @@ class PositionOut(ma.Schema):
 
 def form_to_position(form) -> dict:
     """The settings form's answers shaped for ``PositionIn`` (empty answers as None)."""
-    raw: dict = {"legal_form": form.get("legal_form", "")}
-    for name in ("fca_society_number", "registered_on"):
-        raw[name] = form.get(name, "").strip() or None
-    days = form.get("dbs_status_check_days", "").strip()
-    if days:
-        try:
-            raw["dbs_status_check_days"] = int(days)
-        except ValueError:
-            raw["dbs_status_check_days"] = days
-    return raw
+    return {"legal_form": form.get("legal_form", ""), **forms.form_input(
+        form, ("fca_society_number", "registered_on"), numbers=("dbs_status_check_days",),
+        keep_empty=("fca_society_number", "registered_on"))}
 
 
 def form_to_service(form) -> dict:
     """The add-service form's answers shaped for ``ServiceIn`` (empty answers as None)."""
-    raw = {name: form.get(name, "").strip() or None
-           for name in ("service_type", "ciw_service_id", "responsible_individual",
-                        "registered_manager", "rating_url", "registered_on")}
-    return {k: v for k, v in raw.items()
-            if v is not None or k in ("registered_manager", "rating_url", "registered_on")}
+    return forms.form_input(
+        form, ("service_type", "ciw_service_id", "responsible_individual",
+               "registered_manager", "rating_url", "registered_on"),
+        keep_empty=("registered_manager", "rating_url", "registered_on"))

@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-import marshmallow as ma
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
+from core import forms
 from core.errors import ValidationError
 from tenants.position import schemas, service
 from tenants.position.labels import LEGAL_FORM_NAMES, SERVICE_TYPE_NAMES
@@ -39,12 +39,10 @@ FIELD_MESSAGES = {
 }
 
 
-def _page_errors(exc) -> dict[str, list[str]]:
-    """One message per field: the service's own words, or the field's message for the schema's."""
-    if isinstance(exc, ValidationError):
-        return {name.split(".")[0]: messages for name, messages in exc.errors.items()}
-    return {name: [str(FIELD_MESSAGES.get(name, _l("Check this answer")))]
-            for name in exc.normalized_messages()}
+def _page_errors(exc: ValidationError) -> dict[str, list[str]]:
+    """One message per field: the service's own words, or the field's wording for the
+    schema's."""
+    return forms.page_errors(exc, FIELD_MESSAGES, service_words=True)
 
 
 def _settings_page(errors=None, answers=None):
@@ -73,9 +71,9 @@ def settings():
 def save():
     """Save the legal form and registration."""
     try:
-        data = schemas.PositionIn().load(schemas.form_to_position(request.form))
+        data = forms.load(schemas.PositionIn(), schemas.form_to_position(request.form))
         service.set_position(data, current_account_id())
-    except (ma.ValidationError, ValidationError) as exc:
+    except ValidationError as exc:
         return _settings_page(_page_errors(exc), request.form)
     flash(_l("Legal position saved"))
     return redirect(url_for(".settings"))
@@ -89,9 +87,9 @@ def add_service():
         return render_template("position/service_form.html", answers={}, errors={},
                                service_types=SERVICE_TYPE_NAMES)
     try:
-        data = schemas.ServiceIn().load(schemas.form_to_service(request.form))
+        data = forms.load(schemas.ServiceIn(), schemas.form_to_service(request.form))
         service.add_service(data, current_account_id())
-    except (ma.ValidationError, ValidationError) as exc:
+    except ValidationError as exc:
         return render_template("position/service_form.html", answers=request.form,
                                errors=_page_errors(exc), service_types=SERVICE_TYPE_NAMES), 422
     flash(_l("Registered service added"))

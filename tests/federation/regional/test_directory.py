@@ -104,7 +104,7 @@ def test_bad_answers_are_named_and_nothing_is_written(app, two_coops):
     response = _post(as_a, a.slug, {**ENTRY, "rating_url": "http://example.org/x",
                                     "la_codes": [], "welsh_offer": "klingon",
                                     "ciw_service_id": "<script>"})
-    assert response.status_code == 400
+    assert response.status_code == 422
     body = response.get_data(as_text=True)
     for field in ("rating_url", "la_codes", "welsh_offer", "ciw_service_id"):
         assert f'href="#{field}"' in body, field

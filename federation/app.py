@@ -14,7 +14,7 @@ from flask_babel import get_locale
 from core import audit, security, unit_of_work
 from core.config import load_settings
 from core.db import configure_sqlite, db, is_sqlite, sqlite_engine_options
-from core.registry import require_modules
+from core.registry import load_hooks, require_modules
 from federation.extensions import babel, csrf, limiter, login_manager
 from services.jobs import backends as job_backends
 from tenants.context import STORE, finish_tenant_session
@@ -51,6 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_extensions(app)
     app.url_map.converters["int"] = security.IdConverter  # before any route is added
     _register_blueprints(app)
+    load_hooks()  # every package's views are in, so every hook is declared by now
     _serve_static_versioned(app)
     _register_boundary(app)
     security.init_app(app)

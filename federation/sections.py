@@ -9,7 +9,7 @@ SECTIONS = (
     "federation.onboarding.views",
     "federation.agencies.views",
     "federation.admin.views",
-    "services.pool.views",
+    "services.lending.pool_views",
     "services.lending.views",
     "services.lending.sharing_views",
     "services.lending.compliance_views",

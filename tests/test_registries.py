@@ -39,3 +39,24 @@ def test_a_registry_naming_a_missing_module_stops_the_app_starting(
 def test_a_missing_parent_package_counts_as_missing():
     assert missing_modules(["core.errors", "no_such_package.views"]) == [
         "no_such_package.views"]
+
+
+def test_a_hook_naming_a_missing_module_stops_the_app_starting(tmp_path, monkeypatch):
+    from tenants.rota.service import UNWANTED_PAIRS
+
+    monkeypatch.setattr(UNWANTED_PAIRS, "modules",
+                        (*UNWANTED_PAIRS.modules, "tenants.nowhere.service"))
+    monkeypatch.setattr(UNWANTED_PAIRS, "_loaded", False)
+    with pytest.raises(RegistryError) as refused:
+        _start(tmp_path)
+    assert "tenants.rota.service.UNWANTED_PAIRS" in str(refused.value)
+    assert "tenants.nowhere.service" in str(refused.value)
+
+
+def test_every_hook_has_its_answers_once_the_app_is_built(app):
+    from core.registry import HOOKS
+
+    declared = {hook.name for hook in HOOKS}
+    assert {"tenants.rota.service.UNWANTED_PAIRS", "tenants.clients.service.WELSH_NEED_CHANGED",
+            "federation.onboarding.service.AGENCY_CHOSEN"} <= declared
+    assert [hook.name for hook in HOOKS if len(hook._answers) < len(hook.modules)] == []

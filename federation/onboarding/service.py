@@ -22,9 +22,8 @@ from core import audit
 from core.db import db
 from core.errors import Conflict, NotFound, ValidationError
 from core.jobs import enqueue_after_commit
+from core.registry import Hook
 from core.timeutil import as_utc, local_now, utcnow
-from federation.agencies.access import grant_access
-from federation.agencies.models import Agency
 from federation.onboarding.models import PAGES, STEPS, Draft
 from federation.onboarding.schemas import _, clip, read_form, validate_answers
 from tenants import provisioning
@@ -43,6 +42,17 @@ APPLY_GRACE = timedelta(seconds=15)
 TOKEN_MAX = 200
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+# Agencies are kept by ``federation.agencies``, which builds on the wizard (its advisors
+# start drafts on groups' behalf), so it answers here (``core.registry.Hook``).
+#: The agencies a group may let in: each answer a list of rows with ``id``, ``name`` and
+#: ``name_cy``, by name.
+AGENCIES = Hook("federation.onboarding.service.AGENCIES", ("federation.agencies.wizard",))
+#: Let the agency the group chose see the new co-op, in the submitting transaction: asked
+#: with (coop id, agency id) and ``actor_account_id``.
+AGENCY_CHOSEN = Hook("federation.onboarding.service.AGENCY_CHOSEN",
+                     ("federation.agencies.wizard",))
 
 
 def _hash(token: str) -> str:
@@ -134,9 +144,9 @@ def class_choices(draft: Draft, locale: str) -> list[tuple[str, str]]:
              or r.get("name_en") or r["code"]) for r in rows if r.get("code")]
 
 
-def agencies() -> list[Agency]:
+def agencies() -> list:
     """The agencies a group may let in, by name."""
-    return list(db.session.scalars(select(Agency).order_by(Agency.name)))
+    return [agency for answer in AGENCIES.ask() for agency in answer]
 
 
 def _with_codes(rows: list[dict]) -> list[dict]:
@@ -187,12 +197,8 @@ def _store(draft: Draft, step: str, answers: dict, valid: bool) -> None:
         draft.slug = (answers.get("slug") or "")[:40] or None
 
 
-def save_step(draft_id: int, step: str, form: Mapping) -> Draft:
-    """Validate and save one step's answers, and move the draft on to the next step.
-
-    Raises ValidationError mapping each field's id to its messages (in the person's
-    language); nothing is saved then. A slug clash also carries ``detail["suggestions"]``.
-    """
+def _read_step(draft_id: int, step: str, form: Mapping) -> tuple[Draft, dict, dict]:
+    """The open draft, one step's answers read from ``form``, and their errors (if any)."""
     if step not in STEPS:
         raise NotFound()
     draft = _open_draft(draft_id)
@@ -200,6 +206,16 @@ def save_step(draft_id: int, step: str, form: Mapping) -> Draft:
     if step == "governance":
         answers["classes"] = _with_codes(answers.get("classes", []))
     _cleaned, errors = _validate(draft, step, answers)
+    return draft, answers, errors
+
+
+def save_step(draft_id: int, step: str, form: Mapping) -> Draft:
+    """Validate and save one step's answers, and move the draft on to the next step.
+
+    Raises ValidationError mapping each field's id to its messages (in the person's
+    language); nothing is saved then. A slug clash also carries ``detail["suggestions"]``.
+    """
+    draft, answers, errors = _read_step(draft_id, step, form)
     if errors:
         suggestions = errors.pop("_suggestions", [])
         exc = ValidationError(errors)
@@ -218,13 +234,7 @@ def keep_step(draft_id: int, step: str, form: Mapping) -> Draft:
 
     Whether they are valid is remembered, so the review asks for the step again if not.
     """
-    if step not in STEPS:
-        raise NotFound()
-    draft = _open_draft(draft_id)
-    answers = read_form(step, form, draft.locale)
-    if step == "governance":
-        answers["classes"] = _with_codes(answers.get("classes", []))
-    _cleaned, errors = _validate(draft, step, answers)
+    draft, answers, errors = _read_step(draft_id, step, form)
     _store(draft, step, answers, valid=not errors)
     db.session.flush()
     return draft
@@ -349,7 +359,7 @@ def submit(draft_id: int, *, account_id: int) -> Coop:
                 joins_worker_pool=sharing["worker_pool"] == "yes")
     agency_id = None if sharing["agency"] == "none" else int(sharing["agency"])
     if agency_id is not None:
-        grant_access(coop.id, agency_id, actor_account_id=account_id)
+        AGENCY_CHOSEN.ask(coop.id, agency_id, actor_account_id=account_id)
     draft.coop_id = coop.id
     draft.submitted_at = utcnow()
     draft.contact_email = None  # no more links to send

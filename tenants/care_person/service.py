@@ -31,6 +31,7 @@ from tenants.clients.models import Client, RegularCarer
 from tenants.context import current_tenant, tenant_session
 from tenants.lending.models import GuestAssignment
 from tenants.rota.models import Visit
+from tenants.rota.service import UNWANTED_PAIRS
 from tenants.workforce.models import Worker
 
 #: An invitation link works for this long.
@@ -296,6 +297,7 @@ def check_set_wish(seat: Seat, worker_key: str, wish: str | None, *, actor: int)
     return wish
 
 
+@UNWANTED_PAIRS.answer
 def unwanted_pairs(client_ids) -> set[tuple[int, int]]:
     """(client id, worker id) for every "please not" about a home worker (the rota's hook)."""
     ids = list(client_ids)

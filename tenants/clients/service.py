@@ -12,16 +12,16 @@ they are a regular carer for; anyone else is refused.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from flask_babel import gettext
-from sqlalchemy import Select, false, func, select, update
+from sqlalchemy import Select, false, func, select
 
 from core.errors import Forbidden, NotFound, ValidationError
+from core.registry import Hook
 from tenants.audit.service import record
 from tenants.clients.models import Client, ClientNeed, RegularCarer
 from tenants.context import tenant_session
-from tenants.rota.models import Visit, VisitPattern
 from tenants.web import MANAGERS
 from tenants.workforce.models import Worker
 from tenants.workforce.service import worker_for_account
@@ -147,25 +147,23 @@ def do_create_client(data: dict, *, actor_account_id: int) -> Client:
     return client
 
 
+#: A change of a client's Welsh need is carried to their visits by the package that holds
+#: them (the rota, which builds on clients); each answer says how many rows it changed.
+WELSH_NEED_CHANGED = Hook("tenants.clients.service.WELSH_NEED_CHANGED",
+                          ("tenants.rota.service",))
+
+
 def _sync_welsh_visits(client: Client, *, actor_account_id: int) -> int:
     """Carry a change of the client's Welsh need to their patterns and coming visits.
 
     The Active Offer (wales-care-rules.md §9): a Welsh preference makes the visits
     Welsh-required, so the rota warns when a worker who does not speak Welsh is put on them.
     """
-    session = tenant_session()
-    wanted = client.needs_welsh
-    changed = session.execute(update(VisitPattern).where(
-        VisitPattern.client_id == client.id, VisitPattern.welsh_required != wanted)
-        .values(welsh_required=wanted).execution_options(synchronize_session=False)).rowcount
-    changed += session.execute(update(Visit).where(
-        Visit.client_id == client.id, Visit.status == "scheduled",
-        Visit.starts_at >= datetime.now(), Visit.welsh_required != wanted)
-        .values(welsh_required=wanted).execution_options(synchronize_session=False)).rowcount
+    changed = sum(WELSH_NEED_CHANGED.ask(client))
     if changed:
-        record(session, "client.welsh_visits_changed", actor_account_id=actor_account_id,
-               subject_type="client", subject_id=client.id, welsh_required=wanted,
-               rows=changed)
+        record(tenant_session(), "client.welsh_visits_changed",
+               actor_account_id=actor_account_id, subject_type="client", subject_id=client.id,
+               welsh_required=client.needs_welsh, rows=changed)
     return changed
 
 

@@ -13,8 +13,10 @@ from datetime import datetime
 from sqlalchemy import select
 
 from core.db import db
-from tenants.lending.service import MyShift
+from tenants.lending.service import MyShift, my_shifts
 from tenants.registry.models import Coop
+from tenants.rota.service import LENT_SHIFTS
+from tenants.workforce.models import Worker
 
 #: Loans the worker said yes to: awaiting confirmation, or confirmed but not yet projected.
 SHOWN = ("accepted", "confirmed")
@@ -39,3 +41,13 @@ def unprojected(account_id: int, lender_coop_id: int, start: datetime, end: date
         .order_by(slots.c.starts_at))
     return [MyShift(r.starts_at, r.ends_at, "lent", r.name, status=r.state, agreement_id=r.id)
             for r in rows if r.id not in projected]
+
+
+@LENT_SHIFTS.answer
+def lent_shifts(session, worker: Worker, account_id: int, lender_coop_id: int, start: datetime,
+                end: datetime) -> list[MyShift]:
+    """The worker's lent slots in [start, end): those the rota holds, and those it does not
+    hold yet (awaiting the borrower, or confirmed but not projected)."""
+    lent = [s for s in my_shifts(session, worker, start, end, "") if s.kind == "lent"]
+    return lent + unprojected(account_id, lender_coop_id, start, end,
+                              {s.agreement_id for s in lent})

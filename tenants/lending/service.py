@@ -22,6 +22,7 @@ from tenants.lending.models import GuestAssignment, LendingCommitment, PoolConse
 from tenants.outbox.service import emit
 from tenants.rota import rules
 from tenants.rota.models import Visit
+from tenants.rota.service import GUESTS, LENT_OUT
 from tenants.workforce.checks import dbs_last_valid_on, scw_registered, scw_required_from
 from tenants.workforce.models import Worker
 
@@ -124,6 +125,7 @@ def home_shifts(session, worker_id: int, start: datetime, end: datetime, *,
     return shifts
 
 
+@LENT_OUT.answer
 def commitment_shifts(session, worker_ids, start: datetime,
                       end: datetime) -> dict[int, list[rules.Shift]]:
     """Lent-out slots of these workers starting in [start, end), as shifts."""
@@ -329,6 +331,7 @@ def continuity_refs(session, client_id: int) -> list[str]:
         GuestAssignment.client_id == client_id, GuestAssignment.cancelled_at.is_(None)))))
 
 
+@GUESTS.answer
 def guests_between(session, start: datetime, end: datetime) -> list[GuestAssignment]:
     """Guest assignments starting in [start, end), for the rota's week views."""
     return list(session.scalars(select(GuestAssignment).where(

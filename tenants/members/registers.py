@@ -9,7 +9,6 @@ in Welsh or English, as CSV and as a printable page. Only the register's keepers
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 from dataclasses import dataclass
 from datetime import date
@@ -18,6 +17,7 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
 from core.csvsafe import safe_cell
+from core.registry import Hook
 from tenants.audit.service import record
 from tenants.members.models import Member
 from tenants.members.shares import holdings
@@ -57,16 +57,16 @@ class SocietyRegisters:
     officers: list[OfficerRow] | None
 
 
-def _officers() -> list[OfficerRow] | None:
-    # The register of officers lives in tenants.officers (issue 10); read it through its
-    # service where it is installed.
-    if importlib.util.find_spec("tenants.officers.service") is None:
-        return None
-    from tenants.officers.labels import OFFICE_NAMES
-    from tenants.officers.service import list_officers
+#: The register of officers is kept by ``tenants.officers``, which builds on the members'
+#: register and so answers here rather than being imported (``core.registry.Hook``).
+OFFICER_REGISTER = Hook("tenants.members.registers.OFFICER_REGISTER",
+                        ("tenants.officers.service",))
 
-    return [OfficerRow(o.name, str(OFFICE_NAMES.get(o.office, o.office)), o.appointed_on,
-                       o.ended_on) for o in list_officers()]
+
+def _officers() -> list[OfficerRow] | None:
+    """The register of officers' rows, or None where no package keeps one."""
+    answers = OFFICER_REGISTER.ask()
+    return answers[0] if answers else None
 
 
 def read_registers(session: TenantSession, locale: str, *,

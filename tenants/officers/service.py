@@ -28,6 +28,7 @@ from tenants.context import tenant_session
 from tenants.governance import service as governance
 from tenants.governance.models import Ballot
 from tenants.members.models import Member
+from tenants.members.registers import OFFICER_REGISTER, OfficerRow
 from tenants.officers.labels import OFFICE_NAMES
 from tenants.officers.models import OFFICES, CoopTask, Officer, OfficerElection
 from tenants.position.service import get_facts
@@ -99,6 +100,14 @@ def list_officers(*, current_only: bool = False) -> list[Officer]:
     ``appointed_on`` and ``ended_on``.
     """
     return list(tenant_session().scalars(officers_query(current_only=current_only)))
+
+
+@OFFICER_REGISTER.answer
+def register_rows() -> list[OfficerRow]:
+    """The register of officers as the society registers print it, offices named in the
+    current locale."""
+    return [OfficerRow(o.name, str(OFFICE_NAMES.get(o.office, o.office)), o.appointed_on,
+                       o.ended_on) for o in list_officers()]
 
 
 def get_officer(officer_id: int) -> Officer:

@@ -13,17 +13,17 @@ from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
 from core.csvsafe import csv_text
 from core.errors import Forbidden, NotFound, ValidationError
+from core.registry import Hook
 from tenants.audit.service import record
-from tenants.care_person.service import unwanted_pairs
 from tenants.clients.models import Client
+from tenants.clients.service import WELSH_NEED_CHANGED
 from tenants.context import tenant_session
-from tenants.lending.service import commitment_shifts
 from tenants.position.service import get_facts
 from tenants.rota import bounds, rules
 from tenants.rota.models import PatternSkill, Visit, VisitHoldBack, VisitPattern, VisitSkill
@@ -49,6 +49,22 @@ CONFLICT_MESSAGES = {
 NOT_WORKED = ("cancelled", "missed")
 #: Rules that bind only some workers (the data says which); the rest bind everyone.
 WORKING_TIME = ("rest_11h", "max_48h", "break_20m")
+
+
+# What the rota must know but packages above it keep (``core.registry.Hook``): they build
+# on the rota, so they answer here rather than being imported.
+#: Slots the co-op's workers are lent out for, as ``{worker id: [rules.Shift]}``: working
+#: time too, since the limits count every employer. Asked with (session, worker ids,
+#: start, end).
+LENT_OUT = Hook("tenants.rota.service.LENT_OUT", ("tenants.lending.service",))
+#: Lent workers coming to this co-op's rota, starting in [start, end): asked with
+#: (session, start, end); each answer a list of rows with ``starts_at`` and ``ends_at``.
+GUESTS = Hook("tenants.rota.service.GUESTS", ("tenants.lending.service",))
+#: A worker's own lent slots for "my shifts", including loans still awaiting the borrower:
+#: asked with (session, worker, account id, co-op id, start, end).
+LENT_SHIFTS = Hook("tenants.rota.service.LENT_SHIFTS", ("tenants.lending.awaiting",))
+#: (client id, worker id) pairs the person asked not to have: asked with the client ids.
+UNWANTED_PAIRS = Hook("tenants.rota.service.UNWANTED_PAIRS", ("tenants.care_person.service",))
 
 
 class RuleRefusal(ValidationError):
@@ -177,9 +193,31 @@ def _shifts_by_worker(worker_ids, start: datetime, end: datetime,
             found[row.worker_id].append(shift_of(row.starts_at, row.ends_at, row.travel_minutes,
                                                  row.actual_start, row.actual_end, row.status))
     # Slots the co-op has lent the worker out for are working time too (every employer).
-    for worker_id, lent in commitment_shifts(tenant_session(), worker_ids, start, end).items():
-        found[worker_id].extend(lent)
+    for answer in LENT_OUT.ask(tenant_session(), worker_ids, start, end):
+        for worker_id, lent in answer.items():
+            found[worker_id].extend(lent)
     return found
+
+
+def unwanted_pairs(client_ids) -> set[tuple[int, int]]:
+    """(client id, worker id) for every "please not" the people cared for have said."""
+    ids = list(client_ids)
+    return set().union(*UNWANTED_PAIRS.ask(ids)) if ids else set()
+
+
+def guests_between(start: datetime, end: datetime) -> list:
+    """Lent workers' slots in this co-op's rota starting in [start, end), in time order."""
+    return sorted((row for answer in GUESTS.ask(tenant_session(), start, end) for row in answer),
+                  key=lambda row: row.starts_at)
+
+
+def lent_shifts(worker: Worker, account_id: int, coop_id: int, start: datetime,
+                end: datetime) -> list:
+    """The worker's lent slots in [start, end), in time order, with those awaiting the
+    borrower's confirmation."""
+    return sorted((shift for answer in LENT_SHIFTS.ask(tenant_session(), worker, account_id,
+                                                       coop_id, start, end)
+                   for shift in answer), key=lambda shift: shift.starts_at)
 
 
 def _rule_window(starts_at: datetime) -> tuple[datetime, datetime]:
@@ -835,3 +873,19 @@ def _conflicts(visits, skills, workers, monday: date, *, full_rules: bool) -> di
             for v in mine:
                 found[v.id].append("max_48h")
     return {k: v for k, v in found.items() if v}
+
+
+@WELSH_NEED_CHANGED.answer
+def follow_welsh_need(client: Client) -> int:
+    """Make the client's patterns and coming scheduled visits Welsh-required, or not, as
+    their Welsh need now is; how many rows changed (the client's service audits it)."""
+    session = tenant_session()
+    wanted = client.needs_welsh
+    changed = session.execute(update(VisitPattern).where(
+        VisitPattern.client_id == client.id, VisitPattern.welsh_required != wanted)
+        .values(welsh_required=wanted).execution_options(synchronize_session=False)).rowcount
+    changed += session.execute(update(Visit).where(
+        Visit.client_id == client.id, Visit.status == "scheduled",
+        Visit.starts_at >= datetime.now(), Visit.welsh_required != wanted)
+        .values(welsh_required=wanted).execution_options(synchronize_session=False)).rowcount
+    return changed

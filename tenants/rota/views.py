@@ -16,11 +16,8 @@ from sqlalchemy import false, select
 
 from core.errors import Forbidden, ValidationError
 from core.timeutil import local_now
-from tenants.care_person.service import unwanted_pairs
 from tenants.clients.models import Client
 from tenants.context import tenant_session
-from tenants.lending import awaiting
-from tenants.lending.service import guests_between, my_shifts
 from tenants.registry.models import Role
 from tenants.rota import contracts, schedule, schemas, service
 from tenants.rota.models import VISIT_STATUSES
@@ -359,7 +356,7 @@ def week():
     page = min(max(request.args.get("page", 1, type=int), 1), pages_count)
     shown = rows[(page - 1) * DAY_PAGE_SIZE:page * DAY_PAGE_SIZE]
     day_start = datetime.combine(monday + timedelta(days=day), time())
-    guests = guests_between(tenant_session(), day_start, day_start + timedelta(days=1))
+    guests = service.guests_between(day_start, day_start + timedelta(days=1))
     return render_template("rota/week.html", view=view, day=day, rows=shown, page=page,
                            pages_count=pages_count, guests=guests, welsh_levels=WELSH_LEVELS,
                            **_nav_context(monday))
@@ -374,11 +371,7 @@ def mine():
     view = service.week_view(monday, worker_id=worker.id, full_rules=True)
     start = datetime.combine(monday, time())
     end = start + timedelta(days=7)
-    lent = [s for s in my_shifts(tenant_session(), worker, start, end, "") if s.kind == "lent"]
-    # Loans the worker said yes to show too, as awaiting the borrower's confirmation.
-    lent = sorted(lent + awaiting.unprojected(current_account_id(), g.coop.id, start, end,
-                                              {s.agreement_id for s in lent}),
-                  key=lambda s: s.starts_at)
+    lent = service.lent_shifts(worker, current_account_id(), g.coop.id, start, end)
     return render_template("rota/person_week.html", view=view, heading=_("My shifts"),
                            subject=worker.display_name, show="client", lent=lent,
                            schedule=schedule.week_schedule(worker, monday),
@@ -486,7 +479,7 @@ def assign(visit_id: int):
         tenant_session().rollback()
         return _visit_page(service.access_visit(visit_id), _page_errors(exc), 422, request.form)
     flash(_("Worker assigned") if data["worker_id"] else _("Visit left unassigned"))
-    if (visit.client_id, visit.worker_id) in unwanted_pairs([visit.client_id]):
+    if (visit.client_id, visit.worker_id) in service.unwanted_pairs([visit.client_id]):
         flash(service.CONFLICT_MESSAGES["not_wanted"])  # a warning: it does not refuse
     return redirect(url_for("rota.visit", visit_id=visit_id))
 

@@ -3,6 +3,9 @@
 A care worker opts in or withdraws, answers offers, sees "my shifts" (home visits and
 lent slots together) and the open shifts board. Coordinators approve consents; admins
 choose whether the co-op joins the pool at all.
+
+The page puts the pool and staff lending side by side, so it lives here, in the package
+that builds on the pool (``services.pool`` keeps the profiles and never imports lending).
 """
 
 from __future__ import annotations

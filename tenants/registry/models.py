@@ -108,6 +108,9 @@ class SpareStore(FederationBase):
     """
 
     __tablename__ = "spare_stores"
+    # Never reuse an id on SQLite: a claim that read a dropped spare's id must not find a
+    # new, half-built file under the same name.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     schema_version: Mapped[str | None] = mapped_column(String(64), index=True)

@@ -25,6 +25,7 @@ def upgrade() -> None:
                   nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_spare_stores")),
         schema="federation",
+        sqlite_autoincrement=True,  # ids are never reused: a spare's file is named by its id
     )
     op.create_index(op.f("ix_spare_stores_schema_version"), "spare_stores", ["schema_version"],
                     unique=False, schema="federation")

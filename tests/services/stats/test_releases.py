@@ -3,7 +3,8 @@
 Each test replays one of the outside attacks the issue reports: a sequence of releases
 built from plain rollup rows, read the way a reader of every release can read them.
 
-- a cell suppressed in one release and passing in the next after one opt-out is held back;
+- a cell suppressed in one release and passing in the next after one opt-out, or one
+  join, is held back;
 - adding a week leaves every cell whose figures did not change exactly as it was;
 - an insider who adds a client to past weeks in every release learns nothing new;
 - the reasons published beside suppressed cells (1-7 for low_count, 0 or at least 8 for
@@ -46,6 +47,17 @@ def test_a_cell_suppressed_and_then_passing_after_one_opt_out_is_held_back():
     del infos[1], values[1]  # the dominant co-op opts out
     second = protect(aggregate(infos, _rows(values), grid="present"), first.refs)
     # Shown, 25 beside release 1's bounds would pin down the co-op that left.
+    assert dict(second.cells)[W1].reason == "held_back"
+
+
+def test_a_cell_suppressed_and_then_passing_after_one_join_is_held_back():
+    infos = {i: CoopInfo(LA, "worker") for i in range(1, 5)}
+    values = {1: 20, 2: 5, 3: 5, 4: 5}
+    first = protect(aggregate(infos, _rows(values), grid="present"))
+    assert dict(first.cells)[W1].reason == "few_coops"
+    infos[5], values[5] = CoopInfo(LA, "worker"), 5  # one co-op joins: five now
+    second = protect(aggregate(infos, _rows(values), grid="present"), first.refs)
+    # Shown, 35 or 40 beside release 1's figures would pin down the co-op that joined.
     assert dict(second.cells)[W1].reason == "held_back"
 
 

@@ -26,9 +26,13 @@ install: $(STAMP) $(COMPILED)
 demo: install
 	$(BIN)/coopfed demo --host $(HOST) --port $(PORT)
 
+# The suite runs on every core (pytest-xdist); each worker has its own scratch stores.
+# Whole files go to one worker, so a module's fixtures are built once.
+TEST_WORKERS ?= auto
+
 test: install
 	$(BIN)/ruff check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: install
 	$(BIN)/ruff check .

@@ -5,6 +5,7 @@ Run it from the project folder::
     .venv/bin/python -m bench.tenancy                 # both stores, sizes 10,100,1000
     .venv/bin/python -m bench.tenancy --quick         # smoke run: sizes 10,50; 100 co-ops
     .venv/bin/python -m bench.tenancy --store sqlite --json /tmp/tenancy.json
+    .venv/bin/python -m bench.tenancy --pool-compare 100  # warm pool vs inline (issue 16)
 
 Each size gets a fresh store (a temporary instance folder; on PostgreSQL also a scratch
 database and a scratch app role, dropped at the end, even on error). Only
@@ -77,6 +78,24 @@ def summary(values: list[float]) -> dict:
     return {"n": len(values), "p50": statistics.median(values), "p95": percentile(values, 95),
             "max": max(values), "total": sum(values)}
 
+
+
+def store_arguments(description: str, argv=None, **defaults: int):
+    """The command line of a per-store benchmark: ``--store`` (sqlite, postgres or both) and
+    one integer option per keyword in ``defaults`` (``requests=40`` gives ``--requests``);
+    the parsed arguments and the stores they name."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--store", choices=("sqlite", "postgres", "both"), default="both")
+    for name, default in defaults.items():
+        parser.add_argument(f"--{name}", type=int, default=default)
+    args = parser.parse_args(argv)
+    return args, ("sqlite", "postgres") if args.store == "both" else (args.store,)
+
+
+def machine_line() -> str:
+    """Where and when the figures were taken: the header line of a benchmark's output."""
+    return (f"# {platform.node()} · nproc {os.cpu_count()} · load {os.getloadavg()[0]:.1f} · "
+            f"Python {platform.python_version()} · {time.strftime('%Y-%m-%d %H:%M %Z')}")
 
 def log(message: str) -> None:
     """Progress on stderr, so stdout stays the report."""
@@ -195,6 +214,22 @@ def create_admin(app) -> int:
         return account.id
 
 
+
+def provision_dp_pool(app, slug: str, name: str | None = None) -> tuple[int, str]:
+    """A Direct Payment pooling co-op, provisioned by the app's own service and jobs, with
+    the bench admin (``create_admin``) as its first admin; (id, slug)."""
+    from core.db import db
+    from federation.coops.service import check_create_coop
+
+    with app.app_context():
+        coop = check_create_coop({"name": name or f"Bench {slug}", "slug": slug,
+                                  "type": "dp_pool", "la": "W06000015",
+                                  "admin_email": ADMIN_EMAIL}).coop
+        db.session.commit()
+        ref = (coop.id, coop.slug)
+    app.extensions["coopfed.jobs"].drain()
+    return ref
+
 def local_authority_codes() -> list[str]:
     from core.areas import local_authorities
 
@@ -253,6 +288,66 @@ def provisioning_figures(times: list[float], wall: float) -> dict:
                                for i in range(0, tenth * 10, tenth)] if len(times) >= 10 else [],
                    last10_p50=statistics.median(times[-tenth:]), wall=wall)
     return figures
+
+
+# -- the warm pool (issue 16) ------------------------------------------------------------
+
+
+def pool_compare(kind: str, count: int, pool_size: int) -> dict:
+    """Provision ``count`` co-ops with a store built inline and ``count`` claiming a spare
+    from a warm pool, alternately in one store (so drift in the machine's load falls on
+    both alike). Only ``provision`` is timed; the refill job a claim queues runs after the
+    clock stops (drained with the other jobs), so every claim finds the pool warm.
+    """
+    from core.db import db
+    from services.jobs.runner import run_job
+    from tenants.provisioning import REFILL_JOB
+    from tenants.registry.models import SpareStore
+
+    def spares(app) -> set[int]:
+        with app.app_context():
+            ids = set(db.session.scalars(db.select(SpareStore.id)))
+            db.session.rollback()
+        return ids
+
+    times: dict[str, list[float]] = {"inline": [], "warm": []}
+    with scratch_store(kind) as scratch:
+        app = make_app(scratch, STORE_POOL_SIZE=pool_size)
+        admin_id = create_admin(app)
+        with app.app_context():
+            run_job(REFILL_JOB)
+        for i in range(1, 2 * count + 1):
+            mode = "warm" if i % 2 == 0 else "inline"
+            app.config["STORE_POOL_SIZE"] = pool_size if mode == "warm" else 0
+            before = spares(app)
+            if mode == "warm" and len(before) < pool_size:
+                raise RuntimeError(f"the pool is not warm before co-op {i}: {before}")
+            elapsed, _coop_id, _slug = provision_one(app, i, admin_id)
+            after = spares(app)
+            if (mode == "warm") == (before <= after):
+                raise RuntimeError(f"co-op {i} ({mode}) did not do what it should with the "
+                                   f"pool: spares {sorted(before)} → {sorted(after)}")
+            times[mode].append(elapsed)
+            if i % 50 == 0:
+                log(f"  {kind}: {i}/{2 * count} provisioned")
+    inline, warm = summary(times["inline"]), summary(times["warm"])
+    return {"inline": inline, "warm": warm, "pool_size": pool_size,
+            "p50_ratio": inline["p50"] / warm["p50"], "p95_ratio": inline["p95"] / warm["p95"]}
+
+
+def pool_report(kind: str, figures: dict) -> str:
+    """One store's warm-pool comparison, as a few lines of text."""
+    target = TARGETS["provision_p95"][kind]
+    lines = [f"## {kind}: provisioning, store built inline vs claimed from a warm pool "
+             f"(pool {figures['pool_size']}, n={figures['warm']['n']} each, interleaved)"]
+    for mode in ("inline", "warm"):
+        f = figures[mode]
+        lines.append(f"  {mode:6}  p50 {ms(f['p50'])}  p95 {ms(f['p95'])}  max {ms(f['max'])}"
+                     + (f"  (target p95 ≤ {ms(target)}: {verdict(f['p95'] <= target)})"
+                        if mode == "warm" else ""))
+    lines.append(f"  inline/warm: p50 ×{figures['p50_ratio']:.1f}, "
+                 f"p95 ×{figures['p95_ratio']:.1f}")
+    return "\n".join(lines)
 
 
 # -- migration trees ------------------------------------------------------------------------
@@ -734,6 +829,11 @@ def parse_args(argv=None):
                         help="repeat the history and request measurements (default 1; run the "
                              "whole benchmark twice to see the noise)")
     parser.add_argument("--json", metavar="PATH", help="write the raw figures to PATH")
+    parser.add_argument("--pool-compare", type=int, default=None, metavar="N",
+                        help="only compare provisioning with and without the warm pool: "
+                             "N co-ops each way, interleaved (issue 16)")
+    parser.add_argument("--pool-size", type=int, default=3,
+                        help="STORE_POOL_SIZE for --pool-compare (default 3)")
     args = parser.parse_args(argv)
     if args.sizes:
         args.sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
@@ -772,6 +872,19 @@ def main(argv=None) -> int:
     started = time.perf_counter()
     results = {"environment": environment(), "args": {k: v for k, v in vars(args).items()},
                "stores": {}}
+    if args.pool_compare:
+        print(machine_line(), flush=True)
+        for kind in kinds:
+            load_before = machine_load()
+            figures = pool_compare(kind, args.pool_compare, args.pool_size)
+            figures["load"] = {"before": load_before, "after": machine_load()}
+            results["stores"][kind] = figures
+            print(pool_report(kind, figures), flush=True)
+            print(f"  load average before {' '.join(load_before.get('loadavg', []))}, after "
+                  f"{' '.join(figures['load']['after'].get('loadavg', []))}\n", flush=True)
+        if args.json:
+            Path(args.json).write_text(json.dumps(results, indent=1, default=str))
+        return 0
     for kind in kinds:
         t0 = time.perf_counter()
         load_before = machine_load()

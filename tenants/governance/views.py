@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import marshmallow as ma
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from core import formatting
-from core.errors import DomainError, Forbidden, ValidationError
+from core import formatting, forms
+from core.errors import DomainError, ValidationError
 from core.timeutil import LOCAL, as_utc
 from tenants.context import tenant_session
 from tenants.governance import meetings, service
@@ -299,8 +298,12 @@ def _aware(value: str) -> str:
     return parsed.astimezone(UTC).isoformat()
 
 
-def _messages(exc: ma.ValidationError) -> dict[str, list[str]]:
-    return {k: (v if isinstance(v, list) else [str(v)]) for k, v in exc.messages.items()}
+def _refusal_status(exc: DomainError) -> int:
+    """422 for a refused field; the refusal's own status when it says who may not (403)
+    or what is missing (404); else 409, a step the current state does not allow."""
+    if isinstance(exc, ValidationError):
+        return 422
+    return exc.status if exc.status in (403, 404) else 409
 
 
 @pages.get("/")
@@ -327,25 +330,24 @@ def new():
         proposal = times = None
         try:
             meeting = values["meeting_id"] = request.form.get("meeting_id", "")
-            proposal = ProposalCreateSchema().load(
-                {k: values[k] for k in _PROPOSAL if values[k] or k != "kind"})
+            proposal = forms.load(ProposalCreateSchema(), {
+                k: values[k] for k in _PROPOSAL if values[k] or k != "kind"})
             proposal["meeting_id"] = int(meeting) if meeting.isdigit() else None
-        except ma.ValidationError as exc:
-            errors.update(_messages(exc))
+        except ValidationError as exc:
+            errors.update(forms.page_errors(exc))
         try:
-            quorum = values["quorum"].strip()
-            times = BallotTimesSchema().load({
+            times = forms.load(BallotTimesSchema(), {
                 "opens_at": _aware(values["opens_at"]), "closes_at": _aware(values["closes_at"]),
-                "quorum": int(quorum) if quorum.isdigit() else quorum})
-        except ma.ValidationError as exc:
-            errors.update(_messages(exc))
+                "quorum": forms.whole_number(values["quorum"])})
+        except ValidationError as exc:
+            errors.update(forms.page_errors(exc))
         if not errors:
             try:
                 created = service.create_proposal(
                     tenant_session(), proposal, actor_account_id=current_account_id(),
                     ballot=times)
             except ValidationError as exc:
-                errors.update(exc.errors)
+                errors.update(forms.page_errors(exc))
             else:
                 flash(_("The proposal has been put to the members."))
                 ballot = service.ballot_for_proposal(tenant_session(), created.id)
@@ -353,7 +355,7 @@ def new():
     choices = [(str(m.id), f"{m.title} ({local_time(m.held_at)})")
                for m in tenant_session().scalars(meetings.meetings_query())]
     return render_template("governance/new.html", values=values, errors=errors,
-                           meeting_choices=choices), (400 if errors else 200)
+                           meeting_choices=choices), (422 if errors else 200)
 
 
 def _ballot_page(ballot_id: int, errors: dict | None = None, status: int = 200):
@@ -386,10 +388,10 @@ def ballot(ballot_id):
 def vote(ballot_id):
     """Cast your vote."""
     try:
-        data = VoteSchema().load({"choice": request.form.get("choice", "")})
-        service.cast_vote(tenant_session(), ballot_id, current_account_id(), data["choice"])
-    except ma.ValidationError:
-        return _ballot_page(ballot_id, {"choice": [_("Choose for, against or abstain.")]}, 400)
+        data = forms.load(VoteSchema(), {"choice": request.form.get("choice", "")})
+    except ValidationError:
+        return _ballot_page(ballot_id, {"choice": [_("Choose for, against or abstain.")]}, 422)
+    service.cast_vote(tenant_session(), ballot_id, current_account_id(), data["choice"])
     flash(_("Thank you. Your vote has been counted."))
     return redirect(url_for("governance.ballot", ballot_id=ballot_id))
 
@@ -401,17 +403,15 @@ def _member_choices() -> list[tuple[str, str]]:
             for m in tenant_session().scalars(members_query(current_only=True))]
 
 
-def _page_errors(exc: Exception, field: str) -> dict[str, list[str]]:
-    if isinstance(exc, ma.ValidationError):
-        return _messages(exc)
+def _page_errors(exc: DomainError, field: str) -> dict[str, list[str]]:
+    """A refused field's messages, or a refused step's message shown at ``field``."""
     if isinstance(exc, ValidationError):
-        return exc.errors
+        return forms.page_errors(exc)
     return {field: [exc.message]}
 
 
 def _int(name: str):
-    value = request.form.get(name, "").strip()
-    return int(value) if value.isdigit() else value
+    return forms.whole_number(request.form.get(name, ""))
 
 
 @pages.post("/ballots/<int:ballot_id>/recorded-votes")
@@ -419,12 +419,12 @@ def _int(name: str):
 def record_vote(ballot_id):
     """Record that a member voted on paper, by post, with assistance or in the room."""
     try:
-        data = RecordedVoteCreateSchema().load({"member_id": _int("member_id"),
-                                                "method": request.form.get("method", "")})
+        data = forms.load(RecordedVoteCreateSchema(), {
+            "member_id": _int("member_id"), "method": request.form.get("method", "")})
         service.record_offline_vote(tenant_session(), ballot_id, data["member_id"],
                                     data["method"], actor_account_id=current_account_id())
-    except (ma.ValidationError, DomainError) as exc:
-        return _ballot_page(ballot_id, _page_errors(exc, "member_id"), 400)
+    except DomainError as exc:
+        return _ballot_page(ballot_id, _page_errors(exc, "member_id"), _refusal_status(exc))
     flash(_("The vote is recorded. Another admin or coordinator must now witness it and "
             "enter the choice."))
     return redirect(url_for("governance.ballot", ballot_id=ballot_id))
@@ -436,13 +436,14 @@ def witness_vote(ballot_id, participation_id):
     """Witness a recorded vote and enter the choice from the paper."""
     field = f"choice-{participation_id}"
     try:
-        data = WitnessSchema().load({"choice": request.form.get(field, "")})
+        data = forms.load(WitnessSchema(), {"choice": request.form.get(field, "")})
+    except ValidationError:
+        return _ballot_page(ballot_id, {field: [_("Choose for, against or abstain.")]}, 422)
+    try:
         service.witness_vote(tenant_session(), participation_id, data["choice"],
                              actor_account_id=current_account_id())
-    except ma.ValidationError:
-        return _ballot_page(ballot_id, {field: [_("Choose for, against or abstain.")]}, 400)
     except DomainError as exc:
-        return _ballot_page(ballot_id, {field: [exc.message]}, 400)
+        return _ballot_page(ballot_id, {field: [exc.message]}, _refusal_status(exc))
     flash(_("Witnessed. The vote has been counted."))
     return redirect(url_for("governance.ballot", ballot_id=ballot_id))
 
@@ -458,7 +459,7 @@ def comment(ballot_id):
                              account_id=current_account_id(),
                              author_name=current_user.account.display_name)
     except ValidationError as exc:
-        return _ballot_page(ballot_id, exc.errors, 400)
+        return _ballot_page(ballot_id, forms.page_errors(exc), 422)
     return redirect(url_for("governance.ballot", ballot_id=ballot_id, _anchor="discussion"))
 
 
@@ -483,22 +484,23 @@ def new_meeting():
     session = tenant_session()
     values = {"kind": "annual", "quorum": "", "held_at": "", "place": "", "title": ""}
     errors: dict[str, list[str]] = {}
+    status = 200
     if request.method == "POST":
         values = {name: request.form.get(name, "") for name in _MEETING}
         try:
-            data = MeetingCreateSchema().load({
+            data = forms.load(MeetingCreateSchema(), {
                 "kind": values["kind"], "title": values["title"], "place": values["place"],
                 "held_at": _aware(values["held_at"]), "quorum": _int("quorum")})
             meeting = meetings.create_meeting(session, data,
                                               actor_account_id=current_account_id())
-        except (ma.ValidationError, DomainError) as exc:
-            errors = _page_errors(exc, "held_at")
+        except DomainError as exc:
+            errors, status = _page_errors(exc, "held_at"), _refusal_status(exc)
         else:
             flash(_("The meeting has been called. Give notice to the members next."))
             return redirect(url_for("governance.meeting", meeting_id=meeting.id))
     return render_template("governance/meeting_new.html", values=values, errors=errors,
                            notice_days=meetings.rule(session, "meeting_notice_clear_days")), (
-        400 if errors else 200)
+        status if errors else 200)
 
 
 def _meeting_page(meeting_id: int, errors: dict | None = None, status: int = 200):
@@ -558,11 +560,11 @@ def meeting_letters(meeting_id):
 def attend(meeting_id):
     """Add a member to the attendance register."""
     try:
-        data = AttendanceSchema().load({"member_id": _int("member_id")})
+        data = forms.load(AttendanceSchema(), {"member_id": _int("member_id")})
         meetings.record_attendance(tenant_session(), meeting_id, data["member_id"],
                                    actor_account_id=current_account_id())
-    except (ma.ValidationError, DomainError) as exc:
-        return _meeting_page(meeting_id, _page_errors(exc, "member_id"), 400)
+    except DomainError as exc:
+        return _meeting_page(meeting_id, _page_errors(exc, "member_id"), _refusal_status(exc))
     return redirect(url_for("governance.meeting", meeting_id=meeting_id, _anchor="attendance"))
 
 
@@ -571,21 +573,15 @@ def attend(meeting_id):
 def appoint_proxy(meeting_id):
     """Record a member's appointment of a proxy."""
     try:
-        data = ProxyAppointmentCreateSchema().load({
+        data = forms.load(ProxyAppointmentCreateSchema(), {
             "member_id": _int("proxy_for"), "proxy_member_id": _int("proxy_member_id")})
         meetings.appoint_proxy(tenant_session(), meeting_id, data["member_id"],
                                data["proxy_member_id"], actor_account_id=current_account_id())
-    except ma.ValidationError as exc:
-        errors = _messages(exc)
-        if "member_id" in errors:
-            errors["proxy_for"] = errors.pop("member_id")
-        return _meeting_page(meeting_id, errors, 400)
     except DomainError as exc:
         errors = _page_errors(exc, "proxy_member_id")
         if "member_id" in errors:
             errors["proxy_for"] = errors.pop("member_id")
-        return _meeting_page(meeting_id, errors, 409 if not isinstance(
-            exc, ValidationError) else 400)
+        return _meeting_page(meeting_id, errors, _refusal_status(exc))
     return redirect(url_for("governance.meeting", meeting_id=meeting_id, _anchor="proxies"))
 
 
@@ -594,9 +590,9 @@ def appoint_proxy(meeting_id):
 def minutes(meeting_id):
     """Record the meeting's minutes."""
     try:
-        data = MinutesSchema().load({"minutes": request.form.get("minutes", "")})
-    except ma.ValidationError as exc:
-        return _meeting_page(meeting_id, _messages(exc), 400)
+        data = forms.load(MinutesSchema(), {"minutes": request.form.get("minutes", "")})
+    except ValidationError as exc:
+        return _meeting_page(meeting_id, forms.page_errors(exc), 422)
     meetings.set_minutes(tenant_session(), meeting_id, data["minutes"],
                          actor_account_id=current_account_id())
     flash(_("The minutes have been saved."))
@@ -607,31 +603,35 @@ _RULES = ("meeting_notice_clear_days", "proxies_allowed", "proxy_limit", "financ
           "agm_within_months", "share_value_pence")
 
 
-@pages.route("/rules", methods=["GET", "POST"])
+@pages.get("/rules")
 @require_role(*ALL_ROLES)
 def rules():
     """The co-op's rules on meetings, proxies, its year end and shares (admins change them)."""
-    session = tenant_session()
-    admin = g.coop_role == Role.ADMIN
-    errors: dict[str, list[str]] = {}
-    current = meetings.society_rules(session)
+    current = meetings.society_rules(tenant_session())
     values = {k: ("yes" if v is True else "no" if v is False else str(v))
               for k, v in current.items()}
-    if request.method == "POST":
-        if not admin:
-            raise Forbidden(_("Only an admin can change the co-op's rules."))
-        values = {name: request.form.get(name, "").strip() for name in _RULES}
-        data = {name: (int(values[name]) if values[name].isdigit() else values[name])
-                for name in _RULES if name not in ("proxies_allowed", "financial_year_end")}
-        data["proxies_allowed"] = values["proxies_allowed"] == "yes"
-        data["financial_year_end"] = values["financial_year_end"]
-        try:
-            meetings.update_rules(session, SocietyRulesSchema().load(data),
-                                  actor_account_id=current_account_id())
-        except (ma.ValidationError, DomainError) as exc:
-            errors = _page_errors(exc, "financial_year_end")
-        else:
-            flash(_("The co-op's rules have been saved."))
-            return redirect(url_for("governance.rules"))
-    return render_template("governance/rules.html", values=values, errors=errors,
-                           admin=admin), 400 if errors else 200
+    return _rules_page(values)
+
+
+def _rules_page(values: dict, errors: dict | None = None, status: int = 200):
+    return render_template("governance/rules.html", values=values, errors=errors or {},
+                           admin=g.coop_role == Role.ADMIN), status
+
+
+@pages.post("/rules")
+@require_role(Role.ADMIN)
+def save_rules():
+    """Change the co-op's rules (admins only)."""
+    values = {name: request.form.get(name, "").strip() for name in _RULES}
+    data = {name: forms.whole_number(values[name]) for name in _RULES
+            if name not in ("proxies_allowed", "financial_year_end")}
+    data["proxies_allowed"] = values["proxies_allowed"] == "yes"
+    data["financial_year_end"] = values["financial_year_end"]
+    try:
+        meetings.update_rules(tenant_session(), forms.load(SocietyRulesSchema(), data),
+                              actor_account_id=current_account_id())
+    except DomainError as exc:
+        return _rules_page(values, _page_errors(exc, "financial_year_end"),
+                           _refusal_status(exc))
+    flash(_("The co-op's rules have been saved."))
+    return redirect(url_for("governance.rules"))

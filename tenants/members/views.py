@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from datetime import date
 
-import marshmallow as ma
 from flask import Response, flash, g, redirect, render_template, request, url_for
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from core import forms
 from core.errors import DomainError, Forbidden, NotFound, ValidationError
 from tenants.context import tenant_session
 from tenants.members import registers, service, shares
@@ -220,25 +220,14 @@ def is_manager() -> bool:
 
 def _form_data(fields: tuple[str, ...]) -> dict:
     """The submitted form as schema input: blank optional fields are left out."""
-    data: dict = {}
-    for name in fields:
-        if name == "classes":
-            data[name] = request.form.getlist("classes")
-            continue
-        value = request.form.get(name, "")
-        if value.strip() == "":
-            continue
-        # Forms send text; the schema takes whole numbers strictly, so convert only digits
-        # and let anything else be refused by name.
-        data[name] = int(value) if name == "shares_held" and value.strip().isdigit() else value
-    return data
+    lists = tuple(name for name in fields if name == "classes")
+    return forms.form_input(request.form, tuple(n for n in fields if n not in lists),
+                            lists=lists, numbers=("shares_held",) if "shares_held" in fields
+                            else ())
 
 
-def _errors(exc: Exception) -> dict[str, list[str]]:
-    if isinstance(exc, ma.ValidationError):
-        messages = exc.messages if isinstance(exc.messages, dict) else {"form": exc.messages}
-        return {k: (v if isinstance(v, list) else [str(v)]) for k, v in messages.items()}
-    return exc.errors  # core.errors.ValidationError
+def _errors(exc: ValidationError) -> dict[str, list[str]]:
+    return forms.page_errors(exc)
 
 
 def _visibility() -> dict:
@@ -327,10 +316,10 @@ def new():
                                            "shares_held": "1", "classes": []})
     raw = _form_data(_MEMBER_FORM)
     try:
-        member = service.create_member(tenant_session(), MemberCreateSchema().load(raw),
+        member = service.create_member(tenant_session(), forms.load(MemberCreateSchema(), raw),
                                        actor_account_id=current_account_id())
-    except (ma.ValidationError, ValidationError) as exc:
-        return _render_member_form(values=raw, errors=_errors(exc), status=400)
+    except ValidationError as exc:
+        return _render_member_form(values=raw, errors=_errors(exc), status=422)
     flash(_("%(name)s has been added to the register.", name=member.display_name))
     return redirect(url_for("members.detail", member_id=member.id))
 
@@ -361,10 +350,11 @@ def edit(member_id):
     for optional in ("email", "postal_address"):
         data.setdefault(optional, None)
     try:
-        service.update_member(tenant_session(), member_id, MemberUpdateSchema().load(data),
+        service.update_member(tenant_session(), member_id,
+                              forms.load(MemberUpdateSchema(), data),
                               actor_account_id=current_account_id())
-    except (ma.ValidationError, ValidationError) as exc:
-        return _render_member_form(member, raw, _errors(exc), status=400)
+    except ValidationError as exc:
+        return _render_member_form(member, raw, _errors(exc), status=422)
     flash(_("The register has been updated."))
     return redirect(url_for("members.detail", member_id=member_id))
 
@@ -379,18 +369,18 @@ def leave(member_id):
     if request.method == "POST":
         values = _form_data(("left_on",))
         try:
-            data = MemberUpdateSchema(only=("left_on",)).load(values)
+            data = forms.load(MemberUpdateSchema(only=("left_on",)), values)
             if data.get("left_on") is None:
                 raise ValidationError({"left_on": [_("Enter the date they left.")]})
             service.mark_left(tenant_session(), member_id, data["left_on"],
                               actor_account_id=current_account_id())
-        except (ma.ValidationError, ValidationError) as exc:
+        except ValidationError as exc:
             errors = _errors(exc)
         else:
             flash(_("%(name)s has been marked as left.", name=member.display_name))
             return redirect(url_for("members.detail", member_id=member_id))
     return render_template("members/leave.html", member=member, values=values,
-                           errors=errors), 400 if errors else 200
+                           errors=errors), 422 if errors else 200
 
 
 @pages.post("/<int:member_id>/invite")
@@ -402,7 +392,7 @@ def invite(member_id):
     except ValidationError as exc:
         member = service.get_member(tenant_session(), member_id)
         return render_template("members/detail.html", member=member, manager=True,
-                               today=date.today(), errors=exc.errors, **_visibility()), 400
+                               today=date.today(), errors=_errors(exc), **_visibility()), 422
     flash(_("An invitation is on its way to the member's email address."))
     return redirect(url_for("members.detail", member_id=member_id))
 
@@ -438,9 +428,9 @@ def edit_class(class_id):
                                                         "like 1.")]})
             data["min_shares"] = int(data["min_shares"])
             service.update_class(tenant_session(), class_id,
-                                 MemberClassUpdateSchema().load(data),
+                                 forms.load(MemberClassUpdateSchema(), data),
                                  actor_account_id=current_account_id())
-        except (ma.ValidationError, ValidationError) as exc:
+        except ValidationError as exc:
             errors = _errors(exc)
             values = raw
         else:
@@ -456,13 +446,13 @@ def edit_class(class_id):
                   "eligibility_cy": member_class.eligibility_cy}
     if errors:
         return render_template("members/class_form.html", member_class=member_class,
-                               values=values, errors=errors), 400
+                               values=values, errors=errors), 422
     return render_template("members/class_form.html", member_class=member_class,
                            values=values, errors=errors)
 
 
 # -- share account (pages) --------------------------------------------------------------
-def _detail_with_errors(member_id: int, errors: dict, status: int = 400):
+def _detail_with_errors(member_id: int, errors: dict, status: int = 422):
     member = service.get_member(tenant_session(), member_id)
     return render_template("members/detail.html", member=member, manager=is_manager(),
                            today=date.today(), errors=errors, values=request.form,
@@ -476,13 +466,13 @@ def share_request(member_id):
     kind = request.form.get("kind", "")
     raw = request.form.get("shares", "").strip()
     try:
-        data = ShareRequestSchema().load({"shares": int(raw) if raw.isdigit() else raw})
+        data = forms.load(ShareRequestSchema(), {"shares": forms.whole_number(raw)})
         record = shares.apply_for_shares if kind == "application" else shares.request_withdrawal
         if kind not in ("application", "withdrawal"):
             raise ValidationError({"kind": [_("Choose an application or a withdrawal.")]})
         record(tenant_session(), member_id, data["shares"], applied_on=date.today(),
                actor_account_id=current_account_id())
-    except (ma.ValidationError, ValidationError) as exc:
+    except ValidationError as exc:
         return _detail_with_errors(member_id, _errors(exc))
     flash(_("Recorded. The committee approves it next."))
     return redirect(url_for("members.detail", member_id=member_id, _anchor="share-account"))

@@ -194,7 +194,7 @@ def test_proposal_page_refuses_a_ballot_closing_before_it_opens(app, two_coops, 
     form = {"csrf_token": token, "title": "Buy a minibus", "kind": "ordinary",
             "opens_at": "2099-05-02T10:00", "closes_at": "2099-05-01T10:00", "quorum": "3"}
     bad = client.post(f"/c/{a.slug}/governance/new", data=form)
-    assert bad.status_code == 400 and 'href="#closes_at"' in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and 'href="#closes_at"' in bad.get_data(as_text=True)
     good = client.post(f"/c/{a.slug}/governance/new", data=dict(form, closes_at="2099-05-09T10:00"))
     assert good.status_code == 302
     page = client.get(good.headers["Location"]).get_data(as_text=True)

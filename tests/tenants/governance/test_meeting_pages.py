@@ -56,7 +56,7 @@ def test_meeting_pages_walk(app, two_coops, coop_session, run_jobs, caplog):
     bad = client.post(f"{base}/meetings/new", data={
         "csrf_token": token, "kind": "general", "title": "Too soon", "quorum": "2",
         "held_at": soon})
-    assert bad.status_code == 400 and 'href="#held_at"' in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and 'href="#held_at"' in bad.get_data(as_text=True)
     # Notice: two emails by a job after the commit, one letter to print.
     with caplog.at_level(logging.INFO, logger="coopfed.mail"):
         given = client.post(f"{base}/meetings/{meeting_id}/notice", data={"csrf_token": token})
@@ -89,7 +89,7 @@ def test_meeting_pages_walk(app, two_coops, coop_session, run_jobs, caplog):
     self_proxy = client.post(f"{base}/meetings/{meeting_id}/proxies", data={
         "csrf_token": token, "proxy_for": made["Dilys Post"],
         "proxy_member_id": made["Dilys Post"]})
-    assert self_proxy.status_code == 400
+    assert self_proxy.status_code == 422
     assert 'href="#proxy_member_id"' in self_proxy.get_data(as_text=True)
     page = client.get(f"{base}/meetings/{meeting_id}").get_data(as_text=True)
     assert "Quorate: 2 members counted (1 present, 1 by proxy); 2 needed." in page
@@ -107,7 +107,7 @@ def test_meeting_pages_walk(app, two_coops, coop_session, run_jobs, caplog):
         [(participation, _m)] = governance.pending_votes(session, ballot_id)
     mine = client.post(f"{base}/ballots/{ballot_id}/recorded-votes/{participation.id}/witness",
                        data={"csrf_token": token, f"choice-{participation.id}": "for"})
-    assert mine.status_code == 400 and "someone else must witness" in mine.get_data(
+    assert mine.status_code == 403 and "someone else must witness" in mine.get_data(
         as_text=True)
     second = person(app, a, "coordinator")[1].client
     witnessed = second.post(

@@ -29,7 +29,7 @@ def test_admin_sets_the_rules_bad_input_names_the_field_and_others_keep_theirs(
             "proxy_limit": "2", "financial_year_end": "31-03", "agm_within_months": "6",
             "share_value_pence": "100"}
     refused = page.post(f"/c/{a.slug}/governance/rules", data=form)
-    assert refused.status_code == 400
+    assert refused.status_code == 422
     assert 'href="#financial_year_end"' in refused.get_data(as_text=True)
     saved = page.post(f"/c/{a.slug}/governance/rules",
                       data=dict(form, financial_year_end="03-31"))

@@ -118,7 +118,7 @@ def test_pages_add_edit_and_mark_left(app, two_coops, coop_session):
         "csrf_token": token, "display_name": "", "joined_on": "2025-02-30",
         "shares_held": "1"})
     page = bad.get_data(as_text=True)
-    assert bad.status_code == 400 and "govuk-error-summary" in page
+    assert bad.status_code == 422 and "govuk-error-summary" in page
     assert 'href="#display_name"' in page and 'href="#joined_on"' in page
     good = client.post(f"/c/{a.slug}/members/new", data={
         "csrf_token": token, "display_name": "Dylan Rees", "joined_on": "2025-02-03",
@@ -127,7 +127,7 @@ def test_pages_add_edit_and_mark_left(app, two_coops, coop_session):
     member_id = int(good.headers["Location"].rstrip("/").rsplit("/", 1)[1])
     early = client.post(f"/c/{a.slug}/members/{member_id}/leave",
                         data={"csrf_token": token, "left_on": "2024-01-01"})
-    assert early.status_code == 400 and 'href="#left_on"' in early.get_data(as_text=True)
+    assert early.status_code == 422 and 'href="#left_on"' in early.get_data(as_text=True)
     assert client.post(f"/c/{a.slug}/members/{member_id}/leave", data={
         "csrf_token": token, "left_on": "2025-12-31"}).status_code == 302
     assert client.get(f"/c/{a.slug}/members/{member_id}/edit").status_code == 200
@@ -140,5 +140,5 @@ def test_pages_add_edit_and_mark_left(app, two_coops, coop_session):
     form = client.post(f"/c/{a.slug}/members/classes/{worker}/edit", data={
         "csrf_token": token, "voting": "no", "vote_cap_pct": "10", "min_shares": "1",
         "eligibility_en": "x", "eligibility_cy": "y"})
-    assert form.status_code == 400 and 'href="#vote_cap_pct"' in form.get_data(as_text=True)
+    assert form.status_code == 422 and 'href="#vote_cap_pct"' in form.get_data(as_text=True)
     assert client.get(f"/c/{a.slug}/members/classes").status_code == 200

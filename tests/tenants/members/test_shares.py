@@ -134,7 +134,7 @@ def test_share_account_through_the_pages(app, two_coops, coop_session):
     base = f"/c/{a.slug}/members/{member_id}"
     bad = client.post(f"{base}/shares", data={"csrf_token": token, "kind": "application",
                                               "shares": "lots"})
-    assert bad.status_code == 400 and 'href="#shares"' in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and 'href="#shares"' in bad.get_data(as_text=True)
     assert client.post(f"{base}/shares", data={"csrf_token": token, "kind": "application",
                                                "shares": "4"}).status_code == 302
     with coop_session(a) as session:
@@ -143,7 +143,7 @@ def test_share_account_through_the_pages(app, two_coops, coop_session):
                        data={"csrf_token": token}).status_code == 302
     wrong = client.post(f"{base}/shares/{tx}/pay", data={"csrf_token": token,
                                                          f"amount-{tx}": "four pounds"})
-    assert wrong.status_code == 400 and f'href="#amount-{tx}"' in wrong.get_data(as_text=True)
+    assert wrong.status_code == 422 and f'href="#amount-{tx}"' in wrong.get_data(as_text=True)
     assert client.post(f"{base}/shares/{tx}/pay", data={"csrf_token": token,
                                                         f"amount-{tx}": "£4.00"}).status_code == 302
     early = client.post(f"{base}/shares/{tx}/approve", data={"csrf_token": token})

@@ -15,9 +15,6 @@ Target: p95 ≤ 100 ms on both stores (DESIGN §4).
 
 from __future__ import annotations
 
-import argparse
-import os
-import platform
 import random
 import sys
 import time
@@ -25,7 +22,7 @@ from datetime import date, datetime, timedelta
 from datetime import time as clock
 from decimal import Decimal
 
-from bench.tenancy import log, make_app, scratch_store, summary
+from bench.tenancy import log, machine_line, make_app, scratch_store, store_arguments, summary
 
 TARGET_P95 = 0.100
 COOPS, PER_COOP = 1000, 30
@@ -173,15 +170,9 @@ def run_store(kind: str, requests: int, warmup: int) -> dict:
 
 def main(argv=None) -> int:
     """Run the benchmark and print median and p95 per store."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--store", choices=("sqlite", "postgres", "both"), default="both")
-    parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--warmup", type=int, default=10)
-    args = parser.parse_args(argv)
-    kinds = ("sqlite", "postgres") if args.store == "both" else (args.store,)
+    args, kinds = store_arguments(__doc__.splitlines()[0], argv, requests=200, warmup=10)
     print(f"# lending match: top 5 from {COOPS * PER_COOP} pooled workers in {COOPS} co-ops")
-    print(f"# {platform.node()} · nproc {os.cpu_count()} · Python {platform.python_version()}"
-          f" · {time.strftime('%Y-%m-%d %H:%M %Z')}")
+    print(machine_line())
     ok = True
     for kind in kinds:
         result = run_store(kind, args.requests, args.warmup)

@@ -14,9 +14,6 @@ data set is bulk-inserted, then ``coopfed coop export`` is timed, followed by
 
 from __future__ import annotations
 
-import argparse
-import os
-import platform
 import random
 import sys
 import tempfile
@@ -25,26 +22,20 @@ from datetime import date, datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
 
-from bench.tenancy import ADMIN_EMAIL, create_admin, log, make_app, scratch_store
+from bench.tenancy import (
+    create_admin,
+    log,
+    machine_line,
+    make_app,
+    provision_dp_pool,
+    scratch_store,
+    store_arguments,
+)
 
 TARGET_EXPORT = 30.0
 WORKERS, MEMBERS, CLIENTS, WEEKS, VISITS_PER_WORKER_WEEK = 100, 500, 150, 52, 25
 MONDAY = date(2025, 3, 3)
 SKILLS = ("personal_care", "medication", "dementia", "moving_handling", "hoist", "domestic")
-
-
-def provision(app, slug: str) -> tuple[int, str]:
-    """A dp_pool co-op, provisioned by the app's own service and jobs."""
-    from core.db import db
-    from federation.coops.service import check_create_coop
-
-    with app.app_context():
-        coop = check_create_coop({"name": f"Bench {slug}", "slug": slug, "type": "dp_pool",
-                                  "la": "W06000015", "admin_email": ADMIN_EMAIL}).coop
-        db.session.commit()
-        ref = (coop.id, coop.slug)
-    app.extensions["coopfed.jobs"].drain()
-    return ref
 
 
 def seed(app, coop_id: int, slug: str, seed_value: int = 15) -> int:
@@ -113,8 +104,8 @@ def run_store(kind: str, workdir: Path) -> dict:
     with scratch_store(kind) as scratch:
         app = make_app(scratch)
         create_admin(app)
-        coop_id, slug = provision(app, "bench-export")
-        provision(app, "bench-neighbour")
+        coop_id, slug = provision_dp_pool(app, "bench-export")
+        provision_dp_pool(app, "bench-neighbour")
         started = time.perf_counter()
         visits = seed(app, coop_id, slug)
         log(f"{kind}: seeded {visits} visits in {time.perf_counter() - started:.1f}s")
@@ -136,14 +127,10 @@ def run_store(kind: str, workdir: Path) -> dict:
 
 def main(argv=None) -> int:
     """Run the benchmark and print the figures per store."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--store", choices=("sqlite", "postgres", "both"), default="both")
-    args = parser.parse_args(argv)
-    kinds = ("sqlite", "postgres") if args.store == "both" else (args.store,)
+    _args, kinds = store_arguments(__doc__.splitlines()[0], argv)
     print(f"# co-op export: {WORKERS} workers, {MEMBERS} members, {CLIENTS} clients, "
           f"{WEEKS} weeks × {VISITS_PER_WORKER_WEEK} visits per worker")
-    print(f"# {platform.node()} · nproc {os.cpu_count()} · load {os.getloadavg()[0]:.1f} · "
-          f"Python {platform.python_version()} · {time.strftime('%Y-%m-%d %H:%M %Z')}")
+    print(machine_line())
     ok = True
     with tempfile.TemporaryDirectory(prefix="coopfed-bench-export-") as workdir:
         for kind in kinds:

@@ -14,10 +14,7 @@ as the co-op's admin. Target: p95 ≤ 200 ms for the week page on both stores.
 
 from __future__ import annotations
 
-import argparse
 import gc
-import os
-import platform
 import random
 import sys
 import time
@@ -29,8 +26,11 @@ from bench.tenancy import (
     PASSWORD,
     create_admin,
     log,
+    machine_line,
     make_app,
+    provision_dp_pool,
     scratch_store,
+    store_arguments,
     summary,
 )
 
@@ -38,21 +38,6 @@ TARGET_P95 = 0.200
 WORKERS, CLIENTS, VISITS = 300, 500, 6000
 MONDAY = date(2026, 3, 2)
 SKILLS = ("personal_care", "medication", "dementia", "moving_handling", "hoist", "domestic")
-
-
-def provision_coop(app) -> tuple[int, str]:
-    """One dp_pool co-op, provisioned by the app's own service and jobs."""
-    from core.db import db
-    from federation.coops.service import check_create_coop
-
-    with app.app_context():
-        coop = check_create_coop({"name": "Bench rota co-op", "slug": "bench-rota",
-                                  "type": "dp_pool", "la": "W06000015",
-                                  "admin_email": ADMIN_EMAIL}).coop
-        db.session.commit()
-        ref = (coop.id, coop.slug)
-    app.extensions["coopfed.jobs"].drain()
-    return ref
 
 
 def seed(app, coop_id: int, slug: str, seed_value: int = 7) -> None:
@@ -122,7 +107,7 @@ def run_store(kind: str, requests: int, warmup: int) -> dict:
     with scratch_store(kind) as scratch:
         app = make_app(scratch)
         create_admin(app)
-        coop_id, slug = provision_coop(app)
+        coop_id, slug = provision_dp_pool(app, "bench-rota", "Bench rota co-op")
         started = time.perf_counter()
         seed(app, coop_id, slug)
         log(f"{kind}: seeded {VISITS} visits in {time.perf_counter() - started:.1f}s")
@@ -154,15 +139,9 @@ def run_store(kind: str, requests: int, warmup: int) -> dict:
 
 def main(argv=None) -> int:
     """Run the benchmark and print p50/p95 per store."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--store", choices=("sqlite", "postgres", "both"), default="both")
-    parser.add_argument("--requests", type=int, default=40)
-    parser.add_argument("--warmup", type=int, default=5)
-    args = parser.parse_args(argv)
-    kinds = ("sqlite", "postgres") if args.store == "both" else (args.store,)
+    args, kinds = store_arguments(__doc__.splitlines()[0], argv, requests=40, warmup=5)
     print(f"# rota week view: {WORKERS} workers, {CLIENTS} clients, {VISITS} visits a week")
-    print(f"# {platform.node()} · nproc {os.cpu_count()} · Python {platform.python_version()}"
-          f" · {time.strftime('%Y-%m-%d %H:%M %Z')}")
+    print(machine_line())
     ok = True
     for kind in kinds:
         result = run_store(kind, args.requests, args.warmup)

@@ -39,6 +39,24 @@ def _progress_id(client) -> int:
         return service.draft_for_token(token).id
 
 
+
+def _submit_losing_the_apply_job(app, client, good: dict, run_jobs, monkeypatch) -> int:
+    """A new account submits ``good``, and the process dies before the apply job reaches
+    the queue (every other job runs); the draft's id."""
+    sign_in(client, create_account(app).email, PASSWORD)
+    wizard = Wizard(client)
+    wizard.start()
+    wizard.fill(good)
+    backend = app.extensions["coopfed.jobs"]
+    original = backend.dispatch
+    monkeypatch.setattr(backend, "dispatch", lambda requests: original(
+        [r for r in requests if r.func != service.APPLY_JOB]))
+    wizard.submit()
+    draft_id = _progress_id(client)
+    run_jobs()
+    monkeypatch.setattr(backend, "dispatch", original)
+    return draft_id
+
 def test_anonymous_people_sign_up_and_come_back_to_the_review(app, client):
     wizard = Wizard(client)
     wizard.start()
@@ -264,21 +282,8 @@ def test_progress_refreshes_itself_while_waiting_and_is_private(app, client, mak
 
 def test_a_lost_apply_job_is_found_again_and_reapplying_duplicates_nothing(
         app, client, two_coops, run_jobs, coop_session, monkeypatch):
-    submitter = create_account(app)
-    sign_in(client, submitter.email, PASSWORD)
-    wizard = Wizard(client)
-    wizard.start()
     good = answers()
-    wizard.fill(good)
-    backend = app.extensions["coopfed.jobs"]
-    original = backend.dispatch
-    # The process dies before the apply job reaches the queue.
-    monkeypatch.setattr(backend, "dispatch", lambda requests: original(
-        [r for r in requests if r.func != service.APPLY_JOB]))
-    wizard.submit()
-    draft_id = _progress_id(client)
-    run_jobs()
-    monkeypatch.setattr(backend, "dispatch", original)
+    draft_id = _submit_losing_the_apply_job(app, client, good, run_jobs, monkeypatch)
     status = client.get(f"/start/{draft_id}/status").get_json()
     assert status["state"] == "active" and not status["ready"] and status["percent"] == 80
     # Once the co-op has been active a while, looking at the progress queues it again.
@@ -340,18 +345,7 @@ def test_the_sweep_requeues_lost_applies_and_deletes_abandoned_drafts(
     from federation.onboarding import tasks
     from services.jobs.runner import run_job
 
-    sign_in(client, create_account(app).email, PASSWORD)
-    wizard = Wizard(client)
-    wizard.start()
-    wizard.fill(answers())
-    backend = app.extensions["coopfed.jobs"]
-    original = backend.dispatch
-    monkeypatch.setattr(backend, "dispatch", lambda requests: original(
-        [r for r in requests if r.func != service.APPLY_JOB]))
-    wizard.submit()
-    draft_id = _progress_id(client)
-    run_jobs()
-    monkeypatch.setattr(backend, "dispatch", original)
+    draft_id = _submit_losing_the_apply_job(app, client, answers(), run_jobs, monkeypatch)
     with app.app_context():
         abandoned, _token = service.start_draft(locale="cy")
         recent, _token = service.start_draft(locale="cy")

@@ -177,3 +177,19 @@ def make_confirmable(app, agreement_id: int) -> None:
     """Everything a borrower needs before confirming this loan: the pair agreement accepted
     by both co-ops, and the borrower's compliance records."""
     record_compliance(app, agreement_id)
+
+
+def confirm_loan_via_api(app, borrow, lend, worker, borrower, lender, ref: str, body: dict):
+    """The whole loan through the API: ``borrow`` (the borrower's admin client) asks for
+    cover with ``body`` and offers ``ref``; ``lend`` (the lender's admin) approves; ``worker``
+    accepts; the checks are recorded; the borrower confirms. Returns (request id, agreement
+    id, the confirm response)."""
+    request_id = borrow.post(f"/api/v1/c/{borrower.slug}/lending/requests",
+                             json=body).get_json()["id"]
+    agreement_id = borrow.post(f"/api/v1/c/{borrower.slug}/lending/requests/{request_id}/offers",
+                               json={"worker_ref": ref}).get_json()["id"]
+    lend.post(f"/api/v1/c/{lender.slug}/lending/offers/{agreement_id}/approve")
+    worker.post(f"/api/v1/c/{lender.slug}/lending/my-offers/{agreement_id}/accept")
+    record_compliance(app, agreement_id)
+    confirmed = borrow.post(f"/api/v1/c/{borrower.slug}/lending/offers/{agreement_id}/confirm")
+    return request_id, agreement_id, confirmed

@@ -13,10 +13,10 @@ from tenants.clients.service import do_create_client
 from tenants.lending.models import GuestAssignment, LendingCommitment
 from tests.fixtures.factories import drain_jobs
 from tests.services.lending.helpers import (
+    confirm_loan_via_api,
     next_weekday,
     pool_coop,
     pool_worker,
-    record_compliance,
     request_body,
 )
 from tests.tenants.workforce.helpers import client_payload
@@ -47,15 +47,9 @@ def test_no_federation_table_holds_a_client_field_or_value(app, api_client, coop
     _worker_id, account, ref = pool_worker(app, lender, coop_session)
     borrow, lend, worker = (api_client(borrower_admin), api_client(lender_admin),
                             api_client(account))
-    request_id = borrow.post(f"/api/v1/c/{borrower.slug}/lending/requests",
-                             json=request_body(next_weekday(1))).get_json()["id"]
-    agreement_id = borrow.post(f"/api/v1/c/{borrower.slug}/lending/requests/{request_id}/offers",
-                               json={"worker_ref": ref}).get_json()["id"]
-    lend.post(f"/api/v1/c/{lender.slug}/lending/offers/{agreement_id}/approve")
-    worker.post(f"/api/v1/c/{lender.slug}/lending/my-offers/{agreement_id}/accept")
-    record_compliance(app, agreement_id)
-    assert borrow.post(f"/api/v1/c/{borrower.slug}/lending/offers/{agreement_id}/confirm"
-                       ).status_code == 200
+    _request_id, _agreement_id, confirmed = confirm_loan_via_api(
+        app, borrow, lend, worker, borrower, lender, ref, request_body(next_weekday(1)))
+    assert confirmed.status_code == 200
     drain_jobs(app)
 
     metadata = federation.models.metadata

@@ -15,6 +15,7 @@ from services.lending.models import LedgerEntry, LendingAgreement, Notification
 from tenants.lending.models import GuestAssignment, LendingCommitment
 from tests.fixtures.factories import add_member, create_account
 from tests.services.lending.helpers import (
+    confirm_loan_via_api,
     eligible_refs,
     next_weekday,
     pool_coop,
@@ -124,14 +125,8 @@ def test_cancelling_a_confirmed_loan_clears_both_rotas(app, api_client, coop_ses
     _worker_id, worker_account, ref = pool_worker(app, lender, coop_session)
     borrow, lend, worker = (api_client(borrower_admin), api_client(lender_admin),
                             api_client(worker_account))
-    request_id = borrow.post(f"/api/v1/c/{borrower.slug}/lending/requests",
-                             json=request_body(next_weekday(2))).get_json()["id"]
-    agreement_id = borrow.post(f"/api/v1/c/{borrower.slug}/lending/requests/{request_id}/offers",
-                               json={"worker_ref": ref}).get_json()["id"]
-    lend.post(f"/api/v1/c/{lender.slug}/lending/offers/{agreement_id}/approve")
-    worker.post(f"/api/v1/c/{lender.slug}/lending/my-offers/{agreement_id}/accept")
-    record_compliance(app, agreement_id)
-    borrow.post(f"/api/v1/c/{borrower.slug}/lending/offers/{agreement_id}/confirm")
+    _request_id, agreement_id, _confirmed = confirm_loan_via_api(
+        app, borrow, lend, worker, borrower, lender, ref, request_body(next_weekday(2)))
     run_jobs()
     cancelled = lend.post(f"/api/v1/c/{lender.slug}/lending/offers/{agreement_id}/cancel")
     assert cancelled.get_json()["state"] == "cancelled"
@@ -213,17 +208,10 @@ def test_the_loan_shows_on_both_rota_pages(app, api_client, coop_session, run_jo
     lender, lender_admin = pool_coop(app, "W06000002")
     borrower, borrower_admin = pool_coop(app, "W06000003")
     _worker_id, worker_account, ref = pool_worker(app, lender, coop_session)
-    borrow = api_client(borrower_admin)
+    borrow, worker = api_client(borrower_admin), api_client(worker_account)
     day = next_weekday(2)
-    request_id = borrow.post(f"/api/v1/c/{borrower.slug}/lending/requests",
-                             json=request_body(day)).get_json()["id"]
-    agreement_id = borrow.post(f"/api/v1/c/{borrower.slug}/lending/requests/{request_id}/offers",
-                               json={"worker_ref": ref}).get_json()["id"]
-    api_client(lender_admin).post(f"/api/v1/c/{lender.slug}/lending/offers/{agreement_id}/approve")
-    worker = api_client(worker_account)
-    worker.post(f"/api/v1/c/{lender.slug}/lending/my-offers/{agreement_id}/accept")
-    record_compliance(app, agreement_id)
-    borrow.post(f"/api/v1/c/{borrower.slug}/lending/offers/{agreement_id}/confirm")
+    confirm_loan_via_api(app, borrow, api_client(lender_admin), worker, borrower, lender, ref,
+                         request_body(day))
     run_jobs()
     week = borrow.client.get(f"/c/{borrower.slug}/rota/?week={day.isoformat()}"
                              f"&day={day.weekday()}").get_data(as_text=True)

@@ -4,34 +4,14 @@ navigation, and is emailed to them by a job that takes ids only, after the commi
 from __future__ import annotations
 
 import html
-import logging
-from contextlib import contextmanager
 from datetime import datetime, time, timedelta
 
 from tenants.audit.models import TenantAuditEvent
 from tenants.rota.rules import week_start
 from tenants.workforce.service import today
-from tests.fixtures.app import csrf_token
+from tests.fixtures.app import captured_mail, csrf_token
 from tests.tenants.rota.helpers import make_client, make_visit, make_worker
 from tests.tenants.workforce.helpers import browser, count, person
-
-
-@contextmanager
-def captured_mail():
-    """The text of every email logged while the block runs (COOPFED_MAIL_URL unset)."""
-    texts: list[str] = []
-    handler = logging.Handler(logging.INFO)
-    handler.emit = lambda record: texts.append(record.getMessage())
-    logger = logging.getLogger("coopfed.mail")
-    level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    try:
-        yield texts
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
-
 
 THURSDAY = week_start(today()) + timedelta(weeks=1, days=3)
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import marshmallow as ma
 from flask import Blueprint, Flask, request
+from flask_babel import gettext
 from flask_login import current_user
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
@@ -167,4 +168,5 @@ def _bound_page_numbers(app: Flask) -> None:
         page = request.args.get("page", "")
         if request.path.startswith("/api/") and page.isascii() and page.isdigit() and (
                 len(page) > 6 or int(page) > MAX_PAGE):
-            raise ValidationError({"page": [f"Use a page number from 1 to {MAX_PAGE}."]})
+            raise ValidationError({"page": [gettext("Use a page number from 1 to %(max)s.",
+                                                    max=MAX_PAGE)]})

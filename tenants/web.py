@@ -216,7 +216,7 @@ class SelectPage(Page):
 
 def _reject_nul(value, path: str, errors: dict) -> None:
     if isinstance(value, str) and "\x00" in value:
-        errors[path] = ["Must not contain NUL characters."]
+        errors[path] = [gettext("Must not contain NUL characters.")]
     elif isinstance(value, dict):
         for key, item in value.items():
             _reject_nul(item, f"{path}.{key}" if path else str(key), errors)

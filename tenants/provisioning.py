@@ -181,15 +181,25 @@ def create_store(tenant_store: TenantStore, ref: TenantRef) -> None:
         enqueue_after_commit(db.session, REFILL_JOB, queue="provisioning", job_id="refill-pool")
         db.session.commit()
         if claimed:
+            _CLAIMED_AT_HEAD.add(ref.id)
             return
     tenant_store.create_store(ref)
+
+
+#: Co-ops whose store this process has just claimed from the pool, stamped at the head on
+#: disk (the claim checked): step 3 has nothing to read or do for them. A re-run in
+#: another process does not know, and simply reads the store's revision.
+_CLAIMED_AT_HEAD: set[int] = set()
 
 
 def create_tables(tenant_store: TenantStore, ref: TenantRef) -> None:
     """Step 3: tables from the models, stamped at head (or upgraded if stamped earlier).
 
-    A claimed spare is at the head on disk already: this only reads its revision.
+    A spare claimed a moment ago is at the head on disk already: nothing to do.
     """
+    if ref.id in _CLAIMED_AT_HEAD:
+        _CLAIMED_AT_HEAD.discard(ref.id)
+        return
     schema = None if tenant_store.kind == "sqlite" else tenant_store.schema(ref)
     with tenant_store.owner_connection(ref) as conn:
         build_tables(conn, schema)
@@ -299,6 +309,10 @@ def claim_spare(tenant_store: TenantStore, ref: TenantRef) -> bool:
              .order_by(SPARES.c.id))
     if tenant_store.kind == "postgresql":
         with tenant_store.owner_engine.begin() as conn:
+            # No need to wait for this commit to reach the disk: step 6 (activate) commits
+            # synchronously, which flushes all WAL before it, this claim included. A crash
+            # before that leaves the co-op unfinished, and provisioning runs again.
+            conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ref.id})
             taken = conn.execute(text(
                 "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = :s) "

@@ -137,7 +137,7 @@ def resume(token: str):
                 errors = exc.errors
         if request.method == "GET" or errors:
             return render_template("onboarding/reopen.html", values=values, errors=errors), \
-                400 if errors else 200, _PRIVATE
+                422 if errors else 200, _PRIVATE
     session[TOKEN] = token
     session.setdefault("locale", draft.locale)
     if draft.submitted_at is not None:
@@ -178,7 +178,7 @@ def step(step: str):
         except ValidationError as exc:
             detail = getattr(exc, "detail", {}) or {}
             return _render_step(draft, step, detail.get("answers", {}), exc.errors,
-                                detail.get("suggestions", ()), status=400)
+                                detail.get("suggestions", ()), status=422)
         if request.args.get("change") == "1" or index + 1 == len(STEPS):
             return redirect(url_for(".review"))
         return redirect(url_for(".step", step=STEPS[index + 1]))
@@ -210,7 +210,7 @@ def save():
         else:
             return redirect(url_for(".saved", step=back))
     return render_template("onboarding/save.html", draft=draft, values=values, errors=errors,
-                           back=back), 400 if errors else 200, _PRIVATE
+                           back=back), 422 if errors else 200, _PRIVATE
 
 
 @bp.get("/saved")
@@ -269,7 +269,7 @@ def submit():
     try:
         service.submit(draft.id, account_id=_account_id())
     except ValidationError as exc:
-        return _review(service.get_draft(draft.id), exc.errors, status=400)
+        return _review(service.get_draft(draft.id), exc.errors, status=422)
     return redirect(url_for(".progress", draft_id=draft.id))
 
 

@@ -26,6 +26,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from core import forms
 from core.areas import local_authority
 from core.csvsafe import safe_cell as csv_safe
 from core.errors import NotFound, ValidationError
@@ -221,7 +222,6 @@ def releases():
 CLIENT_MESSAGES = {
     "name": _l("Enter the name of the body or tool, in 200 characters or fewer"),
     "area": _l("Choose an area from the list"),
-    "area_kind": _l("Choose an area from the list"),
 }
 
 
@@ -240,9 +240,9 @@ def clients():
                 actor_account_id=current_user.account.id)
             answers = {}
         except ValidationError as exc:
-            errors = {("area" if k == "area_kind" else k): [CLIENT_MESSAGES[k]]
-                      for k in exc.errors}
-            status = 400
+            errors = forms.page_errors({("area" if k == "area_kind" else k): v
+                                        for k, v in exc.errors.items()}, CLIENT_MESSAGES)
+            status = 422
     areas = _all_areas()
     return render_template("regional/clients.html", clients=oauth_service.list_clients(),
                            answers=answers, errors=errors, created=created, areas=areas,
@@ -277,8 +277,7 @@ def analysts():
             flash(_l("Access given"))
             return redirect(url_for(".analysts"))
         except ValidationError as exc:
-            errors = {k: [ANALYST_MESSAGES[k]] for k in exc.errors}
-            status = 400
+            errors, status = forms.page_errors(exc, ANALYST_MESSAGES), 422
     areas = _all_areas()
     return render_template("regional/analysts.html", grants=service.list_grants(),
                            answers=answers, errors=errors, areas=areas,

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 import marshmallow as ma
 from sqlalchemy import delete, select
 
-from core import audit
+from core import audit, forms
 from core.areas import local_authorities
 from core.db import db
-from core.errors import NotFound, ValidationError
+from core.errors import NotFound
 from core.timeutil import utcnow
 from services.directory.models import WELSH_OFFERS, DirectoryArea, DirectoryListing
 from tenants.registry.models import Coop, CoopState
@@ -60,10 +60,7 @@ class ListingSchema(StrictSchema):
 
 def load_listing(form: dict) -> dict:
     """Check a submitted entry; ValidationError naming each wrong field."""
-    try:
-        return ListingSchema().load(form)
-    except ma.ValidationError as exc:
-        raise ValidationError(exc.normalized_messages()) from exc
+    return forms.load(ListingSchema(), form)
 
 
 def listing_for(coop_id: int) -> tuple[DirectoryListing | None, list[str]]:

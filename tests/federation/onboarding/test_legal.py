@@ -75,7 +75,7 @@ def test_the_foster_type_cannot_go_on_as_a_share_capital_cooperative_society(
     assert 'id="fostering-rule"' in shown  # the rule is explained before choosing
     refused = wizard.post("legal", SOCIETY)
     page = refused.get_data(as_text=True)
-    assert refused.status_code == 400 and f'<html lang="{locale}"' in page
+    assert refused.status_code == 422 and f'<html lang="{locale}"' in page
     values = {"form": "co-operative society", "date": "2026-04-01"}
     if locale == "cy":
         with app.test_request_context(), force_locale("cy"):
@@ -92,7 +92,7 @@ def test_the_foster_type_cannot_go_on_as_a_share_capital_cooperative_society(
     assert _draft(app, client).step_reached == "legal"
     # A community benefit society without charitable status is not allowed either...
     assert wizard.post("legal", {**SOCIETY, "legal_form": "community_benefit_society"}
-                       ).status_code == 400
+                       ).status_code == 422
     # ...a charitable one is, and the group goes on.
     allowed = wizard.post("legal", {**SOCIETY, "legal_form": "charitable_cbs"})
     assert allowed.status_code == 302 and allowed.headers["Location"] == "/start/sharing"
@@ -106,7 +106,7 @@ def test_a_cooperative_society_with_two_founders_is_refused_naming_the_field(
     client.get(f"/language/{locale}?next=/")
     refused = wizard.post("legal", SOCIETY)
     page = refused.get_data(as_text=True)
-    assert refused.status_code == 400
+    assert refused.status_code == 422
     values = {"min": 3, "count": 2}
     expected = FEW % values if locale == "en" else _welsh(app, FEW, **values)
     assert field_error(page, "legal_form") == expected
@@ -161,7 +161,7 @@ def test_bad_legal_answers_are_refused_beside_the_field(app, client, wizard, cha
     client.get(f"/language/{locale}?next=/")
     response = wizard.post("legal", {**answers()["legal"], **change})
     page = response.get_data(as_text=True)
-    assert response.status_code == 400
+    assert response.status_code == 422
     expected = message if locale == "en" else _welsh(app, message)
     assert field_error(page, field).replace("&#34;", '"') == expected.replace("&#34;", '"')
     assert f'href="#{field}"' in page
@@ -250,7 +250,7 @@ def test_a_founder_needs_an_email_or_a_postal_address(app, client, wizard, chang
     client.get(f"/language/{locale}?next=/")
     response = wizard.post("people", {**answers()["people"], **change})
     page = response.get_data(as_text=True)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert field_error(page, field) == (message if locale == "en" else _welsh(app, message))
     assert _draft(app, client).answers("people") == {}
     # With only a postal address, a founder who does not run the workspace is accepted.
@@ -305,7 +305,7 @@ def test_changing_the_type_to_foster_after_choosing_a_society_stops_the_submit(
                        query="?change=1").status_code == 302
     refused = wizard.submit()
     page = refused.get_data(as_text=True)
-    assert refused.status_code == 400
+    assert refused.status_code == 422
     assert 'href="/start/legal?change=1"' in page
     with app.app_context():
         assert db.session.scalar(select(Coop.id).where(

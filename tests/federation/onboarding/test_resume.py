@@ -37,7 +37,7 @@ def test_save_and_come_back_later_emails_a_link_that_reopens_the_draft(
     token = wizard.token("/start/save?step=governance")
     refused = client.post("/start/save?step=governance",
                           data={"csrf_token": token, "contact_email": "nope"})
-    assert refused.status_code == 400
+    assert refused.status_code == 422
     assert field_error(refused.get_data(as_text=True), "contact_email").startswith(
         "Enter an email address in the right form")
     sent = client.post("/start/save?step=governance",

@@ -103,7 +103,7 @@ def test_bad_input_is_refused_beside_the_field_and_not_saved(app, client, wizard
     client.get(f"/language/{locale}?next=/")
     response = wizard.post(step, {**good[step], field: value})
     page = response.get_data(as_text=True)
-    assert response.status_code == 400 and f'<html lang="{locale}"' in page
+    assert response.status_code == 422 and f'<html lang="{locale}"' in page
     assert field_error(page, field) == (message if locale == "en" else _welsh(app, message))
     assert f'href="#{field}"' in page  # the error summary links to the field
     assert _draft(app, client).answers(step) == {}  # nothing saved
@@ -122,7 +122,7 @@ def test_errors_are_in_welsh_when_the_person_chose_welsh(client, wizard):
     client.get("/language/cy?next=/")
     response = wizard.post("group", {"name": "", "coop_type": "", "slug": ""})
     page = response.get_data(as_text=True)
-    assert response.status_code == 400 and '<html lang="cy"' in page
+    assert response.status_code == 422 and '<html lang="cy"' in page
     assert field_error(page, "name") == "Rhowch enw'r grŵp yn Gymraeg, yn Saesneg, neu'r ddau."
     assert field_error(page, "coop_type") == "Dewiswch y math o gydweithfa."
     assert "Mae problem" in page
@@ -134,7 +134,7 @@ def test_a_slug_taken_by_a_coop_or_a_live_draft_is_refused_with_free_alternative
     other, _ = make_coop(coop_type="dp_pool", la="W06000015")
     response = wizard.post("group", {**answers()["group"], "slug": coop.slug})
     page = response.get_data(as_text=True)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert field_error(page, "slug").startswith(f"'{coop.slug}' is already taken.")
     suggestions = re.findall(r"<code>([a-z0-9-]+)</code>", page.split(
         'id="slug-suggestions"', 1)[1])
@@ -178,7 +178,7 @@ def test_back_and_next_keep_what_was_typed_even_when_invalid(app, client, wizard
     # Next from where shows the same typed rows again; Next on governance insists.
     assert wizard.post("where", good["where"]).headers["Location"] == "/start/governance"
     response = wizard.post("governance", typed)
-    assert response.status_code == 400 and 'value="lots"' in response.get_data(as_text=True)
+    assert response.status_code == 422 and 'value="lots"' in response.get_data(as_text=True)
     # Coming back to step 1, everything typed there is still there.
     page = client.get("/start/group").get_data(as_text=True)
     assert f'value="{good["group"]["slug"]}"' in page and 'value="Gofal Cymunedol Prawf"' in page

@@ -322,7 +322,7 @@ def test_changing_the_type_after_governance_applies_the_new_types_classes(
                           query="?change=1")
     assert changed.headers["Location"] == "/start/review"
     refused = wizard.submit()  # the founders' classes no longer exist
-    assert refused.status_code == 400
+    assert refused.status_code == 422
     assert "/start/people?change=1" in refused.get_data(as_text=True)
     people = {**good["people"], "people-0-member_class": "community",
               "people-1-member_class": "supporter"}

@@ -107,7 +107,7 @@ def test_a_group_needs_at_least_one_name(client):
     response = wizard.post("group", {"name": "", "name_cy": "", "coop_type": "worker",
                                      "slug": "dim-enw"})
     page = response.get_data(as_text=True)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert field_error(page, "name") == "Rhowch enw'r grŵp yn Gymraeg, yn Saesneg, neu'r ddau."
     assert _draft(client).answers("group") == {}
 
@@ -119,7 +119,7 @@ def test_the_main_local_authority_is_chosen_when_several_are_ticked(client):
     page = client.get("/start/where").get_data(as_text=True)
     assert "The first one you ticked" not in page and "Choose the main one" in page
     refused = wizard.post("where", {"las": ["W06000001", "W06000002"], "home_la": ""})
-    assert refused.status_code == 400
+    assert refused.status_code == 422
     assert field_error(refused.get_data(as_text=True), "home_la") == (
         "Choose the main local authority: the one where the co-op is based.")
     assert _draft(client).answers("where") == {}

@@ -140,7 +140,7 @@ def test_admin_registers_a_client_and_sees_the_secret_once(app, admin_client):
     token = csrf_token(admin_client, "/regional/admin/clients")
     bad = admin_client.post("/regional/admin/clients",
                             data={"csrf_token": token, "name": "", "area": "atlantis"})
-    assert bad.status_code == 400
+    assert bad.status_code == 422
     html = bad.get_data(as_text=True)
     assert 'id="name-error"' in html and 'id="area-error"' in html
     made = admin_client.post("/regional/admin/clients",
@@ -164,7 +164,7 @@ def test_admin_gives_and_removes_an_analysts_access(app, admin_client, make_acco
     token = csrf_token(admin_client, "/regional/admin/analysts")
     bad = admin_client.post("/regional/admin/analysts", data={
         "csrf_token": token, "email": "nobody@example.org", "area": "narnia"})
-    assert bad.status_code == 400
+    assert bad.status_code == 422
     assert 'id="email-error"' in bad.get_data(as_text=True)
     assert 'id="area-error"' in bad.get_data(as_text=True)
     given = admin_client.post("/regional/admin/analysts", data={

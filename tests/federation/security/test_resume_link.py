@@ -38,7 +38,7 @@ def test_a_link_from_someone_else_does_not_replace_the_visitors_draft(app):
     # Guessing the address does not help.
     wrong = victim.post(path, data={"csrf_token": csrf_token(victim, path),
                                     "contact_email": "victim@example.org"})
-    assert wrong.status_code == 400
+    assert wrong.status_code == 422
     assert "Victim&#39;s own group" in victim.get("/start/group").get_data(as_text=True)
 
 

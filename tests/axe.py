@@ -10,6 +10,19 @@ from tests.fixtures.factories import PASSWORD
 
 AXE = Axe()
 MAX_PAGES = 60
+#: An ordinary phone held upright: Playwright's "Pixel 5" descriptor, written out (the sync
+#: fixture has no ``devices``). ``browser.new_context(locale=..., **PHONE)``.
+PHONE = {
+    "viewport": {"width": 393, "height": 727}, "screen": {"width": 393, "height": 851},
+    "device_scale_factor": 2.75, "is_mobile": True, "has_touch": True,
+    "user_agent": "Mozilla/5.0 (Linux; Android 11; Pixel 5) AppleWebKit/537.36 "
+                  "(KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36",
+}
+
+
+def fits(page) -> bool:
+    """No sideways scrolling: the page is no wider than the window (the phone)."""
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
 def serious(page) -> list[str]:

@@ -19,11 +19,11 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import validate
 
 from core.db import db
-from core.errors import DomainError, NotFound
+from core.errors import NotFound
 from core.timeutil import local_now
 from services.lending import notices
 from services.lending import service as lending
-from services.lending.views import STATE_NAMES
+from services.lending.views import STATE_NAMES, act
 from services.pool.service import do_leave_pool
 from tenants.context import tenant_session
 from tenants.lending import awaiting
@@ -158,14 +158,7 @@ def index():
 
 
 def _act(action, done_message):
-    try:
-        action()
-        flash(done_message)
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        flash(_l("That could not be done: %(reason)s", reason=str(exc)))
-    return redirect(url_for(".index"))
+    return act(action, done_message, url_for(".index"))
 
 
 @pages.post("/consent")
@@ -232,15 +225,9 @@ def offer(agreement_id: int):
 @require_role(*ALL)
 def answer(agreement_id: int, action: str):
     """The worker accepts or refuses an offer; they return to the offer's page."""
-    try:
-        lending.do_worker_respond(_own_offer(agreement_id).id, current_account_id(),
-                                  action == "accept")
-        flash(_l("Thank you: your answer was sent"))
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        flash(_l("That could not be done: %(reason)s", reason=str(exc)))
-    return redirect(url_for(".offer", agreement_id=agreement_id))
+    return act(lambda: lending.do_worker_respond(_own_offer(agreement_id).id,
+                                                 current_account_id(), action == "accept"),
+               _l("Thank you: your answer was sent"), url_for(".offer", agreement_id=agreement_id))
 
 
 @pages.post("/board/<int:request_id>")

@@ -255,18 +255,25 @@ def offer(request_id: int):
     return redirect(url_for(".request_detail", request_id=request_id))
 
 
-@pages.post("/offers/<int:agreement_id>/<any(approve, decline, confirm, complete, cancel):action>")
-@require_role(*MANAGERS)
-def manage_offer(agreement_id: int, action: str):
-    """Act on an offer from the lending page."""
+
+def act(action, done_message, back: str):
+    """Do what a page's button asks: flash ``done_message``, or why it could not be done (a
+    404 stays a 404), then go ``back``."""
     try:
-        _MANAGER_ACTIONS[action](agreement_id)
-        flash(_l("Offer updated"))
+        action()
+        flash(done_message)
     except DomainError as exc:
         if exc.status == 404:
             raise
         flash(_l("That could not be done: %(reason)s", reason=str(exc)))
-    return redirect(url_for(".index"))
+    return redirect(back)
+
+@pages.post("/offers/<int:agreement_id>/<any(approve, decline, confirm, complete, cancel):action>")
+@require_role(*MANAGERS)
+def manage_offer(agreement_id: int, action: str):
+    """Act on an offer from the lending page."""
+    return act(lambda: _MANAGER_ACTIONS[action](agreement_id), _l("Offer updated"),
+               url_for(".index"))
 
 
 @pages.get("/ledger")

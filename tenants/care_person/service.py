@@ -31,7 +31,7 @@ from tenants.clients.models import Client, RegularCarer
 from tenants.context import current_tenant, tenant_session
 from tenants.lending.models import GuestAssignment
 from tenants.rota.models import Visit
-from tenants.rota.service import UNWANTED_PAIRS
+from tenants.rota.service import UNWANTED_PAIRS, monday_of
 from tenants.workforce.models import Worker
 
 #: An invitation link works for this long.
@@ -184,11 +184,6 @@ class Week:
     seat: Seat
     monday: date
     visits: list[Coming] = field(default_factory=list)
-
-
-def monday_of(day: date) -> date:
-    """The Monday of ``day``'s week."""
-    return day - timedelta(days=day.weekday())
 
 
 def _wishes(client_id: int) -> dict[str, str]:

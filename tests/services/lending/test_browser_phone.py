@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.axe import serious, sign_in, use_language
+from tests.axe import PHONE, fits, serious, sign_in, use_language
 from tests.services.lending.helpers import (
     make_confirmable,
     next_weekday,
@@ -17,24 +17,10 @@ from tests.services.lending.helpers import (
 
 pytestmark = pytest.mark.browser
 
-#: An ordinary phone held upright: 390×844 CSS pixels, touch, a mobile user agent.
-PHONE = {
-    "viewport": {"width": 390, "height": 844}, "screen": {"width": 390, "height": 844},
-    "device_scale_factor": 3, "is_mobile": True, "has_touch": True,
-    "user_agent": "Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 "
-                  "(KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36",
-}
-
-
 def _go(page, selector: str) -> None:
     """Tap a link or button and wait for the page it leads to."""
     with page.expect_navigation():
         page.locator(selector).first.tap()
-
-
-def _fits(page) -> bool:
-    """No sideways scrolling on the phone."""
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
 def _on_screen(page, selector: str) -> bool:
@@ -87,7 +73,7 @@ def test_a_loan_on_a_phone_in_welsh(browser, live_server, app, api_client, coop_
         mine.goto(f"{live_server}/c/{lender.slug}/worker-pool/")
         assert mine.locator("html").get_attribute("lang") == "cy"
         assert mine.locator("#offers").inner_text().count("yr awr") == 1
-        assert _fits(mine)
+        assert fits(mine)
         problems["worker: pool, offered"] = serious(mine)
         _go(mine, f"#offers a[href$='/worker-pool/offers/{agreement_id}']")
         assert mine.locator("h1").inner_text() == "Cynnig shifft"
@@ -96,7 +82,7 @@ def test_a_loan_on_a_phone_in_welsh(browser, live_server, app, api_client, coop_
         assert mine.locator("#offer-status").inner_text() == "Yn aros am eich ateb"
         assert "10:00–14:00" in mine.locator("#offer-times").inner_text()
         assert mine.locator("#offer-expires").count() == 1
-        assert _fits(mine)
+        assert fits(mine)
         problems["worker: offer"] = serious(mine)
         assert _on_screen(mine, "button:has-text('Derbyn y shifft')")
         _go(mine, "button:has-text('Derbyn y shifft')")
@@ -106,7 +92,7 @@ def test_a_loan_on_a_phone_in_welsh(browser, live_server, app, api_client, coop_
         mine.goto(f"{live_server}/c/{lender.slug}/worker-pool/")
         shifts = mine.locator("#my-shifts").inner_text()
         assert "Yn aros am gadarnhad" in shifts and borrower.name in shifts
-        assert _fits(mine)
+        assert fits(mine)
         problems["worker: pool, awaiting confirmation"] = serious(mine)
 
         # The borrower records its checks (H1's compliance, H2's pair agreement), then
@@ -117,12 +103,12 @@ def test_a_loan_on_a_phone_in_welsh(browser, live_server, app, api_client, coop_
         borrow_page.goto(f"{live_server}/c/{borrower.slug}/lending/")
         confirm = f"#to-confirm form[action$='/offers/{agreement_id}/confirm'] button"
         assert _on_screen(borrow_page, confirm)
-        assert _fits(borrow_page)
+        assert fits(borrow_page)
         problems["borrower: lending, to confirm"] = serious(borrow_page)
         borrow_page.goto(f"{live_server}/c/{borrower.slug}/lending/requests/{request_id}")
         assert _on_screen(borrow_page, f"#agreements form[action$='/{agreement_id}/confirm'] "
                                        "button")
-        assert _fits(borrow_page)
+        assert fits(borrow_page)
         problems["borrower: request"] = serious(borrow_page)
         _go(borrow_page, f"#agreements form[action$='/{agreement_id}/confirm'] button")
         assert "Wedi'i lenwi" in borrow_page.locator("#requests").inner_text()  # filled

@@ -8,30 +8,16 @@ from __future__ import annotations
 
 import pytest
 
-from tests.axe import serious, sign_in, use_language
+from tests.axe import PHONE, fits, serious, sign_in, use_language
 from tests.fixtures.factories import create_account
 from tests.tenants.care_person.helpers import build_world, link
 
 pytestmark = pytest.mark.browser
 
-#: Playwright's "Pixel 5" descriptor, written out: the sync fixture has no ``devices``.
-PHONE = {
-    "viewport": {"width": 393, "height": 727}, "screen": {"width": 393, "height": 851},
-    "device_scale_factor": 2.75, "is_mobile": True, "has_touch": True,
-    "user_agent": "Mozilla/5.0 (Linux; Android 11; Pixel 5) AppleWebKit/537.36 "
-                  "(KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36",
-}
-
-
 def _go(page, selector: str) -> None:
     """Click a link or button and wait for the page it leads to."""
     with page.expect_navigation():
         page.click(selector)
-
-
-def _fits(page) -> bool:
-    """No sideways scrolling on the phone."""
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
 def test_the_care_page_in_welsh_on_a_phone(browser, live_server, app, two_coops, coop_session,
@@ -53,7 +39,7 @@ def test_the_care_page_in_welsh_on_a_phone(browser, live_server, app, two_coops,
         assert page.locator("html").get_attribute("lang") == "cy"
         assert page.locator("text=Mae Ceri yn dod").count() == 2
         assert page.locator("text=Tomos").count() == 0
-        assert _fits(page)
+        assert fits(page)
         problems["week"] = serious(page)
 
         _go(page, "button:has-text('Dim Ceri, os gwelwch yn dda')")
@@ -68,7 +54,7 @@ def test_the_care_page_in_welsh_on_a_phone(browser, live_server, app, two_coops,
         page.check("#sees-times")
         _go(page, "button:has-text('Anfon y gwahoddiad')")
         assert page.locator("text=nia@example.org").count() >= 1
-        assert _fits(page)
+        assert fits(page)
         problems["family invited"] = serious(page)
 
         _go(page, "a[rel=next]")

@@ -87,7 +87,10 @@ def declared_roles(view, method: str) -> tuple[str, ...] | None:
     roles = getattr(view, "coopfed_roles", None)
     view_class = getattr(view, "view_class", None)
     if roles is None and view_class is not None:
-        roles = getattr(getattr(view_class, method.lower(), None), "coopfed_roles", None)
+        handler = getattr(view_class, method.lower(), None)
+        if handler is None and method == "HEAD":  # Flask answers HEAD with the GET handler
+            handler = getattr(view_class, "get", None)
+        roles = getattr(handler, "coopfed_roles", None)
     return roles
 
 

@@ -9,14 +9,15 @@ from __future__ import annotations
 import functools
 import math
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from core import audit
-from core.errors import Conflict, NotFound
+from core import audit, forms
+from core.errors import Conflict, NotFound, ValidationError
 from federation.admin import service
+from federation.api import MAX_PAGE
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 
@@ -56,10 +57,10 @@ def _current_admin_id() -> int:
 @federation_admin_only
 def coops():
     """Every co-op, newest first, with its state, provisioning attempts and job status."""
-    page = request.args.get("page", "1")
-    if not page.isdigit() or int(page) < 1:
-        abort(400)
-    page = int(page)
+    page = forms.whole_number(request.args.get("page", "1"))
+    if not isinstance(page, int) or not 1 <= page <= MAX_PAGE:
+        raise ValidationError({"page": [_("Use a page number from 1 to %(max)s.",
+                                          max=MAX_PAGE)]})
     rows, total = service.coops_page(page)
     pages = max(1, math.ceil(total / service.PAGE_SIZE))
     if page > pages:

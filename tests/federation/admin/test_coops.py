@@ -128,8 +128,9 @@ def test_retry_a_failed_coop_and_follow_its_job(app, two_coops, admin_client, ru
 def test_paging(app, two_coops, admin_client):
     client, _ = admin_client
     assert client.get("/admin/coops?page=1").status_code == 200
-    assert client.get("/admin/coops?page=0").status_code == 400
-    assert client.get("/admin/coops?page=abc").status_code == 400
+    assert client.get("/admin/coops?page=0").status_code == 422
+    assert client.get("/admin/coops?page=abc").status_code == 422
+    assert client.get("/admin/coops?page=" + "9" * 5000).status_code == 422
     assert client.get("/admin/coops?page=99999").status_code == 404
 
 

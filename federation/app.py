@@ -219,4 +219,7 @@ def _register_boundary(app: Flask) -> None:
     @app.teardown_request
     def _rollback(_exc):
         finish_tenant_session(commit=False)
-        g.pop("coop", None)
+        # g outlives the request when a test holds the app context: nothing read for one
+        # request's co-op may be seen by the next.
+        for name in ("coop", "coop_slug", "coopfed_coop_access"):
+            g.pop(name, None)

@@ -40,6 +40,26 @@ class Unauthenticated(DomainError):
     code = "unauthenticated"
 
 
+def requested_coop_slug() -> str | None:
+    """The slug of the co-op whose workspace this request names (None elsewhere), once
+    the URL has been read: the sign-in loader asks, to read the co-op with the session."""
+    return g.get("coop_slug")
+
+
+def note_coop_access(slug: str, account_id: int, coop, role: str | None) -> None:
+    """Keep, for this request only, what the login-session query read about the co-op at
+    ``slug`` and ``account_id``'s role there (``with_access``), so that entering the co-op
+    decides on it without a second query. The entry and the request's end drop it."""
+    g.coopfed_coop_access = (slug, account_id, coop, role)
+
+
+def _noted_access(slug: str, account_id: int):
+    noted = g.pop("coopfed_coop_access", None)
+    if noted is None or noted[:2] != (slug, account_id):
+        return None
+    return noted[2:]
+
+
 def _enter_coop(api: bool):
     """The co-op comes from the URL and must be one of the person's memberships; then
     the person's role there must be one the view declared."""
@@ -48,7 +68,9 @@ def _enter_coop(api: bool):
             if api:
                 raise Unauthenticated(gettext("Sign in to use this co-op's API."))
             return current_app.login_manager.unauthorized()
-        coop, role = access_coop(g.coop_slug, current_user.account.id, ip=request.remote_addr)
+        account_id = current_user.account.id
+        coop, role = access_coop(g.coop_slug, account_id, ip=request.remote_addr,
+                                 found=_noted_access(g.coop_slug, account_id))
         g.coop, g.coop_role = coop, role
         bind_tenant(TenantRef(coop.id, coop.slug))
     _check_role()

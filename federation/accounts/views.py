@@ -21,6 +21,7 @@ from federation.accounts.forms import SignInForm, SignUpForm
 from federation.accounts.models import Account
 from federation.extensions import limiter, login_manager
 from federation.i18n import safe_next
+from tenants.web import note_coop_access, requested_coop_slug
 
 bp = Blueprint("accounts", __name__)
 
@@ -40,8 +41,15 @@ class SignedIn(UserMixin):
 
 @login_manager.user_loader
 def _load_user(token: str) -> SignedIn | None:
-    account = service.load_login_session(token)
-    return SignedIn(account, token) if account else None
+    # On a workspace page the session query also reads the co-op and the role there,
+    # which entering the co-op then uses instead of querying again.
+    slug = requested_coop_slug()
+    loaded = service.load_login_session(token, coop_slug=slug)
+    if loaded is None:
+        return None
+    if slug is not None:
+        note_coop_access(slug, loaded.account.id, *loaded.coop_access)
+    return SignedIn(loaded.account, token)
 
 
 # What an anonymous session may carry into the signed-in one: the language, and the

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app
-from sqlalchemy import and_, select
+from sqlalchemy import Select, and_, select
 
 from core import audit
 from core.db import db
@@ -20,22 +20,39 @@ _TRANSITIONS = {
 }
 
 
-def access_coop(slug: str, account_id: int, *, ip: str | None = None) -> tuple[Coop, str]:
-    """The co-op at ``slug`` and the person's role there, in one query.
+def with_access(stmt: Select, slug: str, account_id) -> Select:
+    """``stmt`` with two more columns: the co-op at ``slug`` and the role there of
+    ``account_id`` (a value or a column), both outer-joined, so the row comes back (with
+    None in them) when there is no such co-op or no membership.
+
+    The workspace reads them in the login-session query, so a request pays one round
+    trip for the session, the co-op and the role; ``access_coop`` decides on them.
+    """
+    return stmt.add_columns(Coop, Membership.role).outerjoin(
+        Coop, Coop.slug == slug).outerjoin(Membership, and_(
+            Membership.coop_id == Coop.id, Membership.account_id == account_id))
+
+
+def access_coop(slug: str, account_id: int, *, ip: str | None = None,
+                found: tuple[Coop | None, str | None] | None = None) -> tuple[Coop, str]:
+    """The co-op at ``slug`` and the person's role there, in one query (none when
+    ``found`` holds what ``with_access`` read for this slug and account in this request).
 
     Anyone who is not a member gets NotFound, exactly as for a slug that does not
     exist, and the refusal is audited.
     """
-    row = db.session.execute(
-        select(Coop, Membership.role).outerjoin(Membership, and_(
-            Membership.coop_id == Coop.id, Membership.account_id == account_id))
-        .where(Coop.slug == slug)).first()
-    if row is None or row.role is None:
+    if found is None:
+        row = db.session.execute(
+            select(Coop, Membership.role).outerjoin(Membership, and_(
+                Membership.coop_id == Coop.id, Membership.account_id == account_id))
+            .where(Coop.slug == slug)).first()
+        found = (row.Coop, row.role) if row else (None, None)
+    coop, role = found
+    if coop is None or role is None:
         audit.record_despite_rollback(
             "access.refused", actor_account_id=account_id, outcome="refused",
-            coop_id=row.Coop.id if row else None, ip=ip, slug=slug[:40])
+            coop_id=coop.id if coop else None, ip=ip, slug=slug[:40])
         raise NotFound()
-    coop, role = row
     check_serving(coop)
     return coop, role
 

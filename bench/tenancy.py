@@ -209,7 +209,7 @@ def create_admin(app) -> int:
     from federation.accounts.service import do_sign_up
 
     with app.app_context():
-        account = do_sign_up(ADMIN_EMAIL, "Bench Admin", PASSWORD)
+        account = do_sign_up(ADMIN_EMAIL, "Bench Admin", PASSWORD, email_verified=True)
         db.session.commit()
         return account.id
 

@@ -115,8 +115,11 @@ def constraints(keys: list[tuple]):
     return eq, ub
 
 
-def narrowest_ranges(cells, empty_geographies: set[str], measures=None):
+def narrowest_ranges(cells, empty_geographies: set[str], measures=None, known=None):
     """{key: (low, high)} for every suppressed cell outside ``empty_geographies``.
+
+    ``known`` is {key: (low, high)} the attacker already knows of some true values (from
+    an earlier release of the same figures): each cell's bounds are narrowed to it.
 
     ``cells`` is [(key, value or None)] of one release; or [(key, value, reason)], and
     then the attacker also uses what each published reason implies of a person count
@@ -135,6 +138,10 @@ def narrowest_ranges(cells, empty_geographies: set[str], measures=None):
             bounds.append((1, 7) if low_count else (0, None))
         else:
             bounds.append(shown_interval(key[2], value))
+        if known and key in known:
+            low, high = bounds[-1]
+            k_low, k_high = known[key]
+            bounds[-1] = (max(low, k_low), k_high if high is None else min(high, k_high))
     if not with_reasons:
         return _ranges(cells, keys, bounds, empty_geographies, measures=measures)
     # A person count that cannot be 0 is at least 8: tighten and solve again until stable.

@@ -78,6 +78,40 @@ def test_adding_a_week_leaves_every_unchanged_cell_as_it_was():
     assert changed_cells == 0
 
 
+def test_two_releases_read_together_pin_no_cell_of_any_measure_below_the_rules():
+    """The second half of the "adding a week" attack: release 1 and release 2 read
+    together. Periods without the new week have the same true figures in both, so the
+    attacker narrows each such cell to what both releases show, then solves for every
+    cell release 2 suppresses that needs protection (visits and hours included).
+
+    On these small federations the engine of 811c1a3 passes this too: what it got wrong
+    was the status of closed cells (the test above), which Wales-sized releases turned
+    into narrowing; here the property itself is held to, for every measure."""
+    for seed in range(2):
+        coops, rows = federation(seed, coops=10, weeks=WEEKS[:3], las=(LA, OTHER_LA))
+        first = protect(aggregate(coops, [r for r in rows if r[1] != WEEKS[2]],
+                                  grid="present"))
+        second = protect(aggregate(coops, rows, grid="present"), first.refs)
+        earlier = {key: shown_interval(key[2], outcome.value)
+                   for key, outcome in first.published()
+                   if outcome.value is not None and WEEKS[2] not in _weeks_of(key[3], key[4])}
+        published = [(k, o.value) for k, o in second.published()]
+        ranges = narrowest_ranges([(k, v) for k, v in published], _empty_codes(coops, published),
+                                  known=earlier)
+        reasons = dict(second.cells)
+        # A complement ("secondary") protects others: the rules would show it on its own.
+        # A cell release 1 showed was published already.
+        targets = {k: r for k, r in ranges.items()
+                   if k not in earlier and reasons[k].reason != "secondary"}
+        assert targets, "the releases suppressed nothing: the attack tested nothing"
+        for key, (low, high) in targets.items():
+            assert high - low >= 8 - 1e-6, (seed, key, low, high)
+
+
+def _empty_codes(coops, published) -> set[str]:
+    return {k[1] for k, _ in published} - _empty(coops)
+
+
 def _weeks_of(kind: str, period: str) -> set[str]:
     return {w for w in WEEKS[:3] if week_periods(w)[kind] == period}
 

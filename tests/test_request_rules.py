@@ -212,3 +212,17 @@ def test_the_document_lists_each_refusal_a_workspace_operation_can_give(app):
             if lacking := expected - set(operation["responses"]):
                 missing.append(f"{method.upper()} {path}: {sorted(lacking)}")
     assert not missing, "\n".join(missing)
+
+
+@pytest.mark.parametrize("number", ["²", "9" * 5000, "-1"])
+def test_a_number_python_cannot_read_is_refused_not_a_500(app, two_coops, number):
+    (a, admin_a), _b = two_coops
+    web = app.test_client()
+    assert sign_in(web, admin_a.email, PASSWORD).status_code == 302
+    token = csrf_token(web, f"/c/{a.slug}/")
+    proposal = web.post(f"/c/{a.slug}/governance/new", data={
+        "csrf_token": token, "title": "T", "body": "B", "meeting_id": number,
+        "opens_at": "soon", "closes_at": "", "quorum": number})
+    subject = web.post(f"/c/{a.slug}/settings/data/subject-access", data={
+        "csrf_token": token, "kind": "member", "record_id": number})
+    assert proposal.status_code == 422 and subject.status_code == 422

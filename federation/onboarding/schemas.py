@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 
 from core.areas import local_authorities
+from core.forms import whole_number
 from federation.onboarding.legal import (
     CIW_SERVICE_TYPES,
     LEGAL_FORMS,
@@ -377,10 +378,10 @@ class PeopleSchema(StrictSchema):
             if email and email in seen:
                 row_error(index, "email", _("This email address is already on the list."))
             seen.add(email)
-        admin = data.get("admin", "")
-        if not (admin.isdigit() and int(admin) < len(people)):
+        admin = whole_number(str(data.get("admin", "")))
+        if not (isinstance(admin, int) and 0 <= admin < len(people)):
             errors["admin"] = [_("Choose who will look after the co-op's workspace.")]
-        elif not people[int(admin)].get("email"):
+        elif not people[admin].get("email"):
             errors["admin"] = [_("The person who will look after the workspace needs an "
                                  "email address, to sign in.")]
         if errors:

@@ -24,6 +24,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from core import forms
 from core.errors import DomainError
 from services.portability import leaving, service
 from tenants.context import tenant_session
@@ -167,7 +168,8 @@ def subject_access():
     if request.method == "POST":
         kind = request.form.get("kind", "")
         raw = request.form.get("record_id", "").strip()
-        record_id = int(raw) if raw.isdigit() else 0
+        record_id = forms.whole_number(raw)
+        record_id = record_id if isinstance(record_id, int) else 0
         model = {"member": Member, "worker": Worker}.get(kind)
         exists = model is not None and record_id > 0 and tenant_session().scalar(
             select(model.id).where(model.id == record_id)) is not None

@@ -332,7 +332,9 @@ def new():
             meeting = values["meeting_id"] = request.form.get("meeting_id", "")
             proposal = forms.load(ProposalCreateSchema(), {
                 k: values[k] for k in _PROPOSAL if values[k] or k != "kind"})
-            proposal["meeting_id"] = int(meeting) if meeting.isdigit() else None
+            meeting_id = forms.whole_number(meeting)
+            valid = isinstance(meeting_id, int) and meeting_id > 0
+            proposal["meeting_id"] = meeting_id if valid else None
         except ValidationError as exc:
             errors.update(forms.page_errors(exc))
         try:

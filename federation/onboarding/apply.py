@@ -139,7 +139,7 @@ def apply_position(session: TenantSession, draft: Draft, *,
     set_position({"legal_form": legal.get("legal_form") or "not_decided",
                   "fca_society_number": number,
                   "registered_on": date.fromisoformat(when) if when else None},
-                 admin_account_id)
+                 actor_account_id=admin_account_id)
     known = set(session.scalars(select(RegisteredService.ciw_service_id)))
     for row in legal.get("ciw", []):
         if row["ciw_service_id"] in known:
@@ -150,7 +150,7 @@ def apply_position(session: TenantSession, draft: Draft, *,
                      "registered_manager": (row.get("registered_manager") or "").strip()
                      or None,
                      "rating_url": (row.get("rating_url") or "").strip() or None},
-                    admin_account_id)
+                    actor_account_id=admin_account_id)
         known.add(row["ciw_service_id"])
     registered = {row.get("service_type") for row in legal.get("ciw", [])}
     if needs_ciw(draft.answers("services").get("services", [])) \

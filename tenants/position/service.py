@@ -111,7 +111,7 @@ def check_position(values: dict, on: date) -> None:
         raise ValidationError(errors)
 
 
-def set_position(data: dict, actor_account_id: int | None) -> LegalPosition:
+def set_position(data: dict, *, actor_account_id: int | None) -> LegalPosition:
     """Record the co-op's legal position; audited as ``position.updated``.
 
     ``data`` is a dict with any of these keys (those absent keep their stored value):
@@ -171,7 +171,7 @@ def check_service(values: dict) -> None:
         raise ValidationError(errors)
 
 
-def add_service(data: dict, actor_account_id: int | None) -> RegisteredService:
+def add_service(data: dict, *, actor_account_id: int | None) -> RegisteredService:
     """Record a CIW-registered service; audited as ``position.service_added``.
 
     ``data``: ``service_type`` (one of ``SERVICE_TYPES``), ``ciw_service_id``,
@@ -189,7 +189,7 @@ def add_service(data: dict, actor_account_id: int | None) -> RegisteredService:
     return service
 
 
-def remove_service(service_id: int, actor_account_id: int | None) -> None:
+def remove_service(service_id: int, *, actor_account_id: int | None) -> None:
     """Remove a registered service (it closed or was recorded by mistake); audited."""
     session = tenant_session()
     service = session.get(RegisteredService, service_id)

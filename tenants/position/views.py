@@ -72,7 +72,7 @@ def save():
     """Save the legal form and registration."""
     try:
         data = forms.load(schemas.PositionIn(), schemas.form_to_position(request.form))
-        service.set_position(data, current_account_id())
+        service.set_position(data, actor_account_id=current_account_id())
     except ValidationError as exc:
         return _settings_page(_page_errors(exc), request.form)
     flash(_l("Legal position saved"))
@@ -88,7 +88,7 @@ def add_service():
                                service_types=SERVICE_TYPE_NAMES)
     try:
         data = forms.load(schemas.ServiceIn(), schemas.form_to_service(request.form))
-        service.add_service(data, current_account_id())
+        service.add_service(data, actor_account_id=current_account_id())
     except ValidationError as exc:
         return render_template("position/service_form.html", answers=request.form,
                                errors=_page_errors(exc), service_types=SERVICE_TYPE_NAMES), 422
@@ -100,7 +100,7 @@ def add_service():
 @require_role(*ADMINS)
 def remove_service(service_id: int):
     """Remove a registered service."""
-    service.remove_service(service_id, current_account_id())
+    service.remove_service(service_id, actor_account_id=current_account_id())
     flash(_l("Registered service removed"))
     return redirect(url_for(".settings"))
 
@@ -122,7 +122,7 @@ def api_position():
 @api.response(200, schemas.PositionOut)
 def api_set_position(data):
     """Change the fields given; the others keep their stored value."""
-    service.set_position(data, current_account_id())
+    service.set_position(data, actor_account_id=current_account_id())
     return service.get_summary()
 
 
@@ -132,7 +132,7 @@ def api_set_position(data):
 @api.response(201, schemas.ServiceOut)
 def api_add_service(data):
     """Record a CIW-registered service."""
-    return service.add_service(data, current_account_id())
+    return service.add_service(data, actor_account_id=current_account_id())
 
 
 @api.delete("/position/services/<int:service_id>")
@@ -140,5 +140,5 @@ def api_add_service(data):
 @api.response(204)
 def api_remove_service(service_id: int):
     """Remove a registered service."""
-    service.remove_service(service_id, current_account_id())
+    service.remove_service(service_id, actor_account_id=current_account_id())
     return ""

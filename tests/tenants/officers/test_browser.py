@@ -15,7 +15,7 @@ def test_officers_and_tasks_in_welsh_with_errors_pass_axe(page, live_server, two
     (coop, admin), _other = two_coops
     with coop_session(coop):
         add_service({"service_type": "domiciliary_support", "ciw_service_id": "SIN-00077777",
-                     "responsible_individual": "Dewi Lloyd"}, None)
+                     "responsible_individual": "Dewi Lloyd"}, actor_account_id=None)
     problems: dict[str, list[str]] = {}
     use_language(page, live_server, "cy")
     sign_in(page, live_server, admin.email)

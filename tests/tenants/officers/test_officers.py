@@ -36,7 +36,7 @@ def coops(two_coops, coop_session):
             session.flush()
     with coop_session(registered):
         add_service({"service_type": "domiciliary_support", "ciw_service_id": "SIN-00012345",
-                     "responsible_individual": "Dewi Lloyd"}, None)
+                     "responsible_individual": "Dewi Lloyd"}, actor_account_id=None)
     return (registered, admin), (plain, plain_admin)
 
 

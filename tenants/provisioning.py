@@ -178,7 +178,9 @@ def create_store(tenant_store: TenantStore, ref: TenantRef) -> None:
         db.session.commit()
         claimed = claim_spare(tenant_store, ref)
         # Claimed or not, the pool is short of one (or empty): refill it after this commits.
-        enqueue_after_commit(db.session, REFILL_JOB, queue="provisioning", job_id="refill-pool")
+        # On the default queue, which workers take after provisioning: a co-op waiting to
+        # be provisioned never waits behind a refill that has not started.
+        enqueue_after_commit(db.session, REFILL_JOB, queue="default", job_id="refill-pool")
         db.session.commit()
         if claimed:
             _CLAIMED_AT_HEAD.add(ref.id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
@@ -10,7 +11,7 @@ from typing import NamedTuple
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import delete, select, update
+from sqlalchemy import Select, bindparam, delete, select, update
 
 from core import audit
 from core.db import db
@@ -210,6 +211,16 @@ def start_login_session(account: Account, ip: str | None = None) -> str:
 SEEN_RESOLUTION = timedelta(minutes=1)
 
 
+@functools.cache
+def _session_query(with_coop: bool) -> Select:
+    """The query of every signed-in request, built once per process (only its parameters
+    change): the session and its account, with the co-op and role when ``with_coop``."""
+    stmt = select(Account, LoginSession).join(
+        LoginSession, LoginSession.account_id == Account.id).where(
+        LoginSession.token_hash == bindparam("token_hash"))
+    return with_access(stmt, bindparam("slug"), Account.id) if with_coop else stmt
+
+
 class LoadedSession(NamedTuple):
     """A live login session's account, and what was read with it about the co-op whose
     workspace the request names (``coop_access``: the co-op and the role there, either
@@ -230,12 +241,8 @@ def load_login_session(token: str, coop_slug: str | None = None) -> LoadedSessio
     """
     if not token or len(token) > 100:
         return None
-    stmt = select(Account, LoginSession).join(
-        LoginSession, LoginSession.account_id == Account.id).where(
-        LoginSession.token_hash == _digest(token))
-    if coop_slug is not None:
-        stmt = with_access(stmt, coop_slug, Account.id)
-    row = db.session.execute(stmt).first()
+    row = db.session.execute(_session_query(coop_slug is not None),
+                             {"token_hash": _digest(token), "slug": coop_slug}).first()
     if row is None:
         return None
     account, login = row.Account, row.LoginSession

@@ -20,10 +20,10 @@ _TRANSITIONS = {
 }
 
 
-def with_access(stmt: Select, slug: str, account_id) -> Select:
+def with_access(stmt: Select, slug, account_id) -> Select:
     """``stmt`` with two more columns: the co-op at ``slug`` and the role there of
-    ``account_id`` (a value or a column), both outer-joined, so the row comes back (with
-    None in them) when there is no such co-op or no membership.
+    ``account_id`` (each a value, a column or a bound parameter), both outer-joined, so
+    the row comes back (with None in them) when there is no such co-op or no membership.
 
     The workspace reads them in the login-session query, so a request pays one round
     trip for the session, the co-op and the role; ``access_coop`` decides on them.

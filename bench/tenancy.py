@@ -6,6 +6,7 @@ Run it from the project folder::
     .venv/bin/python -m bench.tenancy --quick         # smoke run: sizes 10,50; 100 co-ops
     .venv/bin/python -m bench.tenancy --store sqlite --json /tmp/tenancy.json
     .venv/bin/python -m bench.tenancy --pool-compare 100  # warm pool vs inline (issue 16)
+    .venv/bin/python -m bench.tenancy --overhead 20   # tenant page vs no tenancy only (issue 16)
 
 Each size gets a fresh store (a temporary instance folder; on PostgreSQL also a scratch
 database and a scratch app role, dropped at the end, even on error). Only
@@ -648,6 +649,109 @@ def request_latency(app, refs: list[tuple[int, str]], count: int, warmup: int,
     return result
 
 
+def statements_per_request(app, client, path: str) -> list[str]:
+    """The SQL statements one GET of ``path`` sends, on any engine: the start of each and
+    its tables (what follows FROM), so a reader sees what every request reads."""
+    import re
+
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    seen: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args):
+        flat = " ".join(statement.split())
+        head, _, tables = flat.partition(" FROM ")
+        seen.append(head[:30] + (" … FROM " + re.sub(r"\b(main|federation|coop_\d+)\.", "", tables)[:160]
+                                 if tables else ""))
+
+    event.listen(Engine, "before_cursor_execute", note)
+    try:
+        if client.get(path).status_code != 200:
+            raise RuntimeError(f"GET {path} failed")
+    finally:
+        event.remove(Engine, "before_cursor_execute", note)
+    return seen
+
+
+def interleaved_cpu(client, paths: dict[str, str], count: int, warmup: int,
+                    block: int = 50) -> dict[str, dict]:
+    """As ``interleaved_gets`` for one path per condition, also timing each request's CPU
+    in this thread (``time.thread_time``): on a busy machine the wall time includes
+    waiting for a core, the CPU time much less so."""
+    for path in paths.values():
+        for _ in range(warmup):
+            client.get(path)
+    wall: dict[str, list[float]] = {key: [] for key in paths}
+    cpu: dict[str, list[float]] = {key: [] for key in paths}
+    keys = list(paths)
+    for b in range(math.ceil(count / block)):
+        for key in keys[b % len(keys):] + keys[:b % len(keys)]:
+            for _ in range(block):
+                c0, t0 = time.thread_time(), time.perf_counter()
+                response = client.get(paths[key])
+                wall[key].append(time.perf_counter() - t0)
+                cpu[key].append(time.thread_time() - c0)
+                if response.status_code != 200:
+                    raise RuntimeError(f"GET {paths[key]} → {response.status_code}")
+    return {key: {**summary(wall[key]), "cpu_p50": statistics.median(cpu[key])}
+            for key in keys}
+
+
+def tenant_overhead(kind: str, coops: int, count: int, warmup: int, rounds: int) -> dict:
+    """Only the tenant page overhead (issue 16): (a) ``GET /c/<slug>/`` on one co-op
+    against (c) the same page without tenancy, interleaved in blocks of 50, ``rounds``
+    times, in a store of ``coops`` co-ops; with the statements each request sends."""
+    from federation.extensions import limiter
+
+    with scratch_store(kind) as scratch:
+        app = make_app(scratch)
+        admin_id = create_admin(app)
+        log(f"{kind}: provisioning {coops} co-ops for the overhead run")
+        _times, refs, _wall = provision_run(app, coops, admin_id)
+        one_id, one_slug = refs[0]
+        _fix_no_tenancy_coop(app, one_id)
+        limiter.reset()
+        client = app.test_client()
+        sign_in(client)
+        paths = {"one": f"/c/{one_slug}/", "bare": "/bench/no-tenancy"}
+        result: dict = {"coops": coops, "requests": count, "rounds": [],
+                        "statements": {key: statements_per_request(app, client, path)
+                                       for key, path in paths.items()}}
+        for r in range(rounds):
+            log(f"{kind}: overhead round {r + 1}/{rounds}")
+            figures = interleaved_cpu(client, paths, count, warmup)
+            figures["ratio"] = figures["one"]["p50"] / figures["bare"]["p50"]
+            figures["cpu_ratio"] = figures["one"]["cpu_p50"] / figures["bare"]["cpu_p50"]
+            result["rounds"].append(figures)
+        for key in ("ratio", "cpu_ratio"):
+            result[f"{key}_median"] = statistics.median(f[key] for f in result["rounds"])
+    return result
+
+
+def overhead_report(kind: str, figures: dict) -> str:
+    """The overhead mode's table for one store."""
+    lines = [f"## {kind}: tenant page overhead, {figures['coops']} co-ops, "
+             f"{figures['requests']} requests per condition per round",
+             "statements per request: " + ", ".join(
+                 f"{key} {len(value)}" for key, value in figures["statements"].items())]
+    for key, value in figures["statements"].items():
+        lines += [f"  {key}: {statement}" for statement in value]
+    lines.append("round | (a) p50 / p95 ms | (c) p50 / p95 ms | p50 (a)/(c) | CPU p50 (a) / (c) ms"
+                 " | CPU (a)/(c)")
+    for i, f in enumerate(figures["rounds"], 1):
+        one, bare = f["one"], f["bare"]
+        lines.append(f"{i} | {one['p50'] * 1000:.2f} / {one['p95'] * 1000:.2f} | "
+                     f"{bare['p50'] * 1000:.2f} / {bare['p95'] * 1000:.2f} | {f['ratio']:.3f} | "
+                     f"{one['cpu_p50'] * 1000:.2f} / {bare['cpu_p50'] * 1000:.2f} | "
+                     f"{f['cpu_ratio']:.3f}")
+    target = TARGETS["latency_p50_ratio"]
+    lines.append(f"median of the rounds' p50 ratios: {figures['ratio_median']:.3f} "
+                 f"(target ≤ {target}: {verdict(figures['ratio_median'] <= target)}); "
+                 f"of the CPU ratios: {figures['cpu_ratio_median']:.3f}")
+    return "\n".join(lines)
+
+
 # -- one store ---------------------------------------------------------------------------------
 
 
@@ -832,6 +936,10 @@ def parse_args(argv=None):
     parser.add_argument("--pool-compare", type=int, default=None, metavar="N",
                         help="only compare provisioning with and without the warm pool: "
                              "N co-ops each way, interleaved (issue 16)")
+    parser.add_argument("--overhead", type=int, default=None, metavar="N",
+                        help="only the tenant page overhead, (a) against (c), interleaved, "
+                             "in a store of N co-ops; --requests, --warmup and --rounds apply "
+                             "(issue 16)")
     parser.add_argument("--pool-size", type=int, default=3,
                         help="STORE_POOL_SIZE for --pool-compare (default 3)")
     args = parser.parse_args(argv)
@@ -872,6 +980,20 @@ def main(argv=None) -> int:
     started = time.perf_counter()
     results = {"environment": environment(), "args": {k: v for k, v in vars(args).items()},
                "stores": {}}
+    if args.overhead:
+        print(machine_line(), flush=True)
+        for kind in kinds:
+            load_before = machine_load()
+            figures = tenant_overhead(kind, args.overhead, args.requests, args.warmup,
+                                      args.rounds)
+            figures["load"] = {"before": load_before, "after": machine_load()}
+            results["stores"][kind] = figures
+            print(overhead_report(kind, figures), flush=True)
+            print(f"  load average before {' '.join(load_before.get('loadavg', []))}, after "
+                  f"{' '.join(figures['load']['after'].get('loadavg', []))}\n", flush=True)
+        if args.json:
+            Path(args.json).write_text(json.dumps(results, indent=1, default=str))
+        return 0
     if args.pool_compare:
         print(machine_line(), flush=True)
         for kind in kinds:

@@ -662,8 +662,8 @@ def statements_per_request(app, client, path: str) -> list[str]:
     def note(_conn, _cursor, statement, *_args):
         flat = " ".join(statement.split())
         head, _, tables = flat.partition(" FROM ")
-        seen.append(head[:30] + (" … FROM " + re.sub(r"\b(main|federation|coop_\d+)\.", "", tables)[:160]
-                                 if tables else ""))
+        tables = re.sub(r"\b(main|federation|coop_\d+)\.", "", tables)[:160]
+        seen.append(head[:30] + (" … FROM " + tables if tables else ""))
 
     event.listen(Engine, "before_cursor_execute", note)
     try:

@@ -345,17 +345,24 @@ def claim_spare(tenant_store: TenantStore, ref: TenantRef) -> bool:
 
 
 def refill_pool() -> dict[str, int]:
-    """The job that keeps ``STORE_POOL_SIZE`` spares: drops broken and surplus spares, then
-    builds the missing ones. Idempotent: everything it needs is in the registry (and the
-    spare files), so running it twice, or after a lost job, leaves the same pool.
+    """The job that keeps ``STORE_POOL_SIZE`` spares: drops broken and surplus spares and
+    builds one missing spare, then queues itself again (after commit) while the pool is
+    short. One spare per run keeps each run short, so a worker takes a waiting
+    provisioning job between two spares. Idempotent: everything it needs is in the
+    registry (and the spare files), so running it twice, or after a lost job, leaves the
+    same pool; the periodic run refills a pool whose job Redis lost.
     """
     tenant_store = store()
     size = current_app.config["STORE_POOL_SIZE"]
     dropped = _drop_unusable(tenant_store)
-    built = 0
-    while _build_spare(tenant_store, size):
-        built += 1
+    built = int(_build_spare(tenant_store, size))
     dropped += _trim(tenant_store, size)
+    if built:
+        with tenant_store.owner_engine.connect() as conn:
+            short = _pool_count(conn) < size
+            conn.rollback()
+        if short:
+            enqueue_after_commit(db.session, REFILL_JOB, queue="default", job_id="refill-pool")
     return {"built": built, "dropped": dropped}
 
 

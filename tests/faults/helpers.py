@@ -57,6 +57,18 @@ def link_works(app, coop, invitation_id: int, message) -> bool:
             session.close()
 
 
+
+def emailed_exactly_once(rig, coop, invited) -> None:
+    """Each (invitation id, email) in ``invited`` emailed once, with a link that works; still
+    once after more sweeps."""
+    rig.eventually(lambda: all(rig.sink.to(email) for _, email in invited),
+                   what="every invitation emailed")
+    rig.settle()  # a duplicate, if any, would be sent by the end of this
+    for invitation_id, email in invited:
+        received = rig.sink.to(email)
+        assert len(received) == 1, f"{email} received {len(received)} emails"
+        assert link_works(rig.app, coop, invitation_id, received[0])
+
 def coop_state(app, coop_id: int) -> str:
     """The co-op's lifecycle state, read afresh."""
     with app.app_context():

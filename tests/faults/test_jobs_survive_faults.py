@@ -21,7 +21,7 @@ from services.stats import publish
 from services.stats.models import StatsRelease
 from tenants.outbox.service import RELAY_JOB
 from tests.faults.harness import Processes, eventually
-from tests.faults.helpers import coop_state, invite, link_works
+from tests.faults.helpers import coop_state, emailed_exactly_once, invite
 from tests.fixtures.app import sign_in
 from tests.fixtures.factories import PASSWORD, create_account, create_coop, unique
 
@@ -35,17 +35,6 @@ def rig(fault_rig):
     yield fault_rig
     fault_rig.redis.thaw()
     fault_rig.procs.stop_all()
-
-
-def _exactly_once(rig, coop, invited) -> None:
-    """Each invitation emailed once, with a link that works; still once after more sweeps."""
-    rig.eventually(lambda: all(rig.sink.to(email) for _, email in invited),
-                   what="every invitation emailed")
-    rig.settle()  # a duplicate, if any, would be sent by the end of this
-    for invitation_id, email in invited:
-        received = rig.sink.to(email)
-        assert len(received) == 1, f"{email} received {len(received)} emails"
-        assert link_works(rig.app, coop, invitation_id, received[0])
 
 
 def test_a_job_a_worker_took_and_died_with_is_queued_again_by_the_sweeper(rig):
@@ -73,7 +62,7 @@ def test_invitations_relayed_before_redis_was_flushed_are_sent_once(rig):
         assert run_job(RELAY_JOB, coop.id) >= 3  # relayed: the mail jobs are queued
     rig.redis.flush()  # ... and Redis loses them
     rig.worker()
-    _exactly_once(rig, coop, invited)
+    emailed_exactly_once(rig, coop, invited)
 
 
 def test_kill_9_of_a_work_horse_and_of_a_worker_mid_send(rig):
@@ -92,7 +81,7 @@ def test_kill_9_of_a_work_horse_and_of_a_worker_mid_send(rig):
             worker.kill()
             worker.wait(10)
             worker = rig.worker()
-        _exactly_once(rig, coop, invited)
+        emailed_exactly_once(rig, coop, invited)
 
 
 def test_a_release_whose_job_was_lost_is_published_and_never_blocks_the_next(rig):
@@ -141,7 +130,7 @@ def test_writes_commit_and_sign_in_answers_503_while_redis_is_down_or_frozen(rig
         else:
             rig.redis.thaw()
         worker = rig.worker()
-        _exactly_once(rig, coop, [(answer.get_json()["id"], target["email"])])
+        emailed_exactly_once(rig, coop, [(answer.get_json()["id"], target["email"])])
         worker.kill()
         worker.wait(10)
 
@@ -157,5 +146,5 @@ def test_the_worker_and_the_scheduler_reconnect_when_redis_comes_back(rig):
     assert scheduler.poll() is None, rig.procs.log_tail()
     rig.redis.start()
     invited = invite(rig.app, coop)
-    _exactly_once(rig, coop, invited)
+    emailed_exactly_once(rig, coop, invited)
     assert worker.poll() is None and scheduler.poll() is None

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import create_engine
 
 from tests.faults.harness import PrivatePostgres
-from tests.faults.helpers import invite, link_works
+from tests.faults.helpers import emailed_exactly_once, invite
 from tests.fixtures.factories import create_coop
 
 pytestmark = [pytest.mark.faults, pytest.mark.postgres, pytest.mark.redis]
@@ -40,24 +40,14 @@ def rig_teardown() -> None:
         server.remove()
 
 
-def _emailed_once(rig, coop, invited) -> None:
-    rig.eventually(lambda: all(rig.sink.to(email) for _, email in invited),
-                   what="every invitation emailed")
-    rig.settle()  # a duplicate, if any, would be sent by the end of this
-    for invitation_id, email in invited:
-        received = rig.sink.to(email)
-        assert len(received) == 1, f"{email} received {len(received)} emails"
-        assert link_works(rig.app, coop, invitation_id, received[0])
-
-
 def test_work_goes_on_exactly_once_after_postgres_restarts(fault_rig):
     rig = fault_rig
     coop, _ = create_coop(rig.app)
     worker = rig.worker()
-    _emailed_once(rig, coop, invite(rig.app, coop))
+    emailed_exactly_once(rig, coop, invite(rig.app, coop))
     # Acknowledged just before the restart: the relay and the email run after it.
     invited = invite(rig.app, coop, 2)
     _server[0].restart()
-    _emailed_once(rig, coop, invited)
-    _emailed_once(rig, coop, invite(rig.app, coop))
+    emailed_exactly_once(rig, coop, invited)
+    emailed_exactly_once(rig, coop, invite(rig.app, coop))
     assert worker.poll() is None, rig.procs.log_tail()

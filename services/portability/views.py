@@ -127,7 +127,7 @@ def leave():
     if answers.get("confirm") != "yes":
         errors["confirm"] = [_l("Confirm that the co-op is to leave coopfed.")]
     grace = answers.get("grace_days", "").strip()
-    if not grace.isdigit():
+    if not (grace.isascii() and grace.isdigit() and len(grace) <= 3):
         errors["grace_days"] = [_l("Give a number of days from 0 to 365.")]
     if not errors:
         try:

@@ -251,7 +251,9 @@ def week_view(seat: Seat, week: date, *, actor: int, via: str) -> Week:
 def _worker_of(client_id: int, worker_key: str) -> dict:
     """Resolve a wish's worker key; only someone who has visited (or will) can be named."""
     session = tenant_session()
-    if worker_key.startswith("w") and worker_key[1:].isdigit() and len(worker_key) <= 10:
+    number = worker_key[1:]
+    if worker_key.startswith("w") and number.isascii() and number.isdigit() \
+            and len(worker_key) <= 10:
         worker_id = int(worker_key[1:])  # at most 9 digits: inside the INTEGER column's range
         known = session.scalar(select(exists().where(
             Visit.client_id == client_id, Visit.worker_id == worker_id))) or session.scalar(

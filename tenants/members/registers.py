@@ -98,7 +98,8 @@ def parse_pounds(text: str) -> int | None:
     """"10", "10.5" or "£10.50" as pence; None if it is not an amount."""
     text = text.strip().lstrip("£").replace(",", "")
     whole, _dot, fraction = text.partition(".")
-    if not whole.isdigit() or (fraction and not (fraction.isdigit() and len(fraction) <= 2)):
+    if not (text.isascii() and whole.isdigit() and len(whole) <= 12) or (
+            fraction and not (fraction.isdigit() and len(fraction) <= 2)):
         return None
     return int(whole) * 100 + int((fraction or "0").ljust(2, "0"))
 

@@ -423,7 +423,8 @@ def edit_class(class_id):
                 "eligibility_en": raw["eligibility_en"],
                 "eligibility_cy": raw["eligibility_cy"]}
         try:
-            if not data["min_shares"].isdigit():
+            if not (data["min_shares"].isascii() and data["min_shares"].isdigit()
+                    and len(data["min_shares"]) <= 9):
                 raise ValidationError({"min_shares": [_("Enter a whole number of shares, "
                                                         "like 1.")]})
             data["min_shares"] = int(data["min_shares"])

@@ -87,7 +87,9 @@ def _form(names: tuple[str, ...]) -> dict:
     for key in ("member_id", "candidate_member_id", "quorum"):
         if key in values:
             raw = values[key]
-            values[key] = int(raw) if raw.isdigit() else (None if raw == "" else raw)
+            # ASCII digits only: "²" is a digit to str.isdigit() but not to int().
+            values[key] = (int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9
+                           else (None if raw == "" else raw))
     if values.get("quorum") is None and "quorum" in values:
         values["quorum"] = 0
     for key in ("ended_on",):

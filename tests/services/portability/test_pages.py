@@ -93,6 +93,11 @@ def test_starting_to_leave_needs_confirmation_and_a_number(app, two_coops):
     assert refused.status_code == 422
     text = refused.get_data(as_text=True)
     assert "Give a number of days" in text and "Confirm that the co-op" in text
+    # Digits to str.isdigit() that int() refuses, and a number beyond any grace period.
+    for odd in ("²", "٣٠", "9" * 5000):
+        refused = client.post(f"{page}leave", data={"csrf_token": token, "grace_days": odd,
+                                                    "confirm": "yes"})
+        assert refused.status_code == 422, odd[:10]
     started = client.post(f"{page}leave", data={"csrf_token": token, "grace_days": "30",
                                                 "confirm": "yes"})
     assert started.status_code == 302

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime
 
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from core.timeutil import as_utc
+from core import forms
+from core.timeutil import LOCAL, as_utc
 from tenants.governance.schemas import BallotTimesSchema
 from tenants.officers.models import OFFICES
 from tenants.officers.service import task_source, task_text
@@ -84,3 +85,42 @@ class TaskSchema(ma.Schema):
 
     def _source(self, task) -> str:
         return task_source(task)
+
+
+# -- the pages' forms ------------------------------------------------------------------
+# The election form's fields that share a name with the appointment form's, by the
+# schema's name: the page names them apart because both forms are on one page.
+ELECTION_FORM_NAMES = {"office": "election_office", "member_id": "candidate_member_id"}
+
+
+def officer_from_form(form) -> dict:
+    """The raw input of the appointment form, shaped for ``OfficerInSchema``."""
+    return forms.form_input(form, ("office", "name", "appointed_on"),
+                            numbers=("member_id",))
+
+
+def election_from_form(form) -> dict:
+    """The raw input of the election form, shaped for ``ElectionInSchema``: its fields by
+    the schema's names, and the ballot's times (wall-clock time in Wales) as instants."""
+    raw = forms.form_input(form, ("election_office", "candidate_name", "opens_at",
+                                  "closes_at"),
+                           numbers=("candidate_member_id", "quorum"))
+    raw = {key: raw[name] for key in ("office", "candidate_name", "member_id", "opens_at",
+                                      "closes_at", "quorum")
+           if (name := ELECTION_FORM_NAMES.get(key, key)) in raw}
+    for key in ("opens_at", "closes_at"):
+        if key in raw:
+            raw[key] = _aware(raw[key])
+    return raw
+
+
+def _aware(value: str) -> str:
+    """A datetime-local answer (wall-clock time in Wales) as an ISO instant, or as it is
+    when it is not a date and time (the schema names the field)."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=LOCAL)
+    return parsed.astimezone(UTC).isoformat()

@@ -7,17 +7,14 @@ admins and coordinators change it, propose and carry elections, and see the task
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-import marshmallow as ma
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
+from core import forms
 from core.errors import ValidationError
-from core.timeutil import LOCAL
 from tenants.context import tenant_session
 from tenants.members.service import members_query
-from tenants.officers import service
+from tenants.officers import schemas, service
 from tenants.officers.labels import OFFICE_NAMES
 from tenants.officers.schemas import (
     ElectionInSchema,
@@ -58,47 +55,10 @@ FIELD_MESSAGES = {
 }
 
 
-def _page_errors(messages: dict) -> dict[str, list[str]]:
-    return {key: [str(FIELD_MESSAGES.get(key, _l("Check this answer.")))] for key in messages}
-
-
-def _aware(value: str) -> str:
-    """A datetime-local field (wall-clock time in Wales) as an ISO instant for the schema."""
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return value  # the schema names the field
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=LOCAL)
-    return parsed.astimezone(UTC).isoformat()
-
-
-# The election form's fields that share a name with the appointment form's.
-_ELECTION_FIELDS = {"election_office": "office", "candidate_member_id": "member_id"}
-
-
-def _election_errors(errors: dict) -> dict:
-    back = {v: k for k, v in _ELECTION_FIELDS.items()}
-    return {back.get(k, k): v for k, v in errors.items()}
-
-
-def _form(names: tuple[str, ...]) -> dict:
-    values = {name: request.form.get(name, "").strip() for name in names}
-    for key in ("member_id", "candidate_member_id", "quorum"):
-        if key in values:
-            raw = values[key]
-            # ASCII digits only: "²" is a digit to str.isdigit() but not to int().
-            values[key] = (int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9
-                           else (None if raw == "" else raw))
-    if values.get("quorum") is None and "quorum" in values:
-        values["quorum"] = 0
-    for key in ("ended_on",):
-        if key in values and values[key] == "":
-            values[key] = None
-    for key in ("opens_at", "closes_at"):
-        if values.get(key):
-            values[key] = _aware(values[key])
-    return values
+def _page_errors(exc: ValidationError, names: dict[str, str] | None = None) -> dict:
+    """The refusal's messages by the form's field names (``names``: schema to form)."""
+    errors = forms.page_errors(exc, FIELD_MESSAGES, service_words=True)
+    return {(names or {}).get(key, key): messages for key, messages in errors.items()}
 
 
 def _index(errors: dict | None = None, values: dict | None = None, status: int = 200):
@@ -129,15 +89,11 @@ def index():
 @require_role(*MANAGERS)
 def appoint():
     """Enter an appointment in the register."""
-    raw = {k: request.form.get(k, "") for k in ("office", "name", "member_id", "appointed_on")}
     try:
-        data = OfficerInSchema().load({k: v for k, v in _form(tuple(raw)).items()
-                                       if v not in ("", None)})
+        data = forms.load(OfficerInSchema(), schemas.officer_from_form(request.form))
         service.appoint_officer(data, current_account_id())
-    except ma.ValidationError as exc:
-        return _index(_page_errors(exc.messages), raw, 400)
     except ValidationError as exc:
-        return _index(exc.errors, raw, 400)
+        return _index(_page_errors(exc), forms.answers(request.form), 422)
     flash(_l("The appointment is in the register."))
     return redirect(url_for(".index"))
 
@@ -146,16 +102,14 @@ def appoint():
 @require_role(*MANAGERS)
 def end(officer_id: int):
     """End an officer's term on a date."""
-    raw = {"ended_on": request.form.get("ended_on", "")}
     try:
-        data = OfficerPatchSchema().load({"ended_on": raw["ended_on"] or None})
+        data = forms.load(OfficerPatchSchema(), forms.form_input(
+            request.form, ("ended_on",), keep_empty=("ended_on",)))
         if data.get("ended_on") is None:
             raise ValidationError({"ended_on": [str(FIELD_MESSAGES["ended_on"])]})
         service.update_officer(officer_id, data, current_account_id())
-    except ma.ValidationError as exc:
-        return _index(_page_errors(exc.messages), raw, 400)
     except ValidationError as exc:
-        return _index(exc.errors, raw, 400)
+        return _index(_page_errors(exc), forms.answers(request.form), 422)
     flash(_l("The term has ended in the register."))
     return redirect(url_for(".index"))
 
@@ -164,18 +118,12 @@ def end(officer_id: int):
 @require_role(*MANAGERS)
 def propose():
     """Put an officer election to the members."""
-    names = ("election_office", "candidate_name", "candidate_member_id", "opens_at",
-             "closes_at", "quorum")
-    raw = {k: request.form.get(k, "") for k in names}
-    values = {_ELECTION_FIELDS.get(k, k): v for k, v in _form(names).items()}
     try:
-        data = ElectionInSchema().load({k: v for k, v in values.items()
-                                        if v not in ("", None) or k == "quorum"})
+        data = forms.load(ElectionInSchema(), schemas.election_from_form(request.form))
         service.propose_election(data, current_account_id())
-    except ma.ValidationError as exc:
-        return _index(_election_errors(_page_errors(exc.messages)), raw, 400)
     except ValidationError as exc:
-        return _index(_election_errors(exc.errors), raw, 400)
+        return _index(_page_errors(exc, schemas.ELECTION_FORM_NAMES),
+                      forms.answers(request.form), 422)
     flash(_l("The election has been put to the members."))
     return redirect(url_for(".index"))
 

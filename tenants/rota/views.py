@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-import marshmallow as ma
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import false, select
 
+from core import forms
 from core.errors import Forbidden, ValidationError
 from core.timeutil import local_now
 from tenants.clients.models import Client
@@ -274,10 +274,10 @@ def contract_offers():
 def record_offer():
     """Record a contract offer."""
     try:
-        data = _form(schemas.OfferCreateSchema(), keep={"worker_id", "offered_hours"})
+        data = _load(schemas.OfferCreateSchema(), ("worker_id", "offered_hours"))
         contracts.do_record_offer(data["worker_id"], data["offered_hours"], local_now().date(),
                                   actor=current_account_id())
-    except (ma.ValidationError, ValidationError) as exc:
+    except ValidationError as exc:
         tenant_session().rollback()
         return _offers_page(_page_errors(exc), request.form)
     flash(_("Contract offer recorded"))
@@ -289,10 +289,10 @@ def record_offer():
 def record_choice(offer_id: int):
     """Record the worker's choice on an offer."""
     try:
-        data = _form(schemas.OfferChoiceSchema(), keep={"choice"})
+        data = _load(schemas.OfferChoiceSchema(), ("choice",))
         contracts.do_record_choice(offer_id, data["choice"], local_now().date(),
                                    actor=current_account_id())
-    except (ma.ValidationError, ValidationError) as exc:
+    except ValidationError as exc:
         tenant_session().rollback()
         return _offers_page(_page_errors(exc), request.form)
     flash(_("Choice recorded"))
@@ -306,30 +306,18 @@ def _week_arg() -> date:
         return service.monday_of(local_now().date())
 
 
-def _page_errors(exc: ma.ValidationError | ValidationError) -> dict[str, list[str]]:
-    """Field errors for a page: rule refusals as they are, schema messages in the locale."""
-    messages = exc.messages if isinstance(exc, ma.ValidationError) else exc.errors
-    errors = {}
-    for name, found in messages.items():
-        if isinstance(exc, ValidationError) or name not in FIELD_MESSAGES:
-            errors[name] = [str(m) for m in (found if isinstance(found, list) else [found])]
-        else:
-            errors[name] = [str(FIELD_MESSAGES[name])]
-    return errors
+def _page_errors(exc: ValidationError) -> dict[str, list[str]]:
+    """Field errors for a page: the page's wording for a schema's refusal, a rule's refusal
+    in the service's own words."""
+    return forms.page_errors(exc, FIELD_MESSAGES, service_words=True)
 
 
-def _form(schema: ma.Schema, list_fields=("skills",), keep=None) -> dict:
-    """The posted form (without its CSRF token and empty fields) loaded by ``schema``."""
-    raw = {}
-    for name in request.form:
-        if name == "csrf_token" or (keep is not None and name not in keep):
-            continue
-        values = request.form.getlist(name)
-        if name in list_fields:
-            raw[name] = [v for v in values if v]
-        elif values[-1] != "":
-            raw[name] = values[-1]
-    return schema.load(raw)
+def _load(schema, names: tuple[str, ...] | None = None, **shape) -> dict:
+    """The posted form loaded by ``schema``: only ``names`` when given, else every posted
+    answer (a visit's or a pattern's form, with its skills and Welsh box)."""
+    if names is None:
+        shape = {"lists": ("skills",), "ticks": ("welsh_required",), **shape}
+    return forms.load(schema, forms.form_input(request.form, names, **shape))
 
 
 def _nav_context(monday: date) -> dict:
@@ -394,11 +382,12 @@ def worker_week(worker_id: int):
 
 def _email(worker: Worker, back: str):
     try:
-        data = _form(schemas.GenerateSchema(), keep={"week"})
-        schedule.do_email_schedule(worker, data["week"], actor=current_account_id())
-    except ma.ValidationError:
+        data = _load(schemas.GenerateSchema(), ("week",))
+    except ValidationError:
         flash(_("Enter a date in the week, like 2026-11-23"))
         return redirect(back)
+    try:
+        schedule.do_email_schedule(worker, data["week"], actor=current_account_id())
     except ValidationError:
         tenant_session().rollback()
         flash(_("This worker has no sign-in account, so there is no email address to send "
@@ -471,11 +460,10 @@ def visit(visit_id: int):
 def assign(visit_id: int):
     """Assign a worker; a refusal is shown beside the field, naming the rule."""
     try:
-        data = _form(schemas.AssignSchema(), keep={"worker_id"}) if request.form.get(
-            "worker_id") else {"worker_id": None}
+        data = _load(schemas.AssignSchema(), ("worker_id",), keep_empty=("worker_id",))
         visit = service.check_assign_worker(visit_id, data["worker_id"],
                                             actor=current_account_id())
-    except (ma.ValidationError, ValidationError) as exc:
+    except ValidationError as exc:
         tenant_session().rollback()
         return _visit_page(service.access_visit(visit_id), _page_errors(exc), 422, request.form)
     flash(_("Worker assigned") if data["worker_id"] else _("Visit left unassigned"))
@@ -491,9 +479,9 @@ def record(visit_id: int):
     own = _own_worker()
     fields = service.WORKER_FIELDS if own else service.MANAGER_FIELDS
     try:
-        changes = _form(schemas.VisitUpdateSchema(), keep=set(fields))
+        changes = _load(schemas.VisitUpdateSchema(), fields)
         service.check_update_visit(visit_id, changes, actor=current_account_id(), own_worker=own)
-    except (ma.ValidationError, ValidationError) as exc:
+    except ValidationError as exc:
         tenant_session().rollback()
         return _visit_page(service.access_visit(visit_id, own_worker=own), _page_errors(exc),
                            422, request.form)
@@ -508,9 +496,9 @@ def new_visit():
     errors = {}
     if request.method == "POST":
         try:
-            data = _form(schemas.VisitCreateSchema())
+            data = _load(schemas.VisitCreateSchema())
             created = service.check_create_visit(data, actor=current_account_id())
-        except (ma.ValidationError, ValidationError) as exc:
+        except ValidationError as exc:
             tenant_session().rollback()
             errors = _page_errors(exc)
         else:
@@ -528,9 +516,9 @@ def patterns():
     errors = {}
     if request.method == "POST":
         try:
-            service.check_create_pattern(_form(schemas.PatternCreateSchema()),
+            service.check_create_pattern(_load(schemas.PatternCreateSchema()),
                                          actor=current_account_id())
-        except (ma.ValidationError, ValidationError) as exc:
+        except ValidationError as exc:
             tenant_session().rollback()
             errors = _page_errors(exc)
         else:
@@ -549,8 +537,8 @@ def patterns():
 def generate():
     """Generate a week's visits from the patterns."""
     try:
-        data = _form(schemas.GenerateSchema(), keep={"week"})
-    except ma.ValidationError:
+        data = _load(schemas.GenerateSchema(), ("week",))
+    except ValidationError:
         flash(_("Enter a date in the week, like 2026-11-23"))
         return redirect(url_for("rota.patterns"))
     result = service.do_generate_week(data["week"], actor=current_account_id())
@@ -592,9 +580,9 @@ def pattern(pattern_id: int):
     if request.method == "GET":
         return _pattern_page(found, _pattern_form(found))
     try:
-        service.check_update_pattern(pattern_id, _form(schemas.PatternCreateSchema()),
+        service.check_update_pattern(pattern_id, _load(schemas.PatternCreateSchema()),
                                      actor=current_account_id())
-    except (ma.ValidationError, ValidationError) as exc:
+    except ValidationError as exc:
         tenant_session().rollback()
         return _pattern_page(service.access_pattern(pattern_id), request.form, _page_errors(exc))
     flash(_("Pattern saved"))
@@ -607,8 +595,8 @@ def remove_pattern(pattern_id: int):
     """Stop a pattern from the chosen day."""
     found = service.access_pattern(pattern_id)
     try:
-        query = _form(schemas.PatternRemoveSchema(), keep={"from"})
-    except ma.ValidationError as exc:
+        query = _load(schemas.PatternRemoveSchema(), ("from",))
+    except ValidationError as exc:
         return _pattern_page(found, _pattern_form(found), _page_errors(exc), request.form)
     result = service.do_remove_pattern(pattern_id, query["from_day"], actor=current_account_id())
     flash(ngettext("Pattern removed; %(num)s planned visit was taken off the rota.",
@@ -642,8 +630,9 @@ def search():
     """Find a worker or a client by name, to open their week."""
     monday = _week_arg()
     try:
-        text = schemas.PersonSearchSchema().load(request.args)["q"].strip()
-    except ma.ValidationError as exc:
+        text = forms.load(schemas.PersonSearchSchema(),
+                          forms.form_input(request.args, ("q",)))["q"]
+    except ValidationError as exc:
         return render_template("rota/search.html", q="", workers=[], clients=[], monday=monday,
                                errors=_page_errors(exc)), 422
     workers, clients = service.people_matching(text) if text else ([], [])

@@ -2,7 +2,9 @@
 
 from datetime import date, datetime, timedelta
 
-from tenants.rota.models import Visit
+from sqlalchemy import select
+
+from tenants.rota.models import Visit, VisitPattern
 from tests.fixtures.app import csrf_token, sign_in
 from tests.fixtures.factories import PASSWORD, add_member
 from tests.tenants.rota.helpers import make_client, make_visit, make_worker
@@ -136,3 +138,48 @@ def test_a_busy_day_is_paged_once_below_its_table_and_the_title_stays_text(
     assert html.count('class="govuk-pagination"') == 1
     assert html.index('id="day-visits"') < html.index('class="govuk-pagination"')
     assert "page 1 of 2" in html
+
+
+def test_wrong_answers_on_the_smaller_forms_are_422_naming_the_field(app, coops, coop_session):
+    """A Welsh reader's wrong answer is refused with 422 beside the field, in Welsh, and
+    changes nothing; a pattern's Welsh box unticked is read as "no"."""
+    (a, admin), (b, _) = coops
+    with coop_session(a) as session:
+        client_id = make_client(session)
+        visit_id = make_visit(session, client_id, datetime(2026, 5, 12, 9), 60)
+    with coop_session(b) as session:
+        others = session.scalars(select(VisitPattern.id)).all()
+    browser = signed_in(app, admin)
+    browser.get("/language/cy?next=/")
+    patterns = f"/c/{a.slug}/rota/patterns"
+    token = csrf_token(browser, patterns)
+    assert browser.post(patterns, data={
+        "csrf_token": token, "client_id": client_id, "weekday": "2", "starts": "09:30",
+        "duration_minutes": "30", "valid_from": "2026-06-01"}).status_code == 302
+    with coop_session(a) as session:
+        pattern = session.scalars(select(VisitPattern).where(
+            VisitPattern.client_id == client_id)).one()
+        assert pattern.welsh_required is False
+        pattern_id = pattern.id
+    removed = browser.post(f"{patterns}/{pattern_id}/remove",
+                           data={"csrf_token": token, "from": "soon"})
+    html = removed.get_data(as_text=True)
+    assert removed.status_code == 422 and 'id="from-error"' in html
+    assert '<html lang="cy"' in html
+    search = browser.get(f"/c/{a.slug}/rota/search?q={'x' * 101}")
+    assert search.status_code == 422
+    assigned = browser.post(f"/c/{a.slug}/rota/visits/{visit_id}/assign",
+                            data={"csrf_token": token, "worker_id": "²"})
+    assert assigned.status_code == 422
+    assert 'id="worker_id-error"' in assigned.get_data(as_text=True)
+    # A week that is not a date: the page says so and nothing is generated.
+    generated = browser.post(f"/c/{a.slug}/rota/generate",
+                             data={"csrf_token": token, "week": "next"})
+    assert generated.status_code == 302 and generated.location.endswith("/rota/patterns")
+    with coop_session(a) as session:
+        assert session.get(Visit, visit_id).worker_id is None
+        assert session.get(VisitPattern, pattern_id).valid_until is None
+        assert session.scalars(select(Visit.id).where(
+            Visit.client_id == client_id)).all() == [visit_id]
+    with coop_session(b) as session:
+        assert session.scalars(select(VisitPattern.id)).all() == others

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import DBAPIError
 
+from core.config import ConfigError, load_settings
 from core.db import db
 from services.jobs.runner import run_job
 from tenants import migrate, provisioning
@@ -90,8 +91,21 @@ def _classes(app, coop) -> list[str]:
             session.close()
 
 
-def test_the_pool_is_off_in_tests_unless_asked_for(app, two_coops):
-    assert app.config["STORE_POOL_SIZE"] == 0
+def test_the_pool_is_small_by_default_off_in_tests_and_refuses_a_negative_size(tmp_path):
+    for env, size in (("development", 3), ("production", 3), ("test", 0)):
+        config = {"ENV": env, "DATABASE_URL": "postgresql://x@y/z", "SECRET_KEY": "s",
+                  "PUBLIC_URL": "https://coopfed.example"}
+        load_settings(config, str(tmp_path))
+        assert config["STORE_POOL_SIZE"] == size, env
+    with pytest.raises(ConfigError, match="COOPFED_STORE_POOL_SIZE"):
+        load_settings({"STORE_POOL_SIZE": "-1"}, str(tmp_path))
+
+
+def test_with_the_pool_off_no_spare_is_ever_built(isolated_app):
+    app = isolated_app(STORE_POOL_SIZE=0)
+    create_coop(app)
+    create_coop(app, coop_type="community")
+    assert _refill(app) == {"built": 0, "dropped": 0}
     assert _spares(app) == {}
 
 

@@ -7,17 +7,23 @@ by name. Pages turn the field names in errors into messages beside each field.
 from __future__ import annotations
 
 import marshmallow as ma
-from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 
+from core import forms
+from core.messages import _l
 from federation.agencies.models import CHECKLIST_KEYS, Stage
 from tenants.web import StrictSchema, UTCDateTime
 
 SORTS = ("next_contact", "name")
-# Messages the pages replace with a more specific one, in the person's language.
-NOT_TICKED = "Tick the item, or clear its date."
-DUPLICATE_NAME = "Your agency already has a group with this name."
-OWN_EMAIL = "Enter the founding member's email, not yours."
+# The services' and the checklist's refusals, in the reader's language when shown (each a
+# ``core.messages.Message``: English text, translated where it is printed).
+NOT_TICKED = _l("Tick the item, or clear its date")
+DUPLICATE_NAME = _l("Your agency already has a group with this name")
+OWN_EMAIL = _l("Enter the founding member's email, not yours")
+NOT_YOUR_AGENCY = _l("Choose one of your agencies")
+NEXT_CONTACT = _l("Enter the next contact date, today or later, like 2027-01-15")
+DATE_DONE = _l("Enter the date it was done, today or earlier, like 2026-03-27")
+CHOOSE_ITEMS = _l("Choose items from the list")
 
 
 def _text(max_length: int, **kwargs) -> fields.String:
@@ -29,6 +35,11 @@ def _text(max_length: int, **kwargs) -> fields.String:
 def _blank_to_none(data: dict, *names: str) -> dict:
     return {k: (None if k in names and isinstance(v, str) and not v.strip() else v)
             for k, v in data.items()}
+
+
+def portfolio_filter_input(args) -> dict:
+    """The portfolio's query string, shaped for ``PortfolioFilter`` (other names ignored)."""
+    return forms.form_input(args, ("stage", "sort"))
 
 
 class PortfolioFilter(StrictSchema):
@@ -85,17 +96,16 @@ def checklist_from_form(form) -> tuple[dict, dict]:
     unknown = done - set(CHECKLIST_KEYS)
     errors: dict[str, list[str]] = {}
     if unknown:
-        errors["done"] = ["Choose items from the list."]
+        errors["done"] = [CHOOSE_ITEMS]
     items: dict = {}
     for key in CHECKLIST_KEYS:
         raw = (form.get(f"on-{key}") or "").strip()
-        if "\x00" in raw:
-            errors[f"on-{key}"] = ["Must not contain NUL characters."]
-            continue
         try:
+            if "\x00" in raw:
+                raise ma.ValidationError("NUL")
             when = fields.Date().deserialize(raw) if raw else None
         except ma.ValidationError:
-            errors[f"on-{key}"] = ["Not a valid date."]
+            errors[f"on-{key}"] = [DATE_DONE]
             continue
         if key in done:
             items[key] = when or "today"

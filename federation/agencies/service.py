@@ -30,7 +30,12 @@ from federation.agencies.models import (
     Stage,
     SupportedGroup,
 )
-from federation.agencies.schemas import DUPLICATE_NAME
+from federation.agencies.schemas import (
+    DATE_DONE,
+    DUPLICATE_NAME,
+    NEXT_CONTACT,
+    NOT_YOUR_AGENCY,
+)
 from federation.onboarding import service as onboarding
 from federation.onboarding.models import Draft
 from tenants.context import bind_tenant, tenant_session
@@ -193,10 +198,10 @@ def do_create_group(data: dict, *, actor_account_id: int) -> SupportedGroup:
     if agency_id is None and len(agency_ids) == 1:
         agency_id = agency_ids[0]
     if agency_id not in agency_ids:
-        raise ValidationError({"agency_id": ["Choose one of your agencies."]})
+        raise ValidationError({"agency_id": [NOT_YOUR_AGENCY]})
     errors = {}
     if data.get("next_contact_on") and data["next_contact_on"] < today():
-        errors["next_contact_on"] = ["Must be today or later."]
+        errors["next_contact_on"] = [NEXT_CONTACT]
     if _name_taken(agency_id, data["name"]):
         errors["name"] = [DUPLICATE_NAME]
     if errors:
@@ -231,7 +236,7 @@ def do_update_group(group: SupportedGroup, data: dict, *, actor_account_id: int)
     """
     when = data["next_contact_on"]
     if when is not None and when != group.next_contact_on and when < today():
-        raise ValidationError({"next_contact_on": ["Must be today or later."]})
+        raise ValidationError({"next_contact_on": [NEXT_CONTACT]})
     if data["stage"] != group.stage:
         audit.record(db.session, "agency.group_stage_changed",
                      actor_account_id=actor_account_id, agency_id=group.agency_id,
@@ -251,7 +256,7 @@ def do_update_checklist(group: SupportedGroup, items: dict, *, actor_account_id:
     ``items`` maps each key to a date, ``"today"``, or None (not done).
     """
     now = today()
-    errors = {f"on-{key}": ["Must be today or earlier."] for key, when in items.items()
+    errors = {f"on-{key}": [DATE_DONE] for key, when in items.items()
               if isinstance(when, date) and when > now}
     if errors:
         raise ValidationError(errors)

@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import functools
 
-import marshmallow as ma
 from flask import (
     Blueprint,
-    abort,
     flash,
     g,
     redirect,
@@ -23,6 +21,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from core import forms
 from core.areas import local_authority
 from core.errors import Conflict, NotFound, ValidationError
 from federation.agencies import access, handover, schemas, service, verification
@@ -65,45 +64,23 @@ FIELD_MESSAGES = {
     "agency_id": _l("Choose one of your agencies"),
     "next_contact_on": _l("Enter the next contact date, today or later, like 2027-01-15"),
     "stage": _l("Choose a stage"),
+    "sort": _l("Choose an order from the list"),
     "body": _l("Enter a note of up to 4,000 characters"),
     "done": _l("Choose items from the list"),
     "to_name": _l("Enter the founding member's name"),
     "to_email": _l("Enter the founding member's email address, like name@example.org"),
 }
-DATE_DONE = _l("Enter the date it was done, today or earlier, like 2026-03-27")
-# Specific messages for specific refusals, keyed by the service's message.
-SPECIFIC = {
-    schemas.NOT_TICKED: _l("Tick the item, or clear its date"),
-    schemas.DUPLICATE_NAME: _l("Your agency already has a group with this name"),
-    schemas.OWN_EMAIL: _l("Enter the founding member's email, not yours"),
-}
 _PRIVATE = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
 
 
-def _page_errors(errors: dict) -> dict[str, list]:
-    """One translated message per form field, from the schema's or the service's errors."""
-    messages = {}
-    for key, raw in errors.items():
-        field = key.split(".")[0]
-        specific = [SPECIFIC[m] for m in raw if isinstance(m, str) and m in SPECIFIC]
-        if specific:
-            messages[field] = specific[:1]
-        elif field.startswith("on-"):
-            messages[field] = [DATE_DONE]
-        else:
-            messages[field] = [FIELD_MESSAGES.get(field, _l("Check this answer"))]
-    return messages
+def _page_errors(exc: ValidationError) -> dict[str, list]:
+    """One message per form field in the reader's language: the page's wording for a
+    schema's refusal, the service's own (``schemas``' messages) for its refusal."""
+    return forms.page_errors(exc, FIELD_MESSAGES, service_words=True)
 
 
-def _load(schema: ma.Schema, data) -> dict:
-    try:
-        return schema.load(data)
-    except ma.ValidationError as exc:
-        raise ValidationError(exc.normalized_messages()) from exc
-
-
-def _form(exclude: tuple[str, ...] = ()) -> dict:
-    return {k: v for k, v in request.form.items() if k != "csrf_token" and k not in exclude}
+def _load_form(schema) -> dict:
+    return forms.load(schema, forms.form_input(request.form))
 
 
 def _locale() -> str:
@@ -131,17 +108,20 @@ def advisor_only(view):
 @advisor_only
 def portfolio():
     """The groups and co-ops the advisor's agencies support, by stage and next contact."""
+    errors, status = {}, 200
     try:
-        filters = schemas.PortfolioFilter().load(
-            {k: v for k, v in request.args.items() if v and k in ("stage", "sort")})
-    except ma.ValidationError:
-        abort(400)
+        filters = forms.load(schemas.PortfolioFilter(),
+                             schemas.portfolio_filter_input(request.args))
+    except ValidationError as exc:  # read, but a filter is wrong: 422 naming it
+        errors, status = _page_errors(exc), 422
+        filters = schemas.PortfolioFilter().load({})
     account_id = current_user.account.id
     return render_template(
         "agencies/portfolio.html", rows=service.portfolio(account_id, **filters),
         granted=service.granted_coops(account_id), counts=service.stage_counts(account_id),
         filters=filters, stages=STAGES, total=len(CHECKLIST_KEYS),
-        agencies=service.advisor_agencies(account_id), today=service.today())
+        agencies=service.advisor_agencies(account_id), today=service.today(),
+        errors=errors), status
 
 
 def _new_group_page(answers: dict, errors: dict | None = None):
@@ -157,10 +137,10 @@ def new_group():
     if request.method == "GET":
         return _new_group_page({})
     try:
-        group = service.do_create_group(_load(schemas.GroupIn(), _form()),
+        group = service.do_create_group(_load_form(schemas.GroupIn()),
                                         actor_account_id=current_user.account.id)
     except ValidationError as exc:
-        return _new_group_page(request.form, _page_errors(exc.errors))
+        return _new_group_page(request.form, _page_errors(exc))
     flash(_l("Group added"))
     return redirect(url_for(".group", group_id=group.id))
 
@@ -203,10 +183,10 @@ def update_group(group_id: int):
     """Move the group to another stage, or change its next contact date."""
     group = _group(group_id)
     try:
-        service.do_update_group(group, _load(schemas.GroupChange(), _form()),
+        service.do_update_group(group, _load_form(schemas.GroupChange()),
                                 actor_account_id=current_user.account.id)
     except ValidationError as exc:
-        return _group_page(group, errors=_page_errors(exc.errors), stage_answers=request.form,
+        return _group_page(group, errors=_page_errors(exc), stage_answers=request.form,
                            status=422)
     flash(_l("Stage and next contact saved"))
     return redirect(url_for(".group", group_id=group.id))
@@ -225,7 +205,7 @@ def update_checklist(group_id: int):
     except ValidationError as exc:
         answers = dict(request.form)
         answers["done"] = request.form.getlist("done")
-        return _group_page(group, errors=_page_errors(exc.errors), checklist_answers=answers,
+        return _group_page(group, errors=_page_errors(exc), checklist_answers=answers,
                            status=422)
     flash(_l("Checklist saved"))
     return redirect(url_for(".group", group_id=group.id))
@@ -237,10 +217,10 @@ def add_note(group_id: int):
     """Add a note to the group."""
     group = _group(group_id)
     try:
-        service.do_add_note(group, _load(schemas.NoteIn(), _form())["body"],
+        service.do_add_note(group, _load_form(schemas.NoteIn())["body"],
                             actor_account_id=current_user.account.id)
     except ValidationError as exc:
-        return _group_page(group, errors=_page_errors(exc.errors), note_answers=request.form,
+        return _group_page(group, errors=_page_errors(exc), note_answers=request.form,
                            status=422)
     flash(_l("Note added"))
     return redirect(url_for(".group", group_id=group.id) + "#notes")
@@ -332,10 +312,10 @@ def request_handover():
     """Hand the co-op over to a founding member: they are emailed a link to accept."""
     try:
         handover.do_request_handover(
-            g.coop, _load(schemas.HandoverIn(), _form()), actor_account_id=current_account_id(),
+            g.coop, _load_form(schemas.HandoverIn()), actor_account_id=current_account_id(),
             role=g.coop_role, ip=request.remote_addr)
     except ValidationError as exc:
-        return _agencies_page(request.form, _page_errors(exc.errors), 422)
+        return _agencies_page(request.form, _page_errors(exc), 422)
     except Conflict:
         return _agencies_page(request.form, {"handover-waiting": [
             _l("A hand-over is already waiting. Cancel it first to send another.")]}, 409)

@@ -147,7 +147,8 @@ def _token_areas() -> list[tuple[str, str]]:
 
 def _refusals(view):
     """Document the problems every route may answer with."""
-    for status, name in ((400, "BAD_REQUEST"), (401, "UNAUTHORIZED"), (403, "FORBIDDEN")):
+    for status, name in ((401, "UNAUTHORIZED"), (403, "FORBIDDEN"),
+                         (422, "UNPROCESSABLE_ENTITY")):
         view = api.alt_response(status, response=name)(view)
     return view
 

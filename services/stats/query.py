@@ -44,11 +44,11 @@ _RANGE_VALUE = re.compile(r"^\d{4}-\d{2}-\d{2}|\.\.|/|,|\s|;|~")
 class BadQuery(ValidationError):
     """A request for cells that are not offered; ``codes`` says why, per parameter.
 
-    400, not 422: the request asks for something outside the fixed cells, whatever its
-    form, and nothing is served.
+    422, as every refusal of a request that was read but names a wrong field
+    (docs/architecture.md, "400 or 422"): the query string was read, and it asks for
+    something outside the fixed cells, so each wrong parameter is named and nothing is
+    served.
     """
-
-    status = 400
 
     def __init__(self, errors: dict[str, list[str]], codes: dict[str, str]):
         super().__init__(errors, "This request is not for published statistics")

@@ -121,11 +121,11 @@ BAD = [
 
 
 @pytest.mark.parametrize(("case", "extra", "field"), BAD, ids=[b[0] for b in BAD])
-def test_bad_input_is_a_400_with_a_message_and_no_table(analyst_client, published, case, extra,
+def test_bad_input_is_a_422_with_a_message_and_no_table(analyst_client, published, case, extra,
                                                        field):
     query = {"geography": GWENT, "measure": "clients", "period_kind": "month", **extra}
     response = analyst_client.get("/regional/", query_string=query)
-    assert response.status_code == 400
+    assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert 'id="cells"' not in html and 'role="img"' not in html
     assert "There is a problem" in html
@@ -135,13 +135,13 @@ def test_bad_input_is_a_400_with_a_message_and_no_table(analyst_client, publishe
         name = next(iter(extra))
         assert f"<code>{name}</code>" in html
     assert analyst_client.get("/regional/statistics.csv",
-                              query_string=query).status_code == 400
+                              query_string=query).status_code == 422
 
 
 def test_two_breakdowns_repeated(analyst_client, published):
     response = analyst_client.get("/regional/?geography=gwent&measure=clients&period_kind=month"
                                   "&breakdown=age_band&breakdown=language")
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert 'id="breakdown-error"' in response.get_data(as_text=True)
 
 

@@ -47,7 +47,8 @@ def test_lending_and_pool_pages(page, live_server, loan_in_progress, locale):
         if coop is borrower:
             page.goto(f"{live_server}/c/{borrower.slug}/lending/requests/new")
             page.fill("#rate", "-1")
-            page.click("main form[method=post] button[type=submit]")
+            with page.expect_navigation():  # wait for the answer, not the old page
+                page.click("main form[method=post] button[type=submit]")
             assert page.locator("#rate-error").count() == 1
             problems["request form (errors)"] = serious(page)
     page.context.clear_cookies()

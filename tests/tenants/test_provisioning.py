@@ -12,23 +12,14 @@ from tenants.members.defaults import DEFAULT_CLASSES
 from tenants.members.models import MemberClass
 from tenants.registry.models import Coop, CoopState, CoopType, Membership
 from tenants.store import TenantRef
-from tests.fixtures.factories import create_account, create_coop
-
-
-def _classes(app, coop) -> list[str]:
-    with app.app_context():
-        session = store().session(TenantRef(coop.id, coop.slug))
-        try:
-            return sorted(session.scalars(select(MemberClass.code)))
-        finally:
-            session.close()
+from tests.fixtures.factories import class_codes, create_account, create_coop
 
 
 def test_each_coop_gets_its_own_store_with_defaults_for_its_type(app, two_coops):
     (worker, worker_admin), (dp, _dp_admin) = two_coops
     assert worker.state == dp.state == CoopState.ACTIVE
-    assert _classes(app, worker) == sorted(c.code for c in DEFAULT_CLASSES[CoopType.WORKER])
-    assert _classes(app, dp) == sorted(c.code for c in DEFAULT_CLASSES[CoopType.DP_POOL])
+    assert class_codes(app, worker) == sorted(c.code for c in DEFAULT_CLASSES[CoopType.WORKER])
+    assert class_codes(app, dp) == sorted(c.code for c in DEFAULT_CLASSES[CoopType.DP_POOL])
     with app.app_context():
         tenant_store = store()
         assert tenant_store.store_exists(TenantRef(worker.id, worker.slug))
@@ -48,7 +39,7 @@ def test_foster_carers_are_associates_without_a_vote(app, make_coop):
         carer = session.scalar(select(MemberClass).where(MemberClass.code == "foster_carer"))
         session.close()
     assert carer is not None and carer.voting is False
-    assert "foster_carer" not in _classes(app, other)
+    assert "foster_carer" not in class_codes(app, other)
 
 
 class Crash(BaseException):
@@ -117,7 +108,7 @@ def test_a_crash_after_any_step_then_a_rerun_leaves_exactly_one_active_coop(
     else:
         assert after["schemas"] == after["expected_schemas"]
         assert after["roles"] == after["expected_roles"]
-    assert _classes(app, coop) == sorted(
+    assert class_codes(app, coop) == sorted(
         c.code for c in DEFAULT_CLASSES[CoopType.MULTI_STAKEHOLDER])
     with app.app_context():
         fresh = db.session.get(Coop, coop.id)

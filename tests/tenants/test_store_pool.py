@@ -19,11 +19,10 @@ from services.jobs.runner import run_job
 from tenants import migrate, provisioning
 from tenants.context import store
 from tenants.members.defaults import DEFAULT_CLASSES
-from tenants.members.models import MemberClass
 from tenants.registry.models import Coop, CoopState, CoopType, SpareStore
 from tenants.store import TenantRef
 from tests.fixtures.app import sign_in
-from tests.fixtures.factories import PASSWORD, create_coop, drain_jobs
+from tests.fixtures.factories import PASSWORD, class_codes, create_coop, drain_jobs
 from tests.tenants.test_migrate import _tree_with_new_column
 
 
@@ -82,15 +81,6 @@ def _spare_store_exists(app, spare_id: int) -> bool:
             return bool(schema or role)
 
 
-def _classes(app, coop) -> list[str]:
-    with app.app_context():
-        session = store().session(TenantRef(coop.id, coop.slug))
-        try:
-            return sorted(session.scalars(select(MemberClass.code)))
-        finally:
-            session.close()
-
-
 def test_the_pool_is_small_by_default_off_in_tests_and_refuses_a_negative_size(tmp_path):
     for env, size in (("development", 3), ("production", 3), ("test", 0)):
         config = {"ENV": env, "DATABASE_URL": "postgresql://x@y/z", "SECRET_KEY": "s",
@@ -131,8 +121,8 @@ def test_claimed_spares_become_working_isolated_coops_at_head(isolated_app):
     for coop in (worker, dp):
         assert rows[coop.slug].state == CoopState.ACTIVE
         assert rows[coop.slug].schema_version == head
-    assert _classes(app, worker) == sorted(c.code for c in DEFAULT_CLASSES[CoopType.WORKER])
-    assert _classes(app, dp) == sorted(c.code for c in DEFAULT_CLASSES[CoopType.DP_POOL])
+    assert class_codes(app, worker) == sorted(c.code for c in DEFAULT_CLASSES[CoopType.WORKER])
+    assert class_codes(app, dp) == sorted(c.code for c in DEFAULT_CLASSES[CoopType.DP_POOL])
 
     client = app.test_client()
     sign_in(client, worker_admin.email, PASSWORD)
@@ -200,7 +190,7 @@ def test_an_empty_pool_builds_the_store_inline_then_refills(isolated_app):
     coop, admin = create_coop(app, coop_type="foster")
     with app.app_context():
         assert db.session.get(Coop, coop.id).state == CoopState.ACTIVE
-    assert "foster_carer" in _classes(app, coop)
+    assert "foster_carer" in class_codes(app, coop)
     client = app.test_client()
     sign_in(client, admin.email, PASSWORD)
     assert client.get(f"/c/{coop.slug}/").status_code == 200

@@ -282,22 +282,23 @@ def migrate_spare(store: TenantStore, spare_id: int, path: str, lock_timeout_ms:
     """Upgrade one spare store to head in one transaction."""
     schema = None if store.kind == "sqlite" else store.spare_schema(spare_id)
     with store.spare_connection(spare_id) as conn:
-        if store.kind == "postgresql":
-            conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(lock_timeout_ms)}")
-        if current_revision(conn, schema) == head(path):
-            return head(path)
-        return upgrade_connection(conn, path, schema)
+        return _upgrade(store, conn, schema, path, lock_timeout_ms)
 
 
 def migrate_store(store: TenantStore, ref: TenantRef, path: str, lock_timeout_ms: int) -> str:
     """Upgrade one co-op's store to head in one transaction."""
     schema = None if store.kind == "sqlite" else store.schema(ref)
     with store.owner_connection(ref) as conn:
-        if store.kind == "postgresql":
-            conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(lock_timeout_ms)}")
-        if current_revision(conn, schema) == head(path):
-            return head(path)
-        return upgrade_connection(conn, path, schema)
+        return _upgrade(store, conn, schema, path, lock_timeout_ms)
+
+
+def _upgrade(store: TenantStore, conn, schema: str | None, path: str,
+             lock_timeout_ms: int) -> str:
+    if store.kind == "postgresql":
+        conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(lock_timeout_ms)}")
+    if current_revision(conn, schema) == head(path):
+        return head(path)
+    return upgrade_connection(conn, path, schema)
 
 
 def _chunks(items: list, count: int) -> Iterable[list]:

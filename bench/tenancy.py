@@ -7,6 +7,7 @@ Run it from the project folder::
     .venv/bin/python -m bench.tenancy --store sqlite --json /tmp/tenancy.json
     .venv/bin/python -m bench.tenancy --pool-compare 100  # warm pool vs inline (issue 16)
     .venv/bin/python -m bench.tenancy --overhead 20   # tenant page vs no tenancy only (issue 16)
+    .venv/bin/python -m bench.tenancy --only migrate  # migrate-all at 1,000 co-ops (issue 16)
 
 Each size gets a fresh store (a temporary instance folder; on PostgreSQL also a scratch
 database and a scratch app role, dropped at the end, even on error). Only
@@ -492,6 +493,135 @@ def migrate_column(app, scratch: Scratch, refs: list[tuple[int, str]], workdir: 
     return runs
 
 
+_MIGRATE_IN_TREE = """
+import json, sys
+from federation.app import create_app
+from tenants.migrate import migrate_all
+settings = json.loads(sys.stdin.read())
+app = create_app(settings["config"])
+report = migrate_all(app, workers=settings["workers"], federation=False)
+print(json.dumps({"seconds": report.seconds, "head": report.head,
+                  "upgraded": len(report.upgraded), "failed": sorted(report.failed),
+                  "errors": list(report.failed.values())[:1]}))
+"""
+
+
+def migrate_in_tree(code: Path, config: dict, workers: int) -> dict:
+    """``migrate_all`` run by the code in ``code`` (a checkout of this project, e.g. a
+    ``git worktree`` of an older commit) in a fresh process, on the store of ``config``;
+    its report, with ``seconds`` as that code measured it."""
+    import subprocess
+
+    env = {**os.environ, "PYTHONPATH": str(code)}
+    done = subprocess.run([sys.executable, "-c", _MIGRATE_IN_TREE], cwd=code, env=env,
+                          input=json.dumps({"config": config, "workers": workers}),
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"migrate-all in {code} failed:\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def migrate_compare(app, scratch: Scratch, refs: list[tuple[int, str]], workdir: Path,
+                    worker_counts: list[int], codes: dict[str, Path], rounds: int) -> list[dict]:
+    """Add one column to every co-op with each code in ``codes`` in turn (the order rotates
+    every round, so drift in the machine's load falls on all alike), one co-op broken by
+    hand. Every run adds one more revision, so each does the same work: one ``ADD COLUMN``
+    per co-op. Each run is a fresh process (``migrate_in_tree``)."""
+    broken_id, broken_slug = refs[len(refs) // 2]
+    break_coop(app, scratch, broken_id, broken_slug, "bench_note")  # fails on the 1st revision
+    tree = copy_tree(workdir / "compare-tree-base")
+    down = tree_head(TENANT_TREE)
+    runs = []
+    labels = list(codes)
+    for r in range(rounds):
+        order = labels[r % len(labels):] + labels[:r % len(labels)]
+        for workers in worker_counts:
+            for label in order:
+                revision = f"{int(down) + 1:04d}" if down.isdigit() else f"cmp{len(runs) + 1:03d}"
+                add_revision(tree, revision, down,
+                             f"bench_note_{revision}" if runs else "bench_note")
+                down = revision
+                run_tree = workdir / f"compare-tree-{revision}"
+                shutil.copytree(tree, run_tree)
+                config = scratch.config(TENANT_MIGRATIONS_PATH=str(run_tree),
+                                        MIGRATE_WORKERS=workers)
+                load = os.getloadavg()[0]
+                got = migrate_in_tree(codes[label], config, workers)
+                state, at_head = registry_states(app, broken_id, got["head"])
+                runs.append({"code": label, "round": r + 1, "workers": workers,
+                             "revision": revision, "seconds": got["seconds"],
+                             "upgraded": got["upgraded"], "failed": len(got["failed"]),
+                             "failed_slugs": got["failed"], "broken_slug": broken_slug,
+                             "broken_state": state, "at_head": at_head, "load": load,
+                             "errors": got["errors"]})
+                log(f"  {label}, {workers} workers: {got['seconds']:.2f}s, {got['upgraded']} "
+                    f"upgraded, {len(got['failed'])} failed, {broken_slug} is {state} "
+                    f"(load {load:.1f})")
+    return runs
+
+
+def migrate_only(kind: str, args) -> dict:
+    """Only migrate-all: provision ``--migrate-coops`` co-ops (untimed), then migrate-all
+    with nothing to do, then adding a column with each ``--workers`` count; with
+    ``--compare-with``, the current code and the given checkout alternately."""
+    from tenants.models import metadata
+
+    result: dict = {"store": kind, "tenant_head": tree_head(TENANT_TREE),
+                    "tenant_tables": len(metadata.tables)}
+    with contextlib.ExitStack() as stack:
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="coopfed-bench-")))
+        scratch = stack.enter_context(scratch_store(kind))
+        app = make_app(scratch)
+        admin_id = create_admin(app)
+        log(f"{kind}: provisioning {args.migrate_coops} co-ops (untimed)")
+        _times, refs, wall = provision_run(app, args.migrate_coops, admin_id)
+        log(f"  {wall:.0f}s")
+        result["migrate_noop"] = {"coops": len(refs),
+                                  "seconds": migrate_noop(app, max(3, args.rounds))}
+        if args.compare_with:
+            codes = {"after": ROOT, "before": Path(args.compare_with).resolve()}
+            result["migrate_compare"] = {"coops": len(refs), "runs": migrate_compare(
+                app, scratch, refs, workdir, args.workers, codes, args.rounds)}
+        else:
+            result["migrate_column"] = {"coops": len(refs), "runs": migrate_column(
+                app, scratch, refs, workdir, args.workers * args.rounds)}
+    return result
+
+
+def migrate_report(result: dict) -> str:
+    """The lines of ``--only migrate``'s output for one store."""
+    kind = result["store"]
+    noop = result["migrate_noop"]
+    n = noop["coops"]
+    lines = [f"== migrate-all on {'SQLite' if kind == 'sqlite' else 'PostgreSQL'}, {n} co-ops "
+             f"== (tenant schema: {result['tenant_tables']} tables, head "
+             f"{result['tenant_head']})",
+             "  nothing to do:  " + ", ".join(f"{s * 1000:.1f} ms" for s in noop["seconds"])
+             + f"   target ≤ 1 s {verdict(max(noop['seconds']) <= TARGETS['migrate_noop'])}"]
+    runs = (result.get("migrate_compare") or result.get("migrate_column"))["runs"]
+    for run in runs:
+        ok = (run["seconds"] <= TARGETS["migrate_column"] and run["failed"] == 1
+              and run["upgraded"] == n - 1 and run["broken_state"] == "maintenance")
+        lines.append(
+            f"  add column{', ' + run['code'] if 'code' in run else ''}, {run['workers']} "
+            f"workers: {run['seconds']:.2f}s, {run['upgraded']} upgraded, {run['failed']} "
+            f"failed ({run['broken_slug']} → {run['broken_state']}), load "
+            f"{run.get('load', float('nan')):.1f}   target ≤ 15 s, {n - 1}/1 {verdict(ok)}")
+    by: dict = {}
+    for run in runs:
+        by.setdefault((run.get("code", "current"), run["workers"]), []).append(run["seconds"])
+    for (code, workers), seconds in sorted(by.items()):
+        lines.append(f"  median {code}, {workers} workers: {statistics.median(seconds):.2f}s "
+                     f"over {len(seconds)} runs")
+    if result.get("migrate_compare"):
+        for workers in sorted({w for _c, w in by}):
+            if ("before", workers) in by and ("after", workers) in by:
+                ratio = (statistics.median(by[("after", workers)])
+                         / statistics.median(by[("before", workers)]))
+                lines.append(f"  after/before, {workers} workers: {ratio:.2f}")
+    return "\n".join(lines)
+
+
 # -- request latency ------------------------------------------------------------------------
 
 _NO_TENANCY: dict = {}
@@ -941,6 +1071,14 @@ def parse_args(argv=None):
                         help="only the tenant page overhead, (a) against (c), interleaved, "
                              "in a store of N co-ops; --requests, --warmup and --rounds apply "
                              "(issue 16)")
+    parser.add_argument("--only", choices=("migrate",), default=None,
+                        help="only migrate-all (nothing to do, then adding a column with one "
+                             "co-op broken) over --migrate-coops co-ops; --workers and --rounds "
+                             "apply (issue 16)")
+    parser.add_argument("--compare-with", metavar="TREE", default=None,
+                        help="with --only migrate: also run migrate-all with the code in TREE "
+                             "(e.g. a `git worktree` of an older commit), alternating with the "
+                             "current code on the same co-ops")
     parser.add_argument("--pool-size", type=int, default=3,
                         help="STORE_POOL_SIZE for --pool-compare (default 3)")
     args = parser.parse_args(argv)
@@ -990,6 +1128,19 @@ def main(argv=None) -> int:
             figures["load"] = {"before": load_before, "after": machine_load()}
             results["stores"][kind] = figures
             print(overhead_report(kind, figures), flush=True)
+            print(f"  load average before {' '.join(load_before.get('loadavg', []))}, after "
+                  f"{' '.join(figures['load']['after'].get('loadavg', []))}\n", flush=True)
+        if args.json:
+            Path(args.json).write_text(json.dumps(results, indent=1, default=str))
+        return 0
+    if args.only == "migrate":
+        print(machine_line(), flush=True)
+        for kind in kinds:
+            load_before = machine_load()
+            figures = migrate_only(kind, args)
+            figures["load"] = {"before": load_before, "after": machine_load()}
+            results["stores"][kind] = figures
+            print(migrate_report(figures), flush=True)
             print(f"  load average before {' '.join(load_before.get('loadavg', []))}, after "
                   f"{' '.join(figures['load']['after'].get('loadavg', []))}\n", flush=True)
         if args.json:

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from limits import parse_many
+
 
 @dataclass(frozen=True)
 class Setting:
@@ -72,6 +74,12 @@ SETTINGS: tuple[Setting, ...] = (
         "when ENV is test.", nullable=True),
     Setting("TENANT_ENGINE_CACHE", int, 2000, "How many SQLite co-op engines stay open at once."),
     Setting("LOGIN_RATE_LIMIT", str, "10 per minute", "Sign-in attempts allowed per address."),
+    Setting(
+        "COOP_RATE_LIMIT", str, "20 per second",
+        "Requests one co-op's members may make to its workspace pages and co-op API, all "
+        "together (a limits string, e.g. '20 per second'); past it they are answered 429 "
+        "with Retry-After, so that one busy co-op cannot slow the others. Counted in Redis "
+        "(in memory when REDIS_URL is unset); 'off' turns it off."),
     Setting("INPROCESS_JOB_THREADS", int, 2, "Threads that run jobs when REDIS_URL is unset."),
     Setting(
         "PROVISION_RETRY_SECONDS", int, 120,
@@ -172,6 +180,12 @@ def load_settings(config: dict, instance_path: str) -> None:
         config["STORE_POOL_SIZE"] = 0 if config["ENV"] == "test" else 3
     if config["STORE_POOL_SIZE"] < 0:
         raise ConfigError("COOPFED_STORE_POOL_SIZE must be 0 or more")
+    if config["COOP_RATE_LIMIT"].strip().lower() != "off":
+        try:
+            parse_many(config["COOP_RATE_LIMIT"])
+        except ValueError:
+            raise ConfigError("COOPFED_COOP_RATE_LIMIT must be a rate such as "
+                              "'20 per second', or off") from None
     if not config["TENANT_MIGRATIONS_PATH"]:
         config["TENANT_MIGRATIONS_PATH"] = str(
             Path(__file__).resolve().parent.parent / "migrations" / "tenant")

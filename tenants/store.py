@@ -53,12 +53,14 @@ def _enter_coop_schema(session: Session, _transaction, connection: Connection) -
     # A savepoint (begin_nested) begins again on a connection already in this co-op's role
     # for this transaction: SET LOCAL still holds, and the guard would refuse repeating it.
     if role and connection.info.get(roleguard.IN_COOP) != role:
-        # SET LOCAL ROLE and search_path in one round trip. Both are transaction-scoped,
-        # so a pooled connection (or PgBouncer in transaction mode) never keeps them.
-        connection.execute(
-            text("SELECT set_config('role', :role, true), "
-                 "set_config('search_path', :schema, true)"),
-            {"role": role, "schema": session.info["coopfed.pg_schema"]})
+        # SET LOCAL ROLE and search_path in one round trip (one simple query, no
+        # parameters). Both are transaction-scoped, so a pooled connection (or PgBouncer in
+        # transaction mode) never keeps them; and as commands, not set_config() calls,
+        # Citus can pass them on to the node holding the co-op (docs/scaling.md).
+        quote = connection.dialect.identifier_preparer.quote_identifier
+        connection.exec_driver_sql(
+            f"SET LOCAL ROLE {quote(role)}; "
+            f"SET LOCAL search_path TO {quote(session.info['coopfed.pg_schema'])}")
         roleguard.entered(connection, role)  # from here on, no statement may change role
 
 

@@ -23,7 +23,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Connection, delete, func, insert, select, text, update
+from sqlalchemy import Connection, create_mock_engine, delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -218,12 +218,57 @@ def build_tables(conn: Connection, schema: str | None) -> str:
     path = current_app.config["TENANT_MIGRATIONS_PATH"]
     revision = migrate.current_revision(conn, schema)
     if revision is None:
-        metadata.create_all(conn, checkfirst=False)
+        create_schema_tables(conn)
         revision = migrate.stamp_connection(conn, path, schema)
     on_disk = migrate.disk_head(path)
     if revision != on_disk:
         revision = migrate.upgrade_connection(conn, path, schema, from_disk=True)
     return revision
+
+
+def create_schema_tables(conn: Connection) -> None:
+    """The tables of the models (what ``metadata.create_all`` makes) in the empty store
+    behind ``conn``: on PostgreSQL in one round trip, into the schema first on the
+    connection's search_path.
+
+    ``create_all`` compiles its ~80 statements afresh for every store and sends them one
+    at a time, and that was most of an inline build (BENCHMARKS.md, "Why the misses").
+    The statements are compiled once per process and dialect instead, without a schema
+    (a co-op's store is its search_path, as in the migrations), and sent together.
+    """
+    statements = schema_ddl(conn.dialect)
+    if statements is None:
+        metadata.create_all(conn, checkfirst=False)
+        return
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(";\n".join(statements))
+        return
+    # pysqlite's executescript would commit the open transaction first; each statement
+    # is a cheap in-process call here anyway.
+    for statement in statements:
+        conn.exec_driver_sql(statement)
+
+
+_SCHEMA_DDL: dict[str, tuple[str, ...] | None] = {}
+
+
+def schema_ddl(dialect) -> tuple[str, ...] | None:
+    """The statements ``metadata.create_all(checkfirst=False)`` would run on ``dialect``,
+    compiled once per process (the models are loaded once, so the head cannot change);
+    None if they cannot be sent as compiled."""
+    if dialect.name in _SCHEMA_DDL:
+        return _SCHEMA_DDL[dialect.name]
+    elements = []
+    mock = create_mock_engine(f"{dialect.name}+{dialect.driver}://",
+                              lambda element, *_args, **_kw: elements.append(element))
+    metadata.create_all(mock, checkfirst=False)
+    statements = tuple(str(element.compile(dialect=dialect)).strip() for element in elements)
+    if dialect.name == "postgresql" and any("%" in s for s in statements):
+        # Compiled for a paramstyle with percent signs, a literal '%' comes out doubled,
+        # and a statement sent without parameters reaches the server as written.
+        statements = None
+    _SCHEMA_DDL[dialect.name] = statements
+    return statements
 
 
 def seed_defaults(tenant_store: TenantStore, ref: TenantRef) -> None:

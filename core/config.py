@@ -72,14 +72,19 @@ SETTINGS: tuple[Setting, ...] = (
         "head, so that provisioning only claims and renames one; refilled by a job. 0 turns "
         "the pool off (each co-op's store is built when it is provisioned). Unset: 3, or 0 "
         "when ENV is test.", nullable=True),
-    Setting("TENANT_ENGINE_CACHE", int, 2000, "How many SQLite co-op engines stay open at once."),
+    Setting(
+        "TENANT_ENGINE_CACHE", int, 100,
+        "How many SQLite co-op engines (each with its open files) a process keeps, the most "
+        "recently used; about half a megabyte each. Opening one again costs a few "
+        "milliseconds on a co-op's next request. 1 or more."),
     Setting("LOGIN_RATE_LIMIT", str, "10 per minute", "Sign-in attempts allowed per address."),
     Setting(
-        "COOP_RATE_LIMIT", str, "20 per second",
+        "COOP_RATE_LIMIT", str, None,
         "Requests one co-op's members may make to its workspace pages and co-op API, all "
         "together (a limits string, e.g. '20 per second'); past it they are answered 429 "
         "with Retry-After, so that one busy co-op cannot slow the others. Counted in Redis "
-        "(in memory when REDIS_URL is unset); 'off' turns it off."),
+        "(in memory when REDIS_URL is unset); 'off' turns it off. Unset: 20 per second, "
+        "or off when ENV is test (a test that wants it sets it).", nullable=True),
     Setting("INPROCESS_JOB_THREADS", int, 2, "Threads that run jobs when REDIS_URL is unset."),
     Setting(
         "PROVISION_RETRY_SECONDS", int, 120,
@@ -180,6 +185,10 @@ def load_settings(config: dict, instance_path: str) -> None:
         config["STORE_POOL_SIZE"] = 0 if config["ENV"] == "test" else 3
     if config["STORE_POOL_SIZE"] < 0:
         raise ConfigError("COOPFED_STORE_POOL_SIZE must be 0 or more")
+    if config["TENANT_ENGINE_CACHE"] < 1:
+        raise ConfigError("COOPFED_TENANT_ENGINE_CACHE must be 1 or more")
+    if config["COOP_RATE_LIMIT"] is None:
+        config["COOP_RATE_LIMIT"] = "off" if config["ENV"] == "test" else "20 per second"
     if config["COOP_RATE_LIMIT"].strip().lower() != "off":
         try:
             parse_many(config["COOP_RATE_LIMIT"])

@@ -15,7 +15,7 @@ from core import audit, security, unit_of_work
 from core.config import load_settings
 from core.db import configure_sqlite, db, is_sqlite, sqlite_engine_options
 from core.registry import load_hooks, require_modules
-from federation.extensions import babel, csrf, limiter, login_manager
+from federation.extensions import babel, coop_limiter, csrf, limiter, login_manager
 from services.jobs import backends as job_backends
 from tenants.context import STORE, finish_tenant_session
 from tenants.store import TenantStore
@@ -132,6 +132,9 @@ def _init_database(app: Flask) -> None:
 def _init_extensions(app: Flask) -> None:
     from federation.i18n import select_locale
 
+    # First of every before-request hook: a co-op over its rate limit is refused before
+    # the CSRF check reads a form, before the session is read or the co-op entered.
+    coop_limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
     login_manager.init_app(app)

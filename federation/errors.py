@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 from core.errors import DomainError, Unavailable, ValidationError
+from federation.extensions import coop_retry_after
 
 # Machine clients live under these prefixes: their errors are always problem+json.
 JSON_PREFIXES = ("/api/", "/oauth/", "/.well-known/")
@@ -93,6 +95,23 @@ def _field_errors(exc: HTTPException) -> dict | None:
     return flat
 
 
+def _coop_too_busy(seconds: int):
+    """The co-op's members have used its share of the service for now (its rate limit)."""
+    headers = {"Retry-After": str(seconds)}
+    detail = ngettext(
+        "This co-op has sent more requests in the last few moments than one co-op may. "
+        "Nothing has been lost: try again in %(num)d second.",
+        "This co-op has sent more requests in the last few moments than one co-op may. "
+        "Nothing has been lost: try again in %(num)d seconds.", seconds)
+    if _wants_json():
+        body, status, problem_headers = problem(429, _("Too many requests for this co-op"),
+                                                detail, code="coop_rate_limited")
+        body["retry_after"] = seconds
+        return body, status, {**problem_headers, **headers}
+    return _page(429, _("Too many requests for this co-op"), detail, "errors/busy.html",
+                 headers)
+
+
 def register_error_handlers(app: Flask) -> None:
     """Install the handlers on ``app``."""
 
@@ -157,6 +176,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(429)
     def _too_many(exc):
+        seconds = coop_retry_after(exc)
+        if seconds is not None:
+            return _coop_too_busy(seconds)
         # flask-limiter adds the exact Retry-After when headers are enabled; a minute is
         # the fallback, so a client always learns when to come back.
         headers = {"Retry-After": "60"}

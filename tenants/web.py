@@ -46,6 +46,12 @@ def requested_coop_slug() -> str | None:
     return g.get("coop_slug")
 
 
+def entered_coop() -> bool:
+    """Whether this request entered its co-op as one of the co-op's members (whatever
+    its role then allowed): what the co-op rate limit counts."""
+    return g.get("coop") is not None
+
+
 def note_coop_access(slug: str, account_id: int, coop, role: str | None) -> None:
     """Keep, for this request only, what the login-session query read about the co-op at
     ``slug`` and ``account_id``'s role there (``with_access``), so that entering the co-op

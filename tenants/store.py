@@ -68,13 +68,15 @@ class TenantStore:
     """Routes a co-op to its store: a file on SQLite, a schema and a role on PostgreSQL."""
 
     def __init__(self, *, app_engine: Engine, owner_url: str, instance_path: str,
-                 deployment: str, cache_size: int = 2000):
+                 deployment: str, cache_size: int = 100):
         self.app_engine = app_engine
         self.kind = "sqlite" if is_sqlite(app_engine) else "postgresql"
         if self.kind == "postgresql":
             roleguard.install(app_engine)
         self.deployment = deployment
         self.root = Path(instance_path) / "coops"
+        if cache_size < 1:
+            raise ValueError("cache_size must be at least 1")
         self._cache_size = cache_size
         self._engines: OrderedDict[int, Engine] = OrderedDict()
         self._lock = threading.Lock()
@@ -113,7 +115,16 @@ class TenantStore:
         return session
 
     def engine(self, ref: TenantRef) -> Engine:
-        """The engine serving this co-op with the application's credentials."""
+        """The engine serving this co-op with the application's credentials.
+
+        SQLite: one engine per co-op file, bound to that file alone, kept in a
+        least-recently-used cache of ``cache_size`` (``TENANT_ENGINE_CACHE``). An engine
+        with its open connection weighs about half a megabyte (mostly SQLite's parsed
+        schema), so a process that has served every co-op would otherwise keep them all
+        (issue 16: 877 MB after 1,000 co-ops). An engine evicted while a session of
+        another thread still uses it keeps working for that session: ``dispose`` closes
+        only the connections checked in; the others close when they are returned.
+        """
         if self.kind == "postgresql":
             return self.app_engine.execution_options(
                 schema_translate_map={None: self.schema(ref)})
@@ -123,15 +134,22 @@ class TenantStore:
                 self._engines.move_to_end(ref.id)
                 return engine
         engine = configure_sqlite(create_engine(f"sqlite:///{self.path(ref)}"))
+        unused: list[Engine] = []
         with self._lock:
             existing = self._engines.setdefault(ref.id, engine)
             self._engines.move_to_end(ref.id)
             while len(self._engines) > self._cache_size:
-                _, old = self._engines.popitem(last=False)
-                old.dispose()
+                unused.append(self._engines.popitem(last=False)[1])
         if existing is not engine:
-            engine.dispose()
+            unused.append(engine)  # another thread cached one for this co-op first
+        for old in unused:  # closing files outside the lock
+            old.dispose()
         return existing
+
+    def cached_engines(self) -> int:
+        """How many SQLite co-op engines this store holds open now."""
+        with self._lock:
+            return len(self._engines)
 
     def forget(self, ref: TenantRef) -> None:
         """Close and drop the cached engine of a co-op (after its file is removed)."""

@@ -6,21 +6,27 @@ Run it from the project folder::
     .venv/bin/python -m bench.embedded_memory --coops 200 --rounds 1
     git worktree add /tmp/mem-before <commit>
     .venv/bin/python -m bench.embedded_memory --before /tmp/mem-before   # old vs new, interleaved
+    .venv/bin/python -m bench.embedded_memory --before /tmp/mem-before --after /tmp/mem-after \
+        --also lru-only=/tmp/mem-lru --provision-each      # three checkouts, provisioning too
     .venv/bin/python -m bench.embedded_memory --trace             # + tracemalloc / types
 
 One scratch instance folder with the embedded configuration (no COOPFED_DATABASE_URL) is
-provisioned with ``--coops`` co-ops by a child process running this checkout's code (its
-peak and final RSS are reported too). Then each measured run is a *fresh* child process,
-on the application code of this checkout ("after") or of ``--before`` ("before"), taken
-in turn ``--rounds`` times (before, after, after, before, …) so that both see the same
-background load. A run creates the app on the provisioned folder, signs in once (the
-bench admin is first admin of every co-op) and
+provisioned with ``--coops`` co-ops by a child process running the ``--after`` code (its
+final and peak RSS are reported; ``--provision-each`` provisions with every checkout, each
+into a folder of its own, to compare them). Then each measured run is a *fresh* child
+process on the application code of one checkout (``--after``, default this one;
+``--before``; ``--also``), taken in turn ``--rounds`` times (before, after, after, before,
+…) so that all see the same background load. A run creates the app on the provisioned
+folder, signs in once (the bench admin is first admin of every co-op) and
 
 1. visits every co-op once: ``GET /c/<slug>/`` then ``GET /api/v1/c/<slug>/officers``,
    the first request of that co-op in this process (the first-visit latency);
-2. visits every co-op again (the warm latency of the same two requests);
-3. reports VmRSS and VmHWM (/proc/self/status), live objects (``gc.get_objects``), the
-   time of a full ``gc.collect()`` (median of 3), and what the co-op store holds.
+2. visits every co-op again in the same order (with more co-ops than
+   ``TENANT_ENGINE_CACHE``, each of these reopens an engine the cache evicted);
+3. visits the last 50 co-ops four times more ("hot": their engines are cached);
+4. reports VmRSS and VmHWM (/proc/self/status; the peak is reached while signing in,
+   argon2 hashing), live objects (``gc.get_objects``), the time of a full ``gc.collect()``
+   (median of 3), and what the co-op store holds.
 
 ``--trace`` also takes tracemalloc snapshots (after sign-in and after the first pass) and
 counts live objects by type, to see where the memory is; it slows the run, so its
@@ -293,6 +299,11 @@ def main(argv=None) -> int:
     parser.add_argument("--after", metavar="TREE", default=str(ROOT),
                         help="the checkout of the new code (default this one; a worktree of a "
                              "commit keeps others' edits in progress out of the measurement)")
+    parser.add_argument("--also", metavar="LABEL=TREE", action="append", default=[],
+                        help="another checkout to measure in the same rotation (repeatable)")
+    parser.add_argument("--provision-each", action="store_true",
+                        help="also provision with every other checkout, each in a folder of its "
+                             "own, to compare the provisioning process's memory")
     parser.add_argument("--trace", action="store_true",
                         help="tracemalloc and object counts by type (slower)")
     parser.add_argument("--json", metavar="PATH", help="write the raw figures to PATH")
@@ -314,6 +325,9 @@ def main(argv=None) -> int:
     trees = {"after": after}
     if args.before:
         trees = {"before": Path(args.before).resolve(), "after": after}
+    for item in args.also:
+        label, _, tree = item.partition("=")
+        trees[label] = Path(tree).resolve()
     print(f"# {platform.node()} · nproc {os.cpu_count()} · Python {platform.python_version()} · "
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}", flush=True)
     instance = tempfile.mkdtemp(prefix="coopfed-benchmem-")
@@ -325,6 +339,20 @@ def main(argv=None) -> int:
                                        "--coops", str(args.coops)])
         provisioned["load"] = f"{load0} → {loadavg()}"
         results["provision"] = {k: v for k, v in provisioned.items() if k != "slugs"}
+        results["provision_by"] = {"after": results["provision"]}
+        for label in [label for label in trees if label != "after"] if args.provision_each \
+                else []:
+            other = tempfile.mkdtemp(prefix="coopfed-benchmem-")
+            try:
+                log(f"provisioning {args.coops} co-ops in {other} (the {label} code)")
+                load0 = loadavg()
+                answer = run_child(trees[label], ["--child", "provision", "--instance", other,
+                                                  "--coops", str(args.coops)])
+                answer["load"] = f"{load0} → {loadavg()}"
+                results["provision_by"][label] = {k: v for k, v in answer.items()
+                                                  if k != "slugs"}
+            finally:
+                shutil.rmtree(other, ignore_errors=True)
         order = list(trees)
         for r in range(args.rounds):
             for label in order if r % 2 == 0 else order[::-1]:
@@ -338,11 +366,12 @@ def main(argv=None) -> int:
     finally:
         shutil.rmtree(instance, ignore_errors=True)
 
-    p = results["provision"]
-    print(f"\nProvisioning process, {args.coops} co-ops (the after code): VmRSS "
-          f"{p['memory']['VmRSS']:.0f} MB, peak {p['memory']['VmHWM']:.0f} MB, "
-          f"{p['gc']['objects']:,} objects, full gc {p['gc']['full_gc_s'] * 1000:.0f} ms, "
-          f"store {p['store']}; provision p50 {ms(p['provision_p50_s'])} ms; load {p['load']}")
+    for label, p in results["provision_by"].items():
+        print(f"\nProvisioning process, {args.coops} co-ops ({label} code): VmRSS "
+              f"{p['memory']['VmRSS']:.0f} MB, peak {p['memory']['VmHWM']:.0f} MB, "
+              f"{p['gc']['objects']:,} objects, full gc {p['gc']['full_gc_s'] * 1000:.0f} ms, "
+              f"store {p['store']}; provision p50 {ms(p['provision_p50_s'])} ms; "
+              f"load {p['load']}")
     print(f"\nServing {args.coops} co-ops in a fresh process: GET /c/<slug>/ + GET "
           f"/api/v1/c/<slug>/officers per visit; RSS in MB (after sign-in / after the first "
           f"visits / after the warm visits / peak); store = engines / pooled connections / "

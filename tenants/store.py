@@ -23,11 +23,16 @@ from pathlib import Path
 from sqlalchemy import Connection, create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import QueuePool
+from sqlalchemy.util import LRUCache
 
 from core.db import configure_sqlite, is_sqlite
 from tenants import roleguard
 
 TENANT_KEY = "coopfed.tenant"
+
+#: Compiled statements kept for all SQLite co-ops together (one engine keeps 500 by default).
+COMPILED_CACHE_SIZE = 1000
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,18 @@ def _enter_coop_schema(session: Session, _transaction, connection: Connection) -
         roleguard.entered(connection, role)  # from here on, no statement may change role
 
 
+def _shared_sqlite_parts() -> tuple:
+    """A pysqlite dialect, initialised (SQLite's version read) on an in-memory database, and
+    an LRU cache of compiled statements: what all the co-op engines of a store share."""
+    template = create_engine("sqlite://")
+    try:
+        with template.connect():
+            pass
+    finally:
+        template.dispose()
+    return template.dialect, LRUCache(COMPILED_CACHE_SIZE)
+
+
 class TenantStore:
     """Routes a co-op to its store: a file on SQLite, a schema and a role on PostgreSQL."""
 
@@ -83,6 +100,8 @@ class TenantStore:
         self._owner_url = owner_url
         self._owner_engine: Engine | None = None
         self._app_role: str | None = None
+        if self.kind == "sqlite":
+            self._sqlite_dialect, self._compiled_cache = _shared_sqlite_parts()
         #: Test seam: co-op id → an open connection to join with savepoints.
         self.bind_override: dict[int, Connection] = {}
 
@@ -133,7 +152,7 @@ class TenantStore:
             if engine is not None:
                 self._engines.move_to_end(ref.id)
                 return engine
-        engine = configure_sqlite(create_engine(f"sqlite:///{self.path(ref)}"))
+        engine = self._sqlite_engine(self.path(ref))
         unused: list[Engine] = []
         with self._lock:
             existing = self._engines.setdefault(ref.id, engine)
@@ -145,6 +164,27 @@ class TenantStore:
         for old in unused:  # closing files outside the lock
             old.dispose()
         return existing
+
+    def _sqlite_engine(self, path: Path) -> Engine:
+        """An engine on one co-op file: a pool of connections to that file alone, sharing
+        the store's dialect and compiled-statement cache with every other co-op's engine.
+
+        Every co-op file has the same schema and SQLite statements name no file, so a
+        statement compiles to the same SQL for all of them; with an engine (and a dialect,
+        which is part of the cache key) of its own, each co-op compiled and kept its own
+        copies. This is what ``create_engine`` assembles, with the dialect passed in.
+        """
+        url = make_url(f"sqlite:///{path}")
+        dialect = self._sqlite_dialect
+        cargs, cparams = dialect.create_connect_args(url)
+        pool = QueuePool(lambda: dialect.connect(*cargs, **cparams), dialect=dialect)
+        on_connect = dialect.on_connect_url(url)  # pysqlite: regexp() and floor()
+        if on_connect is not None:
+            event.listen(pool, "connect", lambda dbapi_connection, _record:
+                         on_connect(dbapi_connection))
+        engine = Engine(pool, dialect, url, query_cache_size=0,
+                        execution_options={"compiled_cache": self._compiled_cache})
+        return configure_sqlite(engine)
 
     def cached_engines(self) -> int:
         """How many SQLite co-op engines this store holds open now."""

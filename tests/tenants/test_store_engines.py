@@ -145,3 +145,22 @@ def test_cache_size_below_one_is_refused(tmp_path):
     with pytest.raises(ConfigError, match="COOPFED_TENANT_ENGINE_CACHE"):
         load_settings(config, str(tmp_path))
 
+
+
+def test_coop_engines_share_one_dialect(app, three_coops, small_store):
+    store = small_store(5)
+    dialects = {id(store.engine(ref).dialect) for ref in three_coops}
+    # SQLite: one dialect and one cache of compiled statements for every co-op file;
+    # PostgreSQL: the app's one engine for every schema.
+    assert len(dialects) == 1
+
+
+def test_sqlite_coop_connection_is_configured(app, three_coops, small_store):
+    store = small_store(5)
+    if store.kind != "sqlite":
+        pytest.skip("SQLite's per-connection settings")
+    with store.session(three_coops[0]) as session:
+        assert session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert session.execute(text("PRAGMA busy_timeout")).scalar() == 120000
+        assert session.execute(text("SELECT 'coop' REGEXP 'o+p'")).scalar() == 1

@@ -13,21 +13,25 @@ the refill job replaces it; it holds no one's data, so nothing goes into mainten
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import os
+import sqlite3
 import time
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 from alembic.config import Config
+from alembic.operations import Operations
 from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, create_engine, literal, select, text, union_all, update
+from sqlalchemy import Connection, create_engine, event, literal, select, text, union_all, update
+from sqlalchemy.pool import NullPool
 
 from core.audit import record
 from core.db import FEDERATION_SCHEMA, configure_sqlite, db, is_sqlite
@@ -235,8 +239,129 @@ class _WorkerSettings:
     lock_timeout_ms: int
 
 
+class _KnownRevisionContext(MigrationContext):
+    """A MigrationContext told the store's revision, which the caller has just read (and
+    locked) in the same transaction: Alembic would otherwise look the version table up in
+    the catalogue and read it again before running the scripts."""
+
+    def __init__(self, connection: Connection, opts: dict, heads: tuple[str, ...]):
+        super().__init__(connection.dialect, connection, opts)
+        self._known_heads = heads
+
+    def get_current_heads(self) -> tuple[str, ...]:
+        return self._known_heads
+
+
+class StoreUpgrader:
+    """Brings stores to the tenant head one after another, each in its own transaction.
+
+    Made once per worker process and used for every store it is given, so that each store
+    costs only what differs between stores: the script directory and upgrade paths are
+    read once, and
+
+    - PostgreSQL: one owner connection serves every store (``lock_timeout`` set for its
+      session, so it also bounds the row lock below). Per store: a transaction that sets
+      ``search_path`` and reads the Alembic version ``FOR UPDATE`` in one statement (a
+      second migrate-all running at the same time waits, then sees the new version,
+      instead of failing the co-op), the scripts, the version row, the commit.
+      ``synchronous_commit`` is off for these commits: the registry commit that records a
+      store as upgraded comes later in the WAL and is flushed with it, so a crash can lose
+      only upgrades the registry does not claim, and the next pass redoes them.
+    - SQLite: one engine whose connections open the store's file, read-write but never
+      created (a missing file is an error, not a new empty store); its dialect is set up
+      once instead of once per file. ``busy_timeout`` is the lock timeout.
+    """
+
+    def __init__(self, store: TenantStore, owner_url: str, path: str, lock_timeout_ms: int):
+        self.store = store
+        self.script = script_directory(path)
+        self.head = head(path)
+        self._lock_timeout_ms = int(lock_timeout_ms)
+        self._steps: dict[str | None, list] = {}
+        self._file: Path | None = None
+        if store.kind == "sqlite":
+            self._engine = configure_sqlite(create_engine(
+                "sqlite://", creator=self._open_file, poolclass=NullPool))
+            event.listen(self._engine, "connect", self._on_sqlite_connect)
+        else:
+            self._engine = create_engine(owner_url, poolclass=NullPool, connect_args={
+                "options": f"-c lock_timeout={self._lock_timeout_ms} -c synchronous_commit=off"})
+        self._conn: Connection | None = None
+
+    def coop(self, ref: TenantRef) -> str:
+        """Upgrade a co-op's store; its revision afterwards."""
+        if self.store.kind == "sqlite":
+            return self._upgrade_file(self.store.path(ref))
+        return self._upgrade_schema(self.store.schema(ref))
+
+    def spare(self, spare_id: int) -> str:
+        """Upgrade a spare store of the warm pool; its revision afterwards."""
+        if self.store.kind == "sqlite":
+            return self._upgrade_file(self.store.spare_path(spare_id))
+        return self._upgrade_schema(self.store.spare_schema(spare_id))
+
+    def close(self) -> None:
+        """Close the connection and the engine."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        self._engine.dispose()
+
+    # -- PostgreSQL ------------------------------------------------------------------------
+    def _connection(self) -> Connection:
+        if self._conn is not None and (self._conn.closed or self._conn.invalidated):
+            self._conn.close()  # lost (server restart, network): the next store reconnects
+            self._conn = None
+        if self._conn is None:
+            self._conn = self._engine.connect()
+        return self._conn
+
+    def _upgrade_schema(self, schema: str) -> str:
+        conn = self._connection().execution_options(schema_translate_map={None: schema})
+        with conn.begin():
+            row = conn.execute(text(
+                "SELECT set_config('search_path', :path, true), v.version_num FROM "
+                f'(SELECT version_num FROM "{schema}".alembic_version FOR UPDATE) v'),
+                {"path": f'"{schema}"'}).first()
+            if row is None:  # a version table with no row: no set_config ran either
+                conn.execute(text("SELECT set_config('search_path', :path, true)"),
+                             {"path": f'"{schema}"'})
+            return self._run(conn, schema, row.version_num if row else None)
+
+    # -- SQLite ------------------------------------------------------------------------------
+    def _open_file(self):
+        assert self._file is not None
+        return sqlite3.connect(f"{self._file.resolve().as_uri()}?mode=rw", uri=True)
+
+    def _on_sqlite_connect(self, dbapi_connection, _record) -> None:
+        dbapi_connection.execute(f"PRAGMA busy_timeout = {self._lock_timeout_ms}")
+
+    def _upgrade_file(self, path: Path) -> str:
+        self._file = path
+        try:
+            with self._engine.begin() as conn:  # BEGIN IMMEDIATE: the write lock, then read
+                current = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+                return self._run(conn, None, current)
+        finally:
+            self._file = None
+
+    # -- both --------------------------------------------------------------------------------
+    def _run(self, conn: Connection, schema: str | None, current: str | None) -> str:
+        if current == self.head:
+            return current
+        if current not in self._steps:
+            self._steps[current] = self.script._upgrade_revs(self.head, current)
+        steps = self._steps[current]
+        context = _KnownRevisionContext(conn, {
+            "version_table_schema": schema, "transactional_ddl": True, "script": self.script,
+            "fn": lambda _heads, _context: steps}, (current,) if current else ())
+        with Operations.context(context):
+            context.run_migrations()
+        return self.head
+
+
 _worker_store: TenantStore | None = None
-_worker_settings: _WorkerSettings | None = None
+_worker_upgrader: StoreUpgrader | None = None
 
 
 def _make_store(settings: _WorkerSettings) -> TenantStore:
@@ -246,10 +371,26 @@ def _make_store(settings: _WorkerSettings) -> TenantStore:
                        cache_size=16)
 
 
-def _init_worker(settings: _WorkerSettings) -> None:
-    global _worker_store, _worker_settings
-    _worker_settings = settings
+def _init_worker(settings: _WorkerSettings, *, forked: bool = True) -> None:
+    global _worker_store, _worker_upgrader
     _worker_store = _make_store(settings)
+    _worker_upgrader = StoreUpgrader(_worker_store, settings.owner_url, settings.tenant_path,
+                                     settings.lock_timeout_ms)
+    if forked:
+        # Everything inherited from the parent (its app, and in a long-lived parent many
+        # cached engines) stays alive and unchanged here: keep the collector from walking it
+        # again and again, and from dirtying its copy-on-write pages.
+        gc.freeze()
+
+
+def _close_worker() -> None:
+    global _worker_store, _worker_upgrader
+    if _worker_upgrader is not None:
+        _worker_upgrader.close()
+    if _worker_store is not None:
+        _worker_store.dispose()
+        _worker_store.app_engine.dispose()
+    _worker_store = _worker_upgrader = None
 
 
 #: What a migrate worker is handed: ("coop", id, slug) or ("spare", id, "").
@@ -258,51 +399,27 @@ Job = tuple[str, int, str]
 
 def _migrate_chunk(jobs: list[Job]) -> list[tuple[str, int, str | None]]:
     """Migrate each store in its own transaction; return (kind, id, error or None) for each."""
-    assert _worker_store is not None and _worker_settings is not None
+    assert _worker_upgrader is not None
     results = []
     for kind, store_id, slug in jobs:
-        ref = TenantRef(store_id, slug)
         try:
             if kind == "spare":
-                migrate_spare(_worker_store, store_id, _worker_settings.tenant_path,
-                              _worker_settings.lock_timeout_ms)
+                _worker_upgrader.spare(store_id)
             else:
-                migrate_store(_worker_store, ref, _worker_settings.tenant_path,
-                              _worker_settings.lock_timeout_ms)
+                _worker_upgrader.coop(TenantRef(store_id, slug))
             results.append((kind, store_id, None))
         except Exception as exc:  # noqa: BLE001 - one store's failure must not stop the run
             results.append((kind, store_id, f"{type(exc).__name__}: {exc}"[:480]))
-        finally:
-            if _worker_store.kind == "sqlite" and kind == "coop":
-                _worker_store.forget(ref)
     return results
 
 
-def migrate_spare(store: TenantStore, spare_id: int, path: str, lock_timeout_ms: int) -> str:
-    """Upgrade one spare store to head in one transaction."""
-    schema = None if store.kind == "sqlite" else store.spare_schema(spare_id)
-    with store.spare_connection(spare_id) as conn:
-        return _upgrade(store, conn, schema, path, lock_timeout_ms)
-
-
-def migrate_store(store: TenantStore, ref: TenantRef, path: str, lock_timeout_ms: int) -> str:
-    """Upgrade one co-op's store to head in one transaction."""
-    schema = None if store.kind == "sqlite" else store.schema(ref)
-    with store.owner_connection(ref) as conn:
-        return _upgrade(store, conn, schema, path, lock_timeout_ms)
-
-
-def _upgrade(store: TenantStore, conn, schema: str | None, path: str,
-             lock_timeout_ms: int) -> str:
-    if store.kind == "postgresql":
-        conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(lock_timeout_ms)}")
-    if current_revision(conn, schema) == head(path):
-        return head(path)
-    return upgrade_connection(conn, path, schema)
+#: Stores per chunk handed to a worker at most: the registry records each chunk as it
+#: finishes, so co-ops serve again (and a crash loses little) long before a big pass ends.
+CHUNK_SIZE = 100
 
 
 def _chunks(items: list, count: int) -> Iterable[list]:
-    size = max(1, -(-len(items) // count))
+    size = min(CHUNK_SIZE, max(1, -(-len(items) // count)))
     for start in range(0, len(items), size):
         yield items[start:start + size]
 
@@ -338,23 +455,29 @@ def migrate_all(app, *, workers: int | None = None, federation: bool = True) -> 
         instance_path=app.instance_path, deployment=config["DEPLOYMENT"],
         tenant_path=tenant_path, lock_timeout_ms=config["MIGRATE_LOCK_TIMEOUT_MS"])
     jobs: list[Job] = [(row.kind, row.id, row.slug) for row in behind]
+    slugs = {store_id: slug for kind, store_id, slug in jobs if kind == "coop"}
     workers = workers or config["MIGRATE_WORKERS"]
-    results: list[tuple[str, int, str | None]] = []
+
+    def done(results: list[tuple[str, int, str | None]]) -> None:
+        _record_results(app, report, [(i, e) for k, i, e in results if k == "coop"], slugs)
+        _record_spares(app, report, [(i, e) for k, i, e in results if k == "spare"])
+
     if workers <= 1 or len(jobs) < 2 * workers:
-        _init_worker(settings)
+        _init_worker(settings, forked=False)
         try:
-            results = _migrate_chunk(jobs)
+            for chunk in _chunks(jobs, 1):
+                done(_migrate_chunk(chunk))
         finally:
-            _worker_store.dispose()
+            _close_worker()
     else:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
                                  initargs=(settings,)) as pool:
-            for chunk_result in pool.map(_migrate_chunk, _chunks(jobs, workers * 4)):
-                results.extend(chunk_result)
-    slugs = {store_id: slug for kind, store_id, slug in jobs if kind == "coop"}
-    _record_results(app, report, [(i, e) for k, i, e in results if k == "coop"], slugs)
-    _record_spares(app, report, [(i, e) for k, i, e in results if k == "spare"])
+            futures = [pool.submit(_migrate_chunk, chunk)
+                       for chunk in _chunks(jobs, workers * 4)]
+            for future in as_completed(futures):
+                done(future.result())
+    report.upgraded.sort()
     report.seconds = time.perf_counter() - started
     return report
 
@@ -375,11 +498,13 @@ def _record_spares(app, report: MigrateReport, results: list[tuple[int, str | No
                 db.session.execute(update(SpareStore).where(SpareStore.id == spare_id)
                                    .values(failure=error[:500]))
         db.session.commit()
-    report.spares_upgraded = len(ok_ids)
+    report.spares_upgraded += len(ok_ids)
 
 
 def _record_results(app, report: MigrateReport, results, slugs: dict[int, str]) -> None:
     """Write each co-op's new version, or put it into maintenance, in one transaction."""
+    if not results:
+        return
     ok_ids = [coop_id for coop_id, error in results if error is None]
     with app.app_context():
         for start in range(0, len(ok_ids), 500):
@@ -399,4 +524,4 @@ def _record_results(app, report: MigrateReport, results, slugs: dict[int, str]) 
             record(db.session, "coop.migration_failed", coop_id=coop_id, outcome="error",
                    revision=report.head)
         db.session.commit()
-    report.upgraded = sorted(slugs[c] for c in ok_ids)
+    report.upgraded.extend(slugs[c] for c in ok_ids)

@@ -11,6 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import MetaData, event, inspect, select
 from sqlalchemy.schema import BLANK_SCHEMA
 
+from core.audit import AuditEvent
 from core.db import db
 from tenants import migrate
 from tenants.context import store
@@ -179,3 +180,60 @@ def test_suspended_coop_is_migrated_but_not_served(isolated_app):
     assert client.get(f"/c/{coop.slug}/").status_code == 503
     assert runner.invoke(args=["coop", "reactivate", coop.slug]).exit_code == 0
     assert client.get(f"/c/{coop.slug}/").status_code == 200
+
+
+def _state(app, coop) -> tuple[str, str | None]:
+    with app.app_context():
+        row = db.session.get(Coop, coop.id)
+        state = (row.state, row.schema_version)
+        db.session.rollback()
+    return state
+
+
+def test_a_coop_whose_store_is_gone_goes_into_maintenance_and_no_empty_one_is_made(
+        isolated_app, tmp_path):
+    app = isolated_app()
+    kept, _ = create_coop(app)
+    gone, _ = create_coop(app, coop_type="community")
+    gone_ref = TenantRef(gone.id, gone.slug)
+    with app.app_context():
+        store().drop_store(gone_ref)
+    app.config["TENANT_MIGRATIONS_PATH"] = _tree_with_new_column(tmp_path, app)
+
+    report = migrate.migrate_all(app, workers=1, federation=False)
+
+    assert report.upgraded == [kept.slug]
+    assert list(report.failed) == [gone.slug]
+    assert _state(app, kept) == (CoopState.ACTIVE, "9001")
+    assert _state(app, gone)[0] == CoopState.MAINTENANCE
+    with app.app_context():
+        assert not store().store_exists(gone_ref)  # not an empty store that would serve
+        audited = db.session.scalars(select(AuditEvent.coop_id).where(
+            AuditEvent.action == "coop.migration_failed")).all()
+        db.session.rollback()
+    assert audited == [gone.id]
+
+
+def test_a_locked_coop_gives_up_after_the_lock_timeout_and_the_rest_upgrade(
+        isolated_app, tmp_path):
+    app = isolated_app(MIGRATE_LOCK_TIMEOUT_MS=300)
+    free, _ = create_coop(app)
+    locked, _ = create_coop(app, coop_type="community")
+    app.config["TENANT_MIGRATIONS_PATH"] = _tree_with_new_column(tmp_path, app)
+
+    with app.app_context():
+        tenant_store = store()
+        # On SQLite the owner connection's transaction holds the file's write lock.
+        with tenant_store.owner_connection(TenantRef(locked.id, locked.slug)) as holder:
+            if tenant_store.kind == "postgresql":
+                holder.exec_driver_sql("LOCK TABLE settings IN ACCESS EXCLUSIVE MODE")
+            report = migrate.migrate_all(app, workers=1, federation=False)
+
+    assert report.upgraded == [free.slug]
+    assert "lock" in report.failed[locked.slug]
+    assert _state(app, locked)[0] == CoopState.MAINTENANCE
+    # Nothing holds it now: the next pass upgrades it and it serves again.
+    again = migrate.migrate_all(app, workers=1, federation=False)
+    assert again.upgraded == [locked.slug] and again.ok
+    assert _state(app, locked) == (CoopState.ACTIVE, "9001")
+

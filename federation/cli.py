@@ -71,8 +71,15 @@ def migrate_command(workers: int | None) -> None:
     report = migrate_all(current_app._get_current_object(), workers=workers)
     click.echo(f"federation at {report.federation}; tenant head {report.head}")
     click.echo(f"{len(report.upgraded)} co-ops upgraded in {report.seconds:.2f}s")
+    if report.spares_upgraded or report.spares_failed:
+        click.echo(f"{report.spares_upgraded} spare stores upgraded")
     for slug, error in sorted(report.failed.items()):
         click.echo(f"FAILED {slug}: {error} (now in maintenance)", err=True)
+    # A spare holds no one's data, so it does not change the exit status: it is set aside,
+    # never handed out, and the refill job replaces it. Still say so, with the cause.
+    for spare_id, error in sorted(report.spares_failed.items()):
+        click.echo(f"FAILED spare store {spare_id}: {error} (set aside; the refill replaces "
+                   f"it)", err=True)
     if not report.ok:
         sys.exit(PARTIAL_FAILURE)
 

@@ -13,13 +13,14 @@ from sqlalchemy.schema import BLANK_SCHEMA
 
 from core.audit import AuditEvent
 from core.db import db
-from tenants import migrate
+from services.jobs.runner import run_job
+from tenants import migrate, provisioning
 from tenants.context import store
 from tenants.models import metadata as tenant_metadata
-from tenants.registry.models import Coop, CoopState
+from tenants.registry.models import Coop, CoopState, SpareStore
 from tenants.store import TenantRef
 from tests.fixtures.app import sign_in
-from tests.fixtures.factories import PASSWORD, create_coop
+from tests.fixtures.factories import PASSWORD, create_coop, drain_jobs
 
 
 def _tree_with_new_column(tmp_path, app) -> str:
@@ -237,3 +238,31 @@ def test_a_locked_coop_gives_up_after_the_lock_timeout_and_the_rest_upgrade(
     assert again.upgraded == [locked.slug] and again.ok
     assert _state(app, locked) == (CoopState.ACTIVE, "9001")
 
+
+def test_the_migrate_command_names_a_spare_store_it_set_aside(isolated_app, tmp_path):
+    app = isolated_app(STORE_POOL_SIZE=2)
+    for coop_type in ("worker", "community"):
+        create_coop(app, coop_type=coop_type)
+    with app.app_context():
+        run_job(provisioning.REFILL_JOB)
+    drain_jobs(app)
+    with app.app_context():
+        spares = sorted(db.session.scalars(select(SpareStore.id)))
+        db.session.rollback()
+    assert len(spares) == 2
+    broken = spares[-1]
+    with app.app_context():
+        with store().spare_connection(broken) as conn:
+            conn.exec_driver_sql("ALTER TABLE settings ADD COLUMN note VARCHAR(50)")
+    app.config["TENANT_MIGRATIONS_PATH"] = _tree_with_new_column(tmp_path, app)
+
+    result = app.test_cli_runner().invoke(args=["migrate", "--workers", "1"])
+
+    # A spare holds no one's data: it is set aside, and the exit status stays 0.
+    assert result.exit_code == 0, result.output
+    assert "2 co-ops upgraded" in result.output
+    assert "1 spare stores upgraded" in result.output
+    failed = [line for line in result.output.splitlines() if line.startswith("FAILED")]
+    assert len(failed) == 1
+    assert failed[0].startswith(f"FAILED spare store {broken}: ")
+    assert "note" in failed[0]

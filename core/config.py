@@ -81,9 +81,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "COOP_RATE_LIMIT", str, None,
         "Requests one co-op's members may make to its workspace pages and co-op API, all "
-        "together (a limits string, e.g. '20 per second'); past it they are answered 429 "
+        "together (a limits string, e.g. '10 per second'); past it they are answered 429 "
         "with Retry-After, so that one busy co-op cannot slow the others. Counted in Redis "
-        "(in memory when REDIS_URL is unset); 'off' turns it off. Unset: 20 per second, "
+        "(in memory when REDIS_URL is unset); 'off' turns it off. Unset: 10 per second, "
         "or off when ENV is test (a test that wants it sets it).", nullable=True),
     Setting("INPROCESS_JOB_THREADS", int, 2, "Threads that run jobs when REDIS_URL is unset."),
     Setting(
@@ -188,13 +188,13 @@ def load_settings(config: dict, instance_path: str) -> None:
     if config["TENANT_ENGINE_CACHE"] < 1:
         raise ConfigError("COOPFED_TENANT_ENGINE_CACHE must be 1 or more")
     if config["COOP_RATE_LIMIT"] is None:
-        config["COOP_RATE_LIMIT"] = "off" if config["ENV"] == "test" else "20 per second"
+        config["COOP_RATE_LIMIT"] = "off" if config["ENV"] == "test" else "10 per second"
     if config["COOP_RATE_LIMIT"].strip().lower() != "off":
         try:
             parse_many(config["COOP_RATE_LIMIT"])
         except ValueError:
             raise ConfigError("COOPFED_COOP_RATE_LIMIT must be a rate such as "
-                              "'20 per second', or off") from None
+                              "'10 per second', or off") from None
     if not config["TENANT_MIGRATIONS_PATH"]:
         config["TENANT_MIGRATIONS_PATH"] = str(
             Path(__file__).resolve().parent.parent / "migrations" / "tenant")

@@ -45,7 +45,6 @@ import argparse
 import contextlib
 import http.client
 import json
-import math
 import multiprocessing
 import os
 import random
@@ -484,14 +483,14 @@ def open_specs(port: int, streams: list, procs: int, seed: int) -> list[dict]:
 
 def noisy_streams(others: list, noisy: list, rate: float, paths: list,
                   with_noisy: bool) -> list[dict]:
-    """One stream per quiet co-op at ``rate``; the noisy co-op at 10 × ``rate`` spread
-    over threads of at most 10 requests a second each."""
+    """One stream (a connection of its own) per quiet co-op at ``rate``; the noisy co-op
+    as ten such streams, so 10 × ``rate`` (fewer connections would fall behind their
+    schedule as soon as answers slow down, and send less than 10×)."""
     streams = [{"rate": rate, "coops": [coop], "paths": paths, "label": "others"}
                for coop in others]
     if with_noisy:
-        threads = max(1, math.ceil(10 * rate / 10))
-        streams += [{"rate": 10 * rate / threads, "coops": [noisy], "paths": paths,
-                     "label": "noisy"} for _ in range(threads)]
+        streams += [{"rate": rate, "coops": [noisy], "paths": paths, "label": "noisy"}
+                    for _ in range(10)]
     return streams
 
 

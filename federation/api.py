@@ -123,8 +123,10 @@ def init_app(app: Flask, blueprints) -> None:
 WORKSPACE_PATHS = "/api/v1/c/{slug}/"
 # What every workspace route may answer besides its own success, and why (the rule is in
 # docs/architecture.md, "400 or 422"): not signed in; a role the route does not let in,
-# or a co-op the person is not in (404, exactly as a missing one).
-WORKSPACE_REFUSALS = {"401": "UNAUTHORIZED", "403": "FORBIDDEN", "404": "NOT_FOUND"}
+# or a co-op the person is not in (404, exactly as a missing one); the co-op over its rate
+# limit (429, with Retry-After; COOPFED_COOP_RATE_LIMIT).
+WORKSPACE_REFUSALS = {"401": "UNAUTHORIZED", "403": "FORBIDDEN", "404": "NOT_FOUND",
+                      "429": "TOO_MANY_REQUESTS"}
 # A route that reads a body: 400 when the body cannot be read as JSON, 422 when it was
 # read but a field is wrong.
 BODY_REFUSALS = {"400": "BAD_REQUEST", "422": "UNPROCESSABLE_ENTITY"}

@@ -133,3 +133,11 @@ def test_a_redis_that_is_down_lets_every_coop_through(app, limited, member_of_bo
     for _ in range(3):
         assert client.get(f"/c/{a.slug}/").status_code == 200
         assert client.get(f"/api/v1/c/{b.slug}/members").status_code == 200
+
+
+def test_the_api_document_lists_the_refusal(app):
+    paths = app.test_client().get("/api/v1/openapi.json").get_json()["paths"]
+    workspace = [ops for path, ops in paths.items() if path.startswith("/api/v1/c/{slug}/")]
+    assert workspace and all("429" in op["responses"] for ops in workspace
+                             for op in ops.values() if isinstance(op, dict)
+                             and "responses" in op)

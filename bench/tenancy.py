@@ -480,9 +480,11 @@ def migrate_column(app, scratch: Scratch, refs: list[tuple[int, str]], workdir: 
         app.config["TENANT_MIGRATIONS_PATH"] = str(run_tree)
         app.config["MIGRATE_WORKERS"] = workers
         app.extensions["coopfed.jobs"].drain()
+        load = os.getloadavg()[0]
         report = migrate_all(app, workers=workers, federation=False)
         state, at_head = registry_states(app, broken_id, report.head)
         runs.append({"workers": workers, "revision": revision, "seconds": report.seconds,
+                     "load": load,
                      "upgraded": len(report.upgraded), "failed": len(report.failed),
                      "failed_slugs": sorted(report.failed), "broken_slug": broken_slug,
                      "broken_state": state, "at_head": at_head,

@@ -114,8 +114,12 @@ def _init_database(app: Flask) -> None:
         os.makedirs(app.instance_path, exist_ok=True)
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = sqlite_engine_options()
     else:
+        # A PostgreSQL backend keeps the catalogue entries of every co-op table it has
+        # touched, for as long as it lives: one connection that served thousands of co-ops
+        # grew past 300 MB (BENCHMARKS.md, 10,000 co-ops). Connections are replaced after
+        # half an hour, so no backend carries the whole federation's catalogue for ever.
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, "pool_size": 10,
-                                                   "max_overflow": 20}
+                                                   "max_overflow": 20, "pool_recycle": 1800}
     import federation.models  # noqa: F401 - registers every federation table
 
     db.init_app(app)

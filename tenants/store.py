@@ -216,7 +216,8 @@ class TenantStore:
         if self.kind == "sqlite":
             return self.app_engine
         if self._owner_engine is None:
-            self._owner_engine = create_engine(self._owner_url, pool_pre_ping=True)
+            self._owner_engine = create_engine(self._owner_url, pool_pre_ping=True,
+                                               pool_recycle=1800)  # as the app engine
         return self._owner_engine
 
     @contextmanager

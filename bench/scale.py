@@ -2,7 +2,8 @@
 
 Run it from the project folder::
 
-    .venv/bin/python -m bench.scale --coops 10000 --procs 2   # the full run (about an hour)
+    .venv/bin/python -m bench.scale --coops 10000 --procs 2   # the full run (over an hour)
+    .venv/bin/python -m bench.scale --coops 10000 --procs 2 --stop-provisioning-at 07:57
     .venv/bin/python -m bench.scale --coops 500               # smoke run
     .venv/bin/python -m bench.scale --ddl-compare 150         # inline DDL: create_all vs batch
 
@@ -15,11 +16,15 @@ The scale run works on a scratch database and scratch roles (``bench.tenancy``'s
    ``--procs 2`` runs two processes side by side, each co-op still timed on its own;
    the tenths are taken in the order the co-ops started.
 2. migrate-all with nothing to do, then adding one column to every co-op (a copied tenant
-   tree plus one revision, as ``bench.tenancy`` does);
+   tree plus one revision, as ``bench.tenancy`` does), in a process started then, so it
+   runs ``tenants/migrate.py`` as it is on disk at that point;
 3. the catalogue's size (row counts and ``pg_total_relation_size`` of the catalogue
    tables, the database size), and the backup and restore of one co-op: ``pg_dump -Fc -n
    coop_<id>`` restored with ``pg_restore`` into a fresh scratch database, and the
    project's own ``coop export`` / ``coop import`` archive.
+
+``--stop-provisioning-at HH:MM`` (UTC) starts no co-op after that time; the report then
+says how many of the co-ops asked for were provisioned.
 
 ``--ddl-compare N`` provisions 2×N co-ops in one scratch store per store kind,
 alternating the tables built by ``metadata.create_all`` (as before issue 16; the bench

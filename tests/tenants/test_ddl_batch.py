@@ -120,12 +120,15 @@ def test_postgresql_gets_the_tables_in_one_round_trip(app, two_coops):
     (worker, _), (dp, _) = two_coops
     reference = _reference_ref()
     sent: list[str] = []
+
+    def listener(_conn, _cursor, statement, *_args):
+        sent.append(statement)
+
     with app.app_context():
         tenant_store = store()
         try:
             tenant_store.create_store(reference)
             with tenant_store.owner_connection(reference) as conn:
-                listener = (lambda _c, _cur, statement, *_a: sent.append(statement))
                 event.listen(conn, "before_cursor_execute", listener)
                 provisioning.create_schema_tables(conn)
                 event.remove(conn, "before_cursor_execute", listener)

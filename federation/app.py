@@ -137,7 +137,7 @@ def _init_extensions(app: Flask) -> None:
     from federation.i18n import select_locale
 
     # First of every before-request hook: a co-op over its rate limit is refused before
-    # the CSRF check reads a form, before the session is read or the co-op entered.
+    # the CSRF check reads a form and before the co-op's store is opened.
     coop_limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)

@@ -10,7 +10,7 @@ from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 from core.errors import DomainError, Unavailable, ValidationError
-from federation.extensions import coop_retry_after
+from tenants.web import CoopBusy
 
 # Machine clients live under these prefixes: their errors are always problem+json.
 JSON_PREFIXES = ("/api/", "/oauth/", "/.well-known/")
@@ -174,11 +174,12 @@ def register_error_handlers(app: Flask) -> None:
         return _page(404, _("Page not found"),
                      _("If you typed the web address, check it is correct."))
 
+    @app.errorhandler(CoopBusy)
+    def _coop_busy(exc: CoopBusy):
+        return _coop_too_busy(exc.retry_after)
+
     @app.errorhandler(429)
     def _too_many(exc):
-        seconds = coop_retry_after(exc)
-        if seconds is not None:
-            return _coop_too_busy(seconds)
         # flask-limiter adds the exact Retry-After when headers are enabled; a minute is
         # the fallback, so a client always learns when to come back.
         headers = {"Retry-After": "60"}

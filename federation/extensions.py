@@ -1,19 +1,21 @@
 """Flask extensions, created unbound here and bound to an app in ``create_app``."""
 
+import functools
 import math
 import time
 import weakref
 
 from flask import current_app, has_app_context
 from flask_babel import Babel, gettext
-from flask_limiter import ApplicationLimit, Limiter, RateLimitExceeded
+from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
+from limits import RateLimitItem, parse_many
 from limits.errors import StorageError
 from redis.exceptions import RedisError
 
-from tenants.web import entered_coop, requested_coop_slug
+from tenants.web import limit_coop
 
 babel = Babel()
 csrf = CSRFProtect()
@@ -57,6 +59,10 @@ class AppLimiter(Limiter):
                 if self._storage.check():  # an app left behind with its Redis gone
                     super().reset()
 
+    def strategy(self):
+        """The ``limits`` strategy this app's limits are counted with, on its storage."""
+        return self._limiter
+
     def _own(self, index: int, name: str):
         if has_app_context():
             own = current_app.extensions.get(self.__dict__["_extension"])
@@ -87,38 +93,54 @@ limiter = AppLimiter(key_func=get_remote_address, default_limits=[])
 COOP_SCOPE = "coop"
 
 
-def _coop_rate() -> str:
-    rate = current_app.config["COOP_RATE_LIMIT"]
-    return "" if rate.strip().lower() == "off" else rate  # no limit at all
+@functools.lru_cache(maxsize=8)
+def _coop_rates(rate: str) -> tuple[RateLimitItem, ...]:
+    return () if rate.strip().lower() == "off" else tuple(parse_many(rate))
 
 
-# One co-op's whole traffic (its workspace pages and its co-op API, every member and
-# client together) against COOPFED_COOP_RATE_LIMIT, so that one busy co-op cannot slow
-# the others. It is checked before anything else in the request (the app factory binds
-# it first), so a refused request reads no body and never opens the co-op's store. Only
-# requests that entered the co-op as one of its members are counted: someone outside
-# cannot spend a co-op's allowance by asking for its pages. It fails open: if Redis is
-# down nobody is counted and every co-op is served, where the sign-in limits fail closed.
-coop_limiter = AppLimiter(
-    key_func=requested_coop_slug,
-    extension="coopfed.coop_ratelimit",
-    application_limits=[ApplicationLimit(
-        limit_provider=_coop_rate, key_function=requested_coop_slug, scope=COOP_SCOPE,
-        exempt_when=lambda: requested_coop_slug() is None,
-        deduct_when=lambda _response: entered_coop())],
-    swallow_errors=True,
-    headers_enabled=False,
-)
+class CoopRateLimit:
+    """One co-op's whole traffic (its workspace pages and its co-op API, every member
+    together) against COOPFED_COOP_RATE_LIMIT, so that one busy co-op cannot slow the
+    others.
+
+    ``tenants.web.limit_coop`` counts a member's request as it arrives, before any other
+    request hook (the app factory binds this first). The count is kept by the ``limits``
+    strategy the app's Flask-Limiter made, in its storage (Redis in production, memory
+    embedded): one round trip to count, one more only to tell a refused request when to
+    come back. It fails open: if Redis is down nobody is counted and every co-op is
+    served (logged once per outage), where the sign-in limits fail closed.
+    """
+
+    def __init__(self) -> None:
+        self._down = False
+
+    def init_app(self, app) -> None:
+        app.before_request(functools.partial(limit_coop, self.refused_for))
+
+    def refused_for(self, slug: str) -> int | None:
+        """Count one request to the co-op at ``slug``: None when it may be served, else
+        the whole seconds (at least 1) until it may."""
+        items = _coop_rates(current_app.config["COOP_RATE_LIMIT"])
+        if not items:
+            return None
+        strategy = limiter.strategy()
+        try:
+            over = [item for item in items if not strategy.hit(item, COOP_SCOPE, slug)]
+        except (RedisError, StorageError, OSError) as exc:
+            if not self._down:
+                self._down = True
+                current_app.logger.warning("co-op rate limit not counted (fails open): %s",
+                                           exc)
+            return None
+        self._down = False
+        if not over:
+            return None
+        try:
+            reset_at = max(strategy.get_window_stats(item, COOP_SCOPE, slug).reset_time
+                           for item in over)
+        except (RedisError, StorageError, OSError):  # Redis went away since the count
+            return max(1, max(item.get_expiry() for item in over))
+        return max(1, math.ceil(reset_at - time.time()))
 
 
-def coop_retry_after(exc) -> int | None:
-    """Whole seconds until a co-op refused by its rate limit is served again; None when
-    ``exc`` is not that refusal."""
-    limit = getattr(exc, "limit", None)
-    if not isinstance(exc, RateLimitExceeded) or limit is None or limit.scope != COOP_SCOPE:
-        return None
-    try:
-        reset_at = coop_limiter.current_limit.window.reset_time
-    except (RedisError, StorageError, AttributeError):  # Redis went away since the check
-        return max(1, limit.limit.get_expiry())
-    return max(1, math.ceil(reset_at - time.time()))
+coop_limiter = CoopRateLimit()

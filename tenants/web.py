@@ -40,16 +40,21 @@ class Unauthenticated(DomainError):
     code = "unauthenticated"
 
 
+class CoopBusy(DomainError):
+    """This co-op has used its share of the service for now (its rate limit)."""
+
+    status = 429
+    code = "coop_rate_limited"
+
+    def __init__(self, retry_after: int):
+        super().__init__(retry_after=retry_after)
+        self.retry_after = retry_after
+
+
 def requested_coop_slug() -> str | None:
     """The slug of the co-op whose workspace this request names (None elsewhere), once
     the URL has been read: the sign-in loader asks, to read the co-op with the session."""
     return g.get("coop_slug")
-
-
-def entered_coop() -> bool:
-    """Whether this request entered its co-op as one of the co-op's members (whatever
-    its role then allowed): what the co-op rate limit counts."""
-    return g.get("coop") is not None
 
 
 def note_coop_access(slug: str, account_id: int, coop, role: str | None) -> None:
@@ -57,6 +62,29 @@ def note_coop_access(slug: str, account_id: int, coop, role: str | None) -> None
     ``slug`` and ``account_id``'s role there (``with_access``), so that entering the co-op
     decides on it without a second query. The entry and the request's end drop it."""
     g.coopfed_coop_access = (slug, account_id, coop, role)
+
+
+def limit_coop(refused_for: Callable[[str], int | None]) -> None:
+    """Count a member's request against its co-op's rate limit as it arrives.
+
+    A before-request hook of the whole app, bound ahead of every other: before the CSRF
+    check reads a form and before the co-op's store is opened. The login-session query
+    (which entering the co-op needs anyway, and which reads the co-op and the person's
+    role there with the session) tells whether the signed-in person is a member; only
+    members are counted, so nobody outside a co-op can spend its allowance (they get 404
+    at the entry, as before). ``refused_for(slug)`` counts one request and returns the
+    seconds until the co-op is served again when it is over its limit, else None.
+    """
+    slug = g.get("coop_slug")
+    if slug is None or not current_user.is_authenticated:
+        return
+    noted = g.get("coopfed_coop_access")
+    if noted is None or noted[:2] != (slug, current_user.account.id) \
+            or noted[2] is None or noted[3] is None:
+        return
+    retry_after = refused_for(slug)
+    if retry_after is not None:
+        raise CoopBusy(retry_after)
 
 
 def _noted_access(slug: str, account_id: int):

@@ -87,14 +87,32 @@ def test_the_refusal_comes_before_the_body_is_read(limited, member_of_both):
     assert client.post(f"/c/{b.slug}/members/1/shares", data={"x": "y"}).status_code == 400
 
 
-def test_only_members_spend_the_allowance(app, limited, member_of_both):
+def test_only_members_spend_the_allowance(app, limited, member_of_both, make_account):
     limited("3 per minute")
     a, _b, client = member_of_both()
     stranger = app.test_client()
     for _ in range(10):
         assert stranger.get(f"/c/{a.slug}/").status_code == 302  # to the sign-in page
     assert stranger.get(f"/api/v1/c/{a.slug}/members").status_code == 401
+    outsider = make_account()  # signed in, but a member of neither co-op
+    other = app.test_client()
+    assert sign_in(other, outsider.email, PASSWORD).status_code == 302
+    for _ in range(10):
+        assert other.get(f"/c/{a.slug}/").status_code == 404
+        assert other.get(f"/api/v1/c/{a.slug}/members").status_code == 404
+    for _ in range(3):
+        assert client.get(f"/c/{a.slug}/").status_code == 200
+    assert client.get(f"/c/{a.slug}/").status_code == 429
+
+
+def test_a_request_is_counted_when_it_arrives(limited, member_of_both):
+    # Counted as it arrives, not as its answer leaves: a member's request that the CSRF
+    # check then refuses (400), before the co-op is even entered, has spent the allowance.
+    limited("2 per minute")
+    a, _b, client = member_of_both()
     assert client.get(f"/c/{a.slug}/").status_code == 200
+    assert client.post(f"/c/{a.slug}/members/1/shares", data={"x": "y"}).status_code == 400
+    assert client.get(f"/c/{a.slug}/").status_code == 429
 
 
 def test_the_refusal_is_in_welsh(limited, member_of_both):
@@ -127,8 +145,9 @@ def test_a_redis_that_is_down_lets_every_coop_through(app, limited, member_of_bo
     limited("1 per minute")
     a, b, client = member_of_both()
     # A real Redis client pointed at a port where nothing listens: every count fails.
+    # Signed in already, so only the co-op limit would need the storage from here on.
     dead = storage_from_string("redis://127.0.0.1:1/0", socket_connect_timeout=1)
-    monkeypatch.setitem(app.extensions, "coopfed.coop_ratelimit",
+    monkeypatch.setitem(app.extensions, "coopfed.ratelimit",
                         (dead, FixedWindowRateLimiter(dead)))
     for _ in range(3):
         assert client.get(f"/c/{a.slug}/").status_code == 200

@@ -47,6 +47,7 @@ import http.client
 import json
 import multiprocessing
 import os
+import pstats
 import random
 import re
 import resource
@@ -372,7 +373,8 @@ def free_port() -> int:
 class Gunicorn:
     """gunicorn -c deploy/gunicorn.conf.py, in its own process group, stopped by its id."""
 
-    def __init__(self, module: str, env: dict, log_path: Path, health: str):
+    def __init__(self, module: str, env: dict, log_path: Path, health: str,
+                 extra: tuple[str, ...] = ()):
         self.port = free_port()
         clean = {k: v for k, v in os.environ.items()
                  if not k.startswith(("COOPFED_", "GUNICORN_", "WEB_CONCURRENCY"))}
@@ -380,7 +382,7 @@ class Gunicorn:
         self.log = open(log_path, "ab")
         self.proc = subprocess.Popen(
             [str(Path(sys.executable).parent / "gunicorn"), "-c", "deploy/gunicorn.conf.py",
-             module], cwd=ROOT, env=clean, stdout=self.log, stderr=subprocess.STDOUT,
+             *extra, module], cwd=ROOT, env=clean, stdout=self.log, stderr=subprocess.STDOUT,
             start_new_session=True)
         deadline = time.monotonic() + 90
         conn = Connection(self.port)
@@ -552,6 +554,8 @@ def run(args) -> dict:
                                              200 + r)
                     rounds.append(phase(f"{which} round {r + 1}", specs, args, (which,)))
             result["throughput"] = rounds
+            if args.profile:
+                result["profile"] = profile_worker(scratch, redis_db, everyone, paths, args)
             coopfed_rps = [p["coopfed"]["rps"] for p in rounds if "coopfed" in p]
             capacity = sorted(coopfed_rps)[len(coopfed_rps) // 2]
             others_count = args.others or max(8, min(
@@ -567,7 +571,8 @@ def run(args) -> dict:
             result["noisy_setup"] = {"others": len(others), "rate": args.rate,
                                      "noisy_rate": 10 * args.rate,
                                      "capacity_rps": capacity, "noisy_slug": noisy[0]}
-            result["noisy"] = noisy_rounds(app_server.port, others, noisy, paths, args,
+            result["noisy"] = [] if not args.noisy_rounds else noisy_rounds(
+                app_server.port, others, noisy, paths, args,
                                            args.noisy_rounds, "limit on")
             if args.limit_off_rounds:
                 app_server.stop()
@@ -587,6 +592,37 @@ def run(args) -> dict:
     result["load_end"] = load_average()
     result["finished"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     return result
+
+
+def profile_worker(scratch, redis_db: int, everyone: list, paths: list, args) -> dict:
+    """cProfile of one gunicorn worker with one thread (bench.profiled_wsgi) serving the
+    throughput mix at concurrency 4 for --profile seconds: the top costs per request."""
+    out = Path(scratch.instance) / "worker.prof"
+    server = Gunicorn("bench.profiled_wsgi:app",
+                      coopfed_env(scratch, redis_db, COOPFED_BENCH_PROFILE=str(out)),
+                      Path(scratch.instance) / "gunicorn-profile.log", "/healthz",
+                      extra=("--workers", "1", "--threads", "1", "--max-requests", "0"))
+    try:
+        specs = closed_specs(server.port, everyone, paths, 4, 1, "profiled", 900)
+        served = phase("profiled worker", specs, argparse.Namespace(
+            duration=args.profile, warmup=2.0), ("profiled",))
+    finally:
+        server.stop()
+    stats = pstats.Stats(str(out))
+    requests = int((out.parent / (out.name + ".count")).read_text())  # warm-up and health too
+    total = stats.total_tt
+    rows = sorted(((key, value) for key, value in stats.stats.items()),
+                  key=lambda kv: kv[1][3], reverse=True)
+    top = []
+    for (filename, line, name), (_cc, calls, tottime, cumtime, _callers) in rows[:200]:
+        where = filename.replace(str(ROOT) + "/", "").split("site-packages/")[-1]
+        top.append({"where": f"{where}:{line} {name}", "calls_per_request": calls / requests,
+                    "cum_ms_per_request": 1000 * cumtime / requests,
+                    "own_ms_per_request": 1000 * tottime / requests})
+    own = sorted(top, key=lambda row: row["own_ms_per_request"], reverse=True)
+    return {"phase": served, "requests": requests,
+            "cpu_ms_per_request": 1000 * total / max(requests, 1),
+            "top_cumulative": top[:40], "top_own": own[:25]}
 
 
 def noisy_rounds(port: int, others: list, noisy: list, paths: list, args, rounds: int,
@@ -646,6 +682,21 @@ def report(result: dict) -> str:
               f"{_median([a['rps'] for a in app]) / _median([h['rps'] for h in hello]):.3f}, "
               f"p50 {_median([a['p50'] for a in app]) / _median([h['p50'] for h in hello]):.1f}×, "
               f"p95 {_median([a['p95'] for a in app]) / _median([h['p95'] for h in hello]):.1f}×"]
+    prof = result.get("profile")
+    if prof:
+        lines += ["", f"profiled worker (1 worker, 1 thread, concurrency 4): "
+                  f"{prof['phase']['profiled']['rps']:.0f} req/s, {prof['requests']} requests, "
+                  f"{prof['cpu_ms_per_request']:.1f} ms profiled per request", "",
+                  "| cumulative ms/request | own ms/request | calls/request | function |",
+                  "|---|---|---|---|"]
+        for row in prof["top_cumulative"]:
+            lines.append(f"| {row['cum_ms_per_request']:.2f} | {row['own_ms_per_request']:.2f}"
+                         f" | {row['calls_per_request']:.1f} | {row['where']} |")
+        lines += ["", "top own time:", "", "| own ms/request | calls/request | function |",
+                  "|---|---|---|"]
+        for row in prof["top_own"]:
+            lines.append(f"| {row['own_ms_per_request']:.2f} | {row['calls_per_request']:.1f}"
+                         f" | {row['where']} |")
     setup = result["noisy_setup"]
     lines += ["", f"noisy neighbour: {setup['others']} co-ops at {setup['rate']}/s each, the "
               f"noisy one at {setup['noisy_rate']}/s (capacity seen above "
@@ -691,6 +742,8 @@ def parse_args(argv=None):
     parser.add_argument("--load-share", type=float, default=0.4)
     parser.add_argument("--redis-db", type=int, default=None)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--profile", type=float, default=0.0,
+                        help="seconds of cProfile on one worker after the throughput rounds")
     return parser.parse_args(argv)
 
 

@@ -260,10 +260,11 @@ class StoreUpgrader:
     read once, and
 
     - PostgreSQL: one owner connection serves every store (``lock_timeout`` set for its
-      session, so it also bounds the row lock below). Per store: a transaction that sets
-      ``search_path`` and reads the Alembic version ``FOR UPDATE`` in one statement (a
-      second migrate-all running at the same time waits, then sees the new version,
-      instead of failing the co-op), the scripts, the version row, the commit.
+      session when it connects, so it also bounds the row lock below; the owner URL reaches
+      PostgreSQL itself, never a transaction pooler: deploy/README.md). Per store: a
+      transaction that sets ``search_path`` and reads the Alembic version ``FOR UPDATE`` in
+      one statement (a second migrate-all running at the same time waits, then sees the new
+      version, instead of failing the co-op), the scripts, the version row, the commit.
       ``synchronous_commit`` is off for these commits: the registry commit that records a
       store as upgraded comes later in the WAL and is flushed with it, so a crash can lose
       only upgrades the registry does not claim, and the next pass redoes them.

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import shutil
 import textwrap
+import threading
+import time
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import MetaData, event, inspect, select
+from sqlalchemy import MetaData, event, inspect, select, text
 from sqlalchemy.schema import BLANK_SCHEMA
 
 from core.audit import AuditEvent
@@ -266,3 +268,47 @@ def test_the_migrate_command_names_a_spare_store_it_set_aside(isolated_app, tmp_
     assert len(failed) == 1
     assert failed[0].startswith(f"FAILED spare store {broken}: ")
     assert "note" in failed[0]
+
+
+def _wait_until_blocked_by(tenant_store, holder_pid: int) -> None:
+    """Return once another session waits for a lock that ``holder_pid`` holds (PostgreSQL)."""
+    deadline = time.monotonic() + 60
+    with tenant_store.owner_engine.connect() as conn:
+        while time.monotonic() < deadline:
+            blocked = conn.execute(text(
+                "SELECT count(*) FROM pg_stat_activity WHERE :pid = ANY(pg_blocking_pids(pid))"),
+                {"pid": holder_pid}).scalar()
+            conn.rollback()
+            if blocked:
+                return
+            time.sleep(0.05)
+    raise AssertionError("nothing waited for the other pass's locks")
+
+
+def test_a_second_migrate_all_waits_for_the_first_instead_of_failing_the_coop(
+        isolated_app, tmp_path):
+    app = isolated_app(MIGRATE_LOCK_TIMEOUT_MS=60000)
+    first, _ = create_coop(app)
+    second, _ = create_coop(app, coop_type="community")
+    tree = _tree_with_new_column(tmp_path, app)
+    app.config["TENANT_MIGRATIONS_PATH"] = tree
+    passes: list = []
+    with app.app_context():
+        tenant_store = store()
+        if tenant_store.kind != "postgresql":
+            pytest.skip("SQLite: BEGIN IMMEDIATE already serialises the two passes")
+        ref = TenantRef(first.id, first.slug)
+        with tenant_store.owner_connection(ref) as other:  # another pass, half way through
+            migrate.upgrade_connection(other, tree, tenant_store.schema(ref))
+            other_pid = other.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+            thread = threading.Thread(target=lambda: passes.append(
+                migrate.migrate_all(app, workers=1, federation=False)))
+            thread.start()
+            _wait_until_blocked_by(tenant_store, other_pid)
+        thread.join()
+
+    report = passes[0]
+    # It read the version the other pass committed: nothing left to do there, no failure.
+    assert report.ok, report.failed
+    assert sorted(report.upgraded) == sorted([first.slug, second.slug])
+    assert _state(app, first) == (CoopState.ACTIVE, "9001")

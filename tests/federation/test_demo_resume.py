@@ -41,13 +41,18 @@ def _seed(instance: Path, log: Path, stop_at: str | None = None) -> tuple[int, s
         process = subprocess.Popen([str(VENV_BIN / "coopfed"), "demo", "--no-serve"],
                                    env=_env(instance), stdout=out, stderr=subprocess.STDOUT)
         started = time.monotonic()
+        interrupted = None
         try:
             while process.poll() is None:
-                if time.monotonic() - started > HANG_GUARD:
+                now = time.monotonic()
+                if now - started > HANG_GUARD:
                     raise AssertionError(f"the seed hung:\n{log.read_text()[-3000:]}")
-                if stop_at and stop_at in log.read_text():
+                # Ctrl-C, and again every two seconds until it stops, as a person would:
+                # once (in CI's embedded pass, under load) the first one went unheard.
+                if (stop_at and stop_at in log.read_text()) or \
+                        (interrupted is not None and now - interrupted > 2):
                     process.send_signal(signal.SIGINT)
-                    stop_at = None
+                    stop_at, interrupted = None, now
                 time.sleep(0.2)
         finally:
             if process.poll() is None:

@@ -4,6 +4,7 @@ Run it from the project folder::
 
     .venv/bin/python -m bench.peer_race                 # 30 tenants each, pool of 3
     .venv/bin/python -m bench.peer_race --tenants 100 --pool-size 0   # coopfed inline
+    .venv/bin/python -m bench.peer_race --tenants 100 --pool-size 0 --migrate 4   # + migrate-all
 
 django-tenants is never a coopfed dependency: it is installed, with Django and psycopg,
 into a scratch virtualenv of its own (``PEER_VENV``, default /tmp/peer_race_venv;
@@ -24,6 +25,22 @@ dropped at the end.
 coopfed does more per co-op than django-tenants does per tenant: a NOLOGIN role with
 grants, the member classes for the co-op's type, the first admin's membership and audit
 rows.
+
+With ``--migrate R``, after provisioning, R rounds of migrate-all follow, the two sides
+taking turns and who goes first alternating every round. In each round each side adds
+ONE nullable column to one tenant table and migrates every tenant:
+
+- coopfed: a copy of migrations/tenant with one more revision per round
+  (``op.add_column("settings", ...)``, ``bench.tenancy.add_revision``), then
+  ``tenants.migrate.migrate_all(app, federation=False)`` with ``--workers`` processes;
+- django-tenants: one more migration file in the generated app (``AddField`` on
+  ``Thing0``), then ``migrate_schemas --tenant`` with ``--peer-executor``: "multiprocessing"
+  (django-tenants' parallel executor, ``TENANT_MULTIPROCESSING_MAX_PROCESSES`` = ``--workers``)
+  or "standard" (one schema after another, its default).
+
+Only the migrate call is timed on each side (writing the revision or migration file is
+not). Afterwards both sides count, in information_schema.columns, the tenant schemas that
+really have each round's column.
 """
 
 from __future__ import annotations
@@ -38,11 +55,16 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.tenancy import (
     PG_BASE_URL,
+    TENANT_TREE,
     _admin_engine,
+    add_revision,
+    copy_tree,
     create_admin,
     machine_line,
     machine_load,
@@ -50,6 +72,7 @@ from bench.tenancy import (
     percentile,
     provision_one,
     scratch_store,
+    tree_head,
 )
 
 PEER_VENV = Path(os.environ.get("PEER_VENV", "/tmp/peer_race_venv"))
@@ -74,6 +97,7 @@ TENANT_APPS = ["django.contrib.contenttypes", "django.contrib.auth",
 INSTALLED_APPS = SHARED_APPS + [a for a in TENANT_APPS if a not in SHARED_APPS]
 TENANT_MODEL = "customers.Client"
 TENANT_DOMAIN_MODEL = "customers.Domain"
+TENANT_MULTIPROCESSING_MAX_PROCESSES = {processes!r}
 '''
 
 PEER_CUSTOMERS = '''
@@ -91,7 +115,7 @@ class Domain(DomainMixin):
 '''
 
 PEER_WORKER = '''
-import os, sys, time
+import importlib, os, sys, time
 out, sys.stdout = sys.stdout, sys.stderr  # Django's own output must not mix with answers
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings")
@@ -103,8 +127,47 @@ call_command("makemigrations", "customers", "coopapp", verbosity=0)
 call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
 from customers.models import Client
 print("ready", file=out, flush=True)
+MIGRATION = """from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("coopapp", {previous!r})]
+    operations = [migrations.AddField(
+        model_name="thing0", name={column!r},
+        field=models.CharField(max_length=50, null=True, blank=True))]
+"""
+latest = "0001_initial"
+
+
+def migrate(k, executor):
+    """One more migration adding a column to Thing0, then every tenant schema migrated."""
+    global latest
+    column = f"bench_col_{k}"
+    name = f"{k + 1:04d}_bench_col_{k}"
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "coopapp", "migrations",
+                        name + ".py")
+    with open(path, "w") as f:
+        f.write(MIGRATION.format(previous=latest, column=column))
+    latest = name
+    importlib.invalidate_caches()
+    started = time.perf_counter()
+    call_command("migrate_schemas", tenant=True, executor=executor, interactive=False,
+                 verbosity=0)
+    elapsed = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(DISTINCT table_schema) FROM information_schema.columns "
+                       "WHERE table_schema LIKE 'peer\\\\_%%' AND table_name = 'coopapp_thing0' "
+                       "AND column_name = %s", [column])
+        having = cursor.fetchone()[0]
+    print(f"{elapsed} {having}", file=out, flush=True)
+
+
 for line in sys.stdin:
-    n = int(line.split()[1])
+    words = line.split()
+    if words[0] == "migrate":
+        migrate(int(words[1]), words[2])
+        continue
+    n = int(words[1])
     started = time.perf_counter()
     Client(schema_name=f"peer_{n}", name=f"Peer tenant {n}").save(verbosity=0)
     elapsed = time.perf_counter() - started
@@ -152,7 +215,7 @@ def coopfed_tenant_tables() -> int:
 class Peer:
     """The django-tenants process, provisioning one tenant per request."""
 
-    def __init__(self, python: Path, database: str, tables: int):
+    def __init__(self, python: Path, database: str, tables: int, processes: int = 2):
         from sqlalchemy.engine import make_url
 
         from core.config import normalise_database_url
@@ -161,7 +224,7 @@ class Peer:
         self.folder = Path(tempfile.mkdtemp(prefix="coopfed-peer-"))
         (self.folder / "settings.py").write_text(PEER_SETTINGS.format(
             database=database, user=url.username or "postgres", password=url.password or "",
-            host=url.host or "127.0.0.1", port=str(url.port or 5432)))
+            host=url.host or "127.0.0.1", port=str(url.port or 5432), processes=processes))
         for app, models in (("customers", PEER_CUSTOMERS), ("coopapp", peer_models(tables))):
             (self.folder / app).mkdir()
             (self.folder / app / "__init__.py").write_text("")
@@ -183,6 +246,16 @@ class Peer:
             raise RuntimeError(f"django-tenants failed on tenant {n}")
         return float(answer[0]), int(answer[1]), int(answer[2])
 
+    def migrate(self, k: int, executor: str) -> tuple[float, int]:
+        """Seconds ``migrate_schemas --tenant`` took to add column ``k`` to every tenant,
+        and how many tenant schemas have it afterwards."""
+        self.process.stdin.write(f"migrate {k} {executor}\n")
+        self.process.stdin.flush()
+        answer = self.process.stdout.readline().split()
+        if len(answer) != 2:
+            raise RuntimeError(f"django-tenants failed on migration {k}")
+        return float(answer[0]), int(answer[1])
+
     def close(self) -> None:
         if self.process.poll() is None:
             self.process.stdin.close()
@@ -195,8 +268,64 @@ def figures(times: list[float]) -> dict:
             "max": max(times)}
 
 
-def race(tenants: int, pool_size: int) -> dict:
-    """Provision ``tenants`` co-ops and ``tenants`` django-tenants tenants, taking turns."""
+def coopfed_schemas_with(scratch, column: str) -> int:
+    """How many co-op schemas of ``scratch`` have ``settings.<column>``."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(scratch.owner_url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text(
+                "SELECT count(DISTINCT table_schema) FROM information_schema.columns "
+                "WHERE table_schema LIKE 'coop\\_%' AND table_name = 'settings' "
+                "AND column_name = :column"), {"column": column}).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def migrate_rounds(app, scratch, peer: Peer, rounds: int, workers: int, executor: str,
+                   workdir: Path) -> list[dict]:
+    """``rounds`` rounds of one added column, every tenant migrated on each side in turn."""
+    from tenants.migrate import migrate_all
+
+    app.config["MIGRATE_WORKERS"] = workers
+    tree = copy_tree(workdir / "tree-base")
+    down = tree_head(TENANT_TREE)
+    runs = []
+    for k in range(1, rounds + 1):
+        turns = ("coopfed", "peer") if k % 2 else ("peer", "coopfed")
+        run = {"round": k, "first": turns[0], "date": datetime.now(UTC).isoformat(
+            timespec="seconds"), "load_before": machine_load().get("loadavg", [])}
+        for turn in turns:
+            if turn == "coopfed":
+                revision = f"race{k:03d}"
+                column = f"bench_race_{k}"
+                add_revision(tree, revision, down, column)
+                down = revision
+                run_tree = workdir / f"tree-{revision}"
+                shutil.copytree(tree, run_tree)  # a new path per run: heads are cached by path
+                app.config["TENANT_MIGRATIONS_PATH"] = str(run_tree)
+                started = time.perf_counter()
+                report = migrate_all(app, federation=False)
+                run["coopfed"] = time.perf_counter() - started
+                run["coopfed_upgraded"] = len(report.upgraded)
+                run["coopfed_failed"] = len(report.failed)
+                run["coopfed_having"] = coopfed_schemas_with(scratch, column)
+            else:
+                run["peer"], run["peer_having"] = peer.migrate(k, executor)
+        run["load_after"] = machine_load().get("loadavg", [])
+        runs.append(run)
+        print(f"  [{run['date']}] round {k}: coopfed {run['coopfed']:.2f} s "
+              f"({run['coopfed_upgraded']} upgraded, {run['coopfed_failed']} failed), "
+              f"django-tenants {run['peer']:.2f} s; load {' '.join(run['load_before'])} → "
+              f"{' '.join(run['load_after'])}", file=sys.stderr, flush=True)
+    return runs
+
+
+def race(tenants: int, pool_size: int, rounds: int = 0, workers: int = 4,
+         executor: str = "multiprocessing") -> dict:
+    """Provision ``tenants`` co-ops and ``tenants`` django-tenants tenants, taking turns;
+    then ``rounds`` rounds of migrate-all adding a column (``migrate_rounds``)."""
     from services.jobs.runner import run_job
     from tenants.provisioning import REFILL_JOB
 
@@ -208,7 +337,7 @@ def race(tenants: int, pool_size: int) -> dict:
         conn.exec_driver_sql(f'CREATE DATABASE "{database}"')
     peer = None
     try:
-        peer = Peer(python, database, tables - 8)  # contenttypes 1, auth 6, sessions 1
+        peer = Peer(python, database, tables - 8, workers)  # contenttypes 1, auth 6, sessions 1
         with scratch_store("postgres") as scratch:
             app = make_app(scratch, STORE_POOL_SIZE=pool_size)
             admin_id = create_admin(app)
@@ -228,7 +357,13 @@ def race(tenants: int, pool_size: int) -> dict:
                         elapsed, *peer_schema = peer.provision(n)
                         django.append(elapsed)
             ours, theirs = figures(coopfed), figures(django)
-            return {"coopfed": ours, "django_tenants": theirs, "pool_size": pool_size,
+            migrate = None
+            if rounds:
+                with tempfile.TemporaryDirectory(prefix="coopfed-peer-trees-") as workdir:
+                    migrate = migrate_rounds(app, scratch, peer, rounds, workers, executor,
+                                             Path(workdir))
+            return {"migrate": migrate, "workers": workers, "executor": executor,
+                    "coopfed": ours, "django_tenants": theirs, "pool_size": pool_size,
                     "tables": {"coopfed": tables, "django_tenants": peer_schema[0]},
                     "peer_migrations": peer_schema[1],
                     "p50_ratio": theirs["p50"] / ours["p50"],
@@ -241,17 +376,55 @@ def race(tenants: int, pool_size: int) -> dict:
         engine.dispose()
 
 
+def migrate_report(result: dict, tenants: int) -> str:
+    """The lines of ``--migrate``'s output: one per round, then medians and the ratio."""
+    runs = result["migrate"]
+    lines = [f"## migrate-all adding one column, {tenants} tenants each, interleaved "
+             f"(coopfed MIGRATE_WORKERS {result['workers']}; django-tenants migrate_schemas "
+             f"--tenant, executor {result['executor']}"
+             + (f", {result['workers']} processes" if result["executor"] == "multiprocessing"
+                else "") + ")",
+             "| round | date (UTC) | first | coopfed s | django-tenants s | peer/coopfed | "
+             "columns coopfed / django-tenants | load before → after |",
+             "|---|---|---|---|---|---|---|---|"]
+    for run in runs:
+        lines.append(
+            f"| {run['round']} | {run['date']} | {run['first']} | {run['coopfed']:.2f} | "
+            f"{run['peer']:.2f} | ×{run['peer'] / run['coopfed']:.1f} | "
+            f"{run['coopfed_having']} / {run['peer_having']} | "
+            f"{' '.join(run['load_before'])} → {' '.join(run['load_after'])} |")
+    ours = statistics.median(r["coopfed"] for r in runs)
+    theirs = statistics.median(r["peer"] for r in runs)
+    lines.append(f"  medians: coopfed {ours:.2f} s, django-tenants {theirs:.2f} s, "
+                 f"django-tenants / coopfed ×{theirs / ours:.1f}")
+    complete = all(r["coopfed_having"] == tenants and r["peer_having"] == tenants
+                   and not r["coopfed_failed"] for r in runs)
+    lines.append(f"  every round's column in every tenant schema on both sides: "
+                 f"{'yes' if complete else 'NO'}")
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.peer_race", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tenants", type=int, default=30, help="tenants each (default 30)")
     parser.add_argument("--pool-size", type=int, default=3,
                         help="coopfed's STORE_POOL_SIZE (default 3; 0 builds inline)")
+    parser.add_argument("--migrate", type=int, default=0, metavar="R",
+                        help="then R rounds of migrate-all adding one column (default 0)")
+    parser.add_argument("--workers", type=int, default=4,
+                        help="coopfed's MIGRATE_WORKERS and django-tenants' "
+                             "TENANT_MULTIPROCESSING_MAX_PROCESSES (default 4, coopfed's "
+                             "default)")
+    parser.add_argument("--peer-executor", default="multiprocessing",
+                        choices=("multiprocessing", "standard"),
+                        help="django-tenants' migrate_schemas executor (default "
+                             "multiprocessing, its parallel one)")
     parser.add_argument("--json", metavar="PATH", help="write the figures to PATH")
     args = parser.parse_args(argv)
     print(machine_line(), flush=True)
     load_before = machine_load()
-    result = race(args.tenants, args.pool_size)
+    result = race(args.tenants, args.pool_size, args.migrate, args.workers, args.peer_executor)
     result["load"] = {"before": load_before, "after": machine_load()}
 
     def ms(seconds: float) -> str:
@@ -270,6 +443,8 @@ def main(argv=None) -> int:
           f"{'met' if ok else 'MISSED'})")
     print(f"  load average before {' '.join(load_before.get('loadavg', []))}, after "
           f"{' '.join(result['load']['after'].get('loadavg', []))}")
+    if result["migrate"]:
+        print(migrate_report(result, args.tenants))
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1, default=str))
     return 0

@@ -40,7 +40,6 @@ import gc
 import json
 import os
 import platform
-import re
 import shutil
 import statistics
 import subprocess
@@ -159,15 +158,6 @@ def child_provision(instance: str, coops: int) -> dict:
 # -- the child: serve ------------------------------------------------------------------------
 
 
-def sign_in(client) -> None:
-    page = client.get("/signin").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    response = client.post("/signin", data={"email": ADMIN_EMAIL, "password": PASSWORD,
-                                            "csrf_token": token})
-    if response.status_code != 302:
-        raise RuntimeError(f"sign-in failed: {response.status_code}")
-
-
 def visit(client, slug: str) -> float:
     """The co-op's workspace page and one API call; seconds for both."""
     t0 = time.perf_counter()
@@ -184,6 +174,7 @@ def child_serve(instance: str, slugs: list[str], trace: bool) -> dict:
     import tracemalloc
 
     import tenants.store
+    from bench.tenancy import sign_in  # the tree's own, as in child_provision
     from federation.app import create_app
     from federation.extensions import limiter
 

@@ -31,18 +31,13 @@ class AppLimiter(Limiter):
     Flask-Limiter keeps one storage per Limiter, so binding a second app in the same
     process (the CLI, tests, a fault rig with its own Redis) would silently move the
     first app's rate limits to the second app's Redis. Here each app keeps the storage
-    made from its own settings, and a request uses its own app's. ``extension`` names
-    where the app keeps it, so that two limiters on one app keep theirs apart.
+    made from its own settings, and a request uses its own app's.
     """
-
-    def __init__(self, *args, extension: str = "coopfed.ratelimit", **kwargs) -> None:
-        self.__dict__["_extension"] = extension
-        super().__init__(*args, **kwargs)
 
     def init_app(self, app) -> None:
         super().init_app(app)
-        app.extensions[self.__dict__["_extension"]] = (self.__dict__["_last_storage"],
-                                                       self.__dict__["_last_limiter"])
+        app.extensions["coopfed.ratelimit"] = (self.__dict__["_last_storage"],
+                                               self.__dict__["_last_limiter"])
         self.__dict__.setdefault("_apps", weakref.WeakSet()).add(app)
 
     def forget(self, app) -> None:
@@ -65,7 +60,7 @@ class AppLimiter(Limiter):
 
     def _own(self, index: int, name: str):
         if has_app_context():
-            own = current_app.extensions.get(self.__dict__["_extension"])
+            own = current_app.extensions.get("coopfed.ratelimit")
             if own is not None:
                 return own[index]
         return self.__dict__.get(name)  # while binding, before any app has its own

@@ -46,7 +46,7 @@ FIELD_MESSAGES = {
 def _link(client_id: int, data: dict):
     account = account_by_email(data["email"])
     return service.check_link(client_id, data, account_id=account.id,
-                              actor=current_account_id())
+                              actor_account_id=current_account_id())
 
 
 def _form_page(client_id: int, answers: dict, errors: dict | None = None):
@@ -78,7 +78,7 @@ def links(client_id: int):
 @require_role(*MANAGERS)
 def end(client_id: int, link_id: int):
     """End a link: that account loses the care page at once."""
-    service.do_unlink(client_id, link_id, actor=current_account_id())
+    service.do_unlink(client_id, link_id, actor_account_id=current_account_id())
     flash(_l("The link has ended."))
     return redirect(url_for(".links", client_id=client_id))
 
@@ -111,4 +111,4 @@ def api_link(data, client_id: int):
 @api.response(204)
 def api_unlink(client_id: int, link_id: int):
     """End a link."""
-    service.do_unlink(client_id, link_id, actor=current_account_id())
+    service.do_unlink(client_id, link_id, actor_account_id=current_account_id())

@@ -42,7 +42,7 @@ def _week_args() -> dict:
 
 def _page(seat: Seat, week: date, errors: dict | None = None, answers: dict | None = None):
     account_id = current_account_id()
-    shown = service.week_view(seat, week, actor=account_id, via="page")
+    shown = service.week_view(seat, week, actor_account_id=account_id, via="page")
     seats = service.seats_for(account_id)
     grants = service.grants_of(seat.client_id) if seat.speaks_for_person else []
     messages = forms.page_errors(errors, FIELD_MESSAGES)
@@ -82,7 +82,8 @@ def wish():
     if data is None:
         return _page(seat, date.today(), {"worker": ["invalid"]})
     try:
-        service.check_set_wish(seat, data["worker"], data["wish"], actor=current_account_id())
+        service.check_set_wish(seat, data["worker"], data["wish"],
+                               actor_account_id=current_account_id())
     except ValidationError as exc:
         return _page(seat, date.today(), exc.errors)
     flash(_l("Thank you. We have told the co-op."))
@@ -103,7 +104,7 @@ def invite_family():
     raw.update(client_id=seat.client_id, sees_times="times" in sees, sees_names="names" in sees)
     try:
         service.check_invite_family(seat, forms.load(schemas.FamilyIn(), raw),
-                                    actor=current_account_id())
+                                    actor_account_id=current_account_id())
     except ValidationError as exc:
         return _page(seat, date.today(), exc.errors, answers)
     flash(_l("We have emailed the invitation. You can stop their access at any time."))
@@ -117,7 +118,7 @@ def stop_family(grant_id: int):
     client_id = forms.whole_number(request.form.get("client_id", ""))
     seat = service.access_seat(current_account_id(),
                                client_id if isinstance(client_id, int) else None)
-    service.do_revoke_family(seat, grant_id, actor=current_account_id())
+    service.do_revoke_family(seat, grant_id, actor_account_id=current_account_id())
     flash(_l("Their access has stopped."))
     return redirect(url_for(".week", client_id=seat.client_id))
 
@@ -131,7 +132,8 @@ def stop_family(grant_id: int):
 def api_week(week: date | None = None, client_id: int | None = None):
     """The caller's week, cut to what they may see; audited."""
     seat = service.access_seat(current_account_id(), client_id)
-    return service.week_view(seat, week or date.today(), actor=current_account_id(), via="api")
+    return service.week_view(seat, week or date.today(),
+                             actor_account_id=current_account_id(), via="api")
 
 
 @api.put("/wishes")
@@ -141,7 +143,8 @@ def api_week(week: date | None = None, client_id: int | None = None):
 def api_wish(data):
     """Record "again" or "not" about a carer (``worker`` is a key from the week), or clear it."""
     seat = service.access_seat(current_account_id(), data["client_id"])
-    service.check_set_wish(seat, data["worker"], data["wish"], actor=current_account_id())
+    service.check_set_wish(seat, data["worker"], data["wish"],
+                           actor_account_id=current_account_id())
     return {**data, "client_id": seat.client_id}
 
 
@@ -164,7 +167,7 @@ def api_family(pagination_parameters):
 def api_invite_family(data):
     """Invite a family member by email, choosing what they see."""
     seat = service.access_seat(current_account_id(), data["client_id"])
-    return service.check_invite_family(seat, data, actor=current_account_id())
+    return service.check_invite_family(seat, data, actor_account_id=current_account_id())
 
 
 @api.delete("/family/<int:grant_id>")
@@ -173,4 +176,4 @@ def api_invite_family(data):
 def api_stop_family(grant_id: int):
     """Stop a family member's access, at once."""
     seat = service.access_seat(current_account_id())
-    return service.do_revoke_family(seat, grant_id, actor=current_account_id())
+    return service.do_revoke_family(seat, grant_id, actor_account_id=current_account_id())

@@ -115,7 +115,7 @@ def links_of(client_id: int) -> list[CareLink]:
         CareLink.client_id == client_id).order_by(CareLink.role, CareLink.id)))
 
 
-def check_link(client_id: int, data: dict, *, account_id: int, actor: int) -> CareLink:
+def check_link(client_id: int, data: dict, *, account_id: int, actor_account_id: int) -> CareLink:
     """Link ``account_id`` to a client record as the person or their representative.
 
     ``data``: ``role``, ``consent_given_on`` and ``consent_how`` (loaded by the schema).
@@ -137,17 +137,17 @@ def check_link(client_id: int, data: dict, *, account_id: int, actor: int) -> Ca
             else _l("Someone is already linked in this role. End that link first."))]})
     link = CareLink(client_id=client_id, account_id=account_id, role=data["role"],
                     consent_given_on=data["consent_given_on"], consent_how=data["consent_how"],
-                    consent_recorded_by=actor)
+                    consent_recorded_by=actor_account_id)
     session.add(link)
     session.flush()
-    record(session, "care.linked", actor_account_id=actor, subject_type="client",
+    record(session, "care.linked", actor_account_id=actor_account_id, subject_type="client",
            subject_id=client_id, account_id=account_id, role=link.role,
            consent_given_on=link.consent_given_on.isoformat(), consent_how=link.consent_how)
     _sync_access(account_id)
     return link
 
 
-def do_unlink(client_id: int, link_id: int, *, actor: int) -> None:
+def do_unlink(client_id: int, link_id: int, *, actor_account_id: int) -> None:
     """End a link: the account loses the page at once (the audit log keeps the history)."""
     session = tenant_session()
     link = session.get(CareLink, link_id)
@@ -156,7 +156,7 @@ def do_unlink(client_id: int, link_id: int, *, actor: int) -> None:
     account_id, role = link.account_id, link.role
     session.delete(link)
     session.flush()
-    record(session, "care.unlinked", actor_account_id=actor, subject_type="client",
+    record(session, "care.unlinked", actor_account_id=actor_account_id, subject_type="client",
            subject_id=client_id, account_id=account_id, role=role)
     _sync_access(account_id)
 
@@ -225,7 +225,7 @@ def _visits(client_id: int, start: datetime, end: datetime) -> list[Coming]:
     return sorted(found, key=lambda c: (c.day, c.starts or time()))
 
 
-def week_view(seat: Seat, week: date, *, actor: int, via: str) -> Week:
+def week_view(seat: Seat, week: date, *, actor_account_id: int, via: str) -> Week:
     """The seat's week of visits, cut to what it may see; the view is audited."""
     monday = monday_of(week)
     start = datetime.combine(monday, time())
@@ -239,7 +239,7 @@ def week_view(seat: Seat, week: date, *, actor: int, via: str) -> Week:
             coming.worker = coming.worker_key = coming.lent_from = None
         if not seat.speaks_for_person:
             coming.worker_key = None
-    record(tenant_session(), "care.week_viewed", actor_account_id=actor,
+    record(tenant_session(), "care.week_viewed", actor_account_id=actor_account_id,
            subject_type="client", subject_id=seat.client_id, via=via, seat=seat.role,
            week=monday.isoformat(), grant_id=seat.grant_id)
     return Week(seat, monday, visits)
@@ -270,7 +270,8 @@ def _worker_of(client_id: int, worker_key: str) -> dict:
         "Choose one of the care workers who visit you."))]})
 
 
-def check_set_wish(seat: Seat, worker_key: str, wish: str | None, *, actor: int) -> str | None:
+def check_set_wish(seat: Seat, worker_key: str, wish: str | None, *,
+                   actor_account_id: int) -> str | None:
     """Record the person's wish about a carer ("again" or "not"), or clear it with None."""
     if not seat.speaks_for_person:
         raise Forbidden(str(_l("Only the person, or their representative, can say this.")))
@@ -285,11 +286,11 @@ def check_set_wish(seat: Seat, worker_key: str, wish: str | None, *, actor: int)
             session.delete(current)
     elif current is None:
         session.add(CarerPreference(client_id=seat.client_id, wish=wish,
-                                    set_by_account_id=actor, **who))
+                                    set_by_account_id=actor_account_id, **who))
     else:
-        current.wish, current.set_by_account_id, current.set_at = wish, actor, utcnow()
+        current.wish, current.set_by_account_id, current.set_at = wish, actor_account_id, utcnow()
     session.flush()
-    record(session, "care.wish_set", actor_account_id=actor, subject_type="client",
+    record(session, "care.wish_set", actor_account_id=actor_account_id, subject_type="client",
            subject_id=seat.client_id, wish=wish, seat=seat.role, **who)
     return wish
 
@@ -334,7 +335,7 @@ def grants_of(client_id: int) -> list[FamilyGrant]:
         FamilyGrant.client_id == client_id).order_by(FamilyGrant.id.desc())))
 
 
-def check_invite_family(seat: Seat, data: dict, *, actor: int) -> FamilyGrant:
+def check_invite_family(seat: Seat, data: dict, *, actor_account_id: int) -> FamilyGrant:
     """The person invites a family member by email and chooses what they will see.
 
     The token is made and emailed by a job after the commit; until then the row holds
@@ -353,13 +354,14 @@ def check_invite_family(seat: Seat, data: dict, *, actor: int) -> FamilyGrant:
     if live is not None:
         raise ValidationError({"email": [str(_l(
             "You have already invited this person. Stop their access first to change it."))]})
-    grant = FamilyGrant(client_id=seat.client_id, email=email, invited_by_account_id=actor,
+    grant = FamilyGrant(client_id=seat.client_id, email=email,
+                        invited_by_account_id=actor_account_id,
                         sees_times=data["sees_times"], sees_names=data["sees_names"],
                         token_hash=secrets.token_hex(32),
                         expires_at=utcnow() + timedelta(days=INVITATION_DAYS))
     session.add(grant)
     session.flush()
-    record(session, "care.family_invited", actor_account_id=actor, subject_type="client",
+    record(session, "care.family_invited", actor_account_id=actor_account_id, subject_type="client",
            subject_id=seat.client_id, grant_id=grant.id, sees_times=grant.sees_times,
            sees_names=grant.sees_names)
     enqueue_after_commit(session, FAMILY_MAIL_JOB, current_tenant().id, grant.id,
@@ -426,7 +428,7 @@ def do_accept_family(token: str, account_id: int) -> FamilyGrant:
     return grant
 
 
-def do_revoke_family(seat: Seat, grant_id: int, *, actor: int) -> FamilyGrant:
+def do_revoke_family(seat: Seat, grant_id: int, *, actor_account_id: int) -> FamilyGrant:
     """The person stops a family member's access, at once."""
     if not seat.speaks_for_person:
         raise Forbidden(str(_l("Only the person, or their representative, can do this.")))
@@ -437,7 +439,8 @@ def do_revoke_family(seat: Seat, grant_id: int, *, actor: int) -> FamilyGrant:
     if grant.revoked_at is None:
         grant.revoked_at = utcnow()
         session.flush()
-        record(session, "care.family_revoked", actor_account_id=actor, subject_type="client",
+        record(session, "care.family_revoked", actor_account_id=actor_account_id,
+               subject_type="client",
                subject_id=seat.client_id, grant_id=grant.id)
         if grant.account_id is not None:
             _sync_access(grant.account_id)

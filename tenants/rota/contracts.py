@@ -97,7 +97,7 @@ def list_offers() -> list[ContractOffer]:
 
 
 def do_record_offer(worker_id: int, offered_hours: Decimal, on: date, *,
-                    actor: int) -> ContractOffer:
+                    actor_account_id: int) -> ContractOffer:
     """Record the contract offered to a worker due one; audited as ``rota.contract_offered``."""
     due = {d.worker.id: d for d in contract_offers_due(on)}
     if worker_id not in due:
@@ -107,17 +107,19 @@ def do_record_offer(worker_id: int, offered_hours: Decimal, on: date, *,
     found = due[worker_id]
     offer = ContractOffer(worker_id=worker_id, offered_on=on, weeks_counted=found.weeks,
                           average_hours=found.average_hours, offered_hours=offered_hours,
-                          choice="pending", recorded_by_account_id=actor)
+                          choice="pending", recorded_by_account_id=actor_account_id)
     session = tenant_session()
     session.add(offer)
     session.flush()
-    record(session, "rota.contract_offered", actor_account_id=actor, subject_type="worker",
+    record(session, "rota.contract_offered", actor_account_id=actor_account_id,
+           subject_type="worker",
            subject_id=worker_id, offer_id=offer.id, average_hours=str(found.average_hours),
            offered_hours=str(offered_hours))
     return offer
 
 
-def do_record_choice(offer_id: int, choice: str, on: date, *, actor: int) -> ContractOffer:
+def do_record_choice(offer_id: int, choice: str, on: date, *,
+                     actor_account_id: int) -> ContractOffer:
     """Record the worker's choice on a pending offer; audited as ``rota.contract_choice``."""
     session = tenant_session()
     offer = session.get(ContractOffer, offer_id)
@@ -127,6 +129,7 @@ def do_record_choice(offer_id: int, choice: str, on: date, *, actor: int) -> Con
         raise ValidationError({"choice": [str(_l("The worker's choice is already recorded."))]})
     offer.choice, offer.chosen_on = choice, on
     session.flush()
-    record(session, "rota.contract_choice", actor_account_id=actor, subject_type="worker",
+    record(session, "rota.contract_choice", actor_account_id=actor_account_id,
+           subject_type="worker",
            subject_id=offer.worker_id, offer_id=offer.id, choice=choice)
     return offer

@@ -71,7 +71,7 @@ def week_schedule(worker: Worker, week: date) -> list[Day]:
     return days
 
 
-def do_email_schedule(worker: Worker, week: date, *, actor: int) -> None:
+def do_email_schedule(worker: Worker, week: date, *, actor_account_id: int) -> None:
     """Queue the worker's schedule for the week to their email; audited, sent after commit.
 
     Refused when the worker has no sign-in account (and so no email address on record).
@@ -82,7 +82,7 @@ def do_email_schedule(worker: Worker, week: date, *, actor: int) -> None:
                                           "instead."]})
     session = tenant_session()
     monday = monday_of(week)
-    event = record(session, "rota.schedule_emailed", actor_account_id=actor,
+    event = record(session, "rota.schedule_emailed", actor_account_id=actor_account_id,
                    subject_type="worker", subject_id=worker.id, week=monday.isoformat())
     session.flush()
     coop_id = current_tenant().id

@@ -215,7 +215,7 @@ def api_schedule(query, worker_id: int):
 def api_email_schedule(data, worker_id: int):
     """Email a worker their week's schedule, after this request commits."""
     schedule.do_email_schedule(_schedule_worker(worker_id), data["week"],
-                               actor=current_account_id())
+                               actor_account_id=current_account_id())
     return ""
 
 
@@ -234,7 +234,7 @@ def api_offers_due():
 def api_record_offer(data):
     """Record the contract offered to a worker who is due one."""
     return contracts.do_record_offer(data["worker_id"], data["offered_hours"],
-                                     local_now().date(), actor=current_account_id())
+                                     local_now().date(), actor_account_id=current_account_id())
 
 
 @api.route("/contract-offers/<int:offer_id>/choice", methods=["POST"])
@@ -244,7 +244,7 @@ def api_record_offer(data):
 def api_record_choice(data, offer_id: int):
     """Record the worker's choice: ``accepted`` or ``declined``."""
     return contracts.do_record_choice(offer_id, data["choice"], local_now().date(),
-                                      actor=current_account_id())
+                                      actor_account_id=current_account_id())
 
 
 # -- pages -------------------------------------------------------------------------------------
@@ -276,7 +276,7 @@ def record_offer():
     try:
         data = _load(schemas.OfferCreateSchema(), ("worker_id", "offered_hours"))
         contracts.do_record_offer(data["worker_id"], data["offered_hours"], local_now().date(),
-                                  actor=current_account_id())
+                                  actor_account_id=current_account_id())
     except ValidationError as exc:
         tenant_session().rollback()
         return _offers_page(_page_errors(exc), request.form)
@@ -291,7 +291,7 @@ def record_choice(offer_id: int):
     try:
         data = _load(schemas.OfferChoiceSchema(), ("choice",))
         contracts.do_record_choice(offer_id, data["choice"], local_now().date(),
-                                   actor=current_account_id())
+                                   actor_account_id=current_account_id())
     except ValidationError as exc:
         tenant_session().rollback()
         return _offers_page(_page_errors(exc), request.form)
@@ -387,7 +387,7 @@ def _email(worker: Worker, back: str):
         flash(_("Enter a date in the week, like 2026-11-23"))
         return redirect(back)
     try:
-        schedule.do_email_schedule(worker, data["week"], actor=current_account_id())
+        schedule.do_email_schedule(worker, data["week"], actor_account_id=current_account_id())
     except ValidationError:
         tenant_session().rollback()
         flash(_("This worker has no sign-in account, so there is no email address to send "

@@ -4,6 +4,7 @@ removed, the week printed, exported and searched. Two co-ops in every test."""
 import csv
 import io
 from datetime import date, datetime, time
+from html import unescape
 
 from sqlalchemy import func, select
 
@@ -180,6 +181,8 @@ def test_the_week_prints_exports_safely_and_finds_a_person(
     by_client = {r[3]: r for r in rows[1:]}
     assert "'=HYPERLINK(\"http://x\")" in by_client
     assert by_client["Mair Client"][8] == "Aled Lapsed" and by_client["Mair Client"][9]
+    # The printed week says who was held back from a visit and why, as the CSV does.
+    assert "Aled Lapsed held back: " + by_client["Mair Client"][9] in unescape(html)
     assert "Bethan Elsewhere" not in by_client
     found = browser.get(f"/c/{a.slug}/rota/search?q=bethan&week=2026-05-06")
     html = found.get_data(as_text=True)

@@ -14,7 +14,9 @@ from services.outbox.handlers import HANDLERS, load_handler_modules
 from services.outbox.models import InboxEvent
 from tenants import provisioning
 from tenants.context import store
+from tenants.governance.models import GeneralMeeting, MeetingNotice
 from tenants.members import service as members
+from tenants.members.models import Member
 from tenants.outbox import service as outbox
 from tenants.outbox.service import RELAY_JOB
 from tenants.registry.models import Coop, CoopState
@@ -22,6 +24,7 @@ from tenants.store import TenantRef
 
 log = logging.getLogger(__name__)
 INVITATION_JOB = "services.mail.tasks:send_invitation"
+NOTICE_JOB = "services.mail.meetings:send_meeting_notice"
 
 
 def relay(coop_id: int) -> int:
@@ -70,9 +73,9 @@ def relay(coop_id: int) -> int:
 def sweep() -> dict[str, int]:
     """Find work a lost job left behind, from the stores alone (nothing from Redis).
 
-    Stuck provisioning, undelivered outbox events, and invitations never emailed (their
-    relay ran, but the job it queued was lost with Redis's queue). Each is queued again
-    under its usual dedupe key, which a dead job no longer holds.
+    Stuck provisioning, undelivered outbox events, and invitations and meeting notices
+    never emailed (their relay ran, but the job it queued was lost with Redis's queue).
+    Each is queued again under its usual dedupe key, which a dead job no longer holds.
     """
     retry_after = timedelta(seconds=current_app.config["PROVISION_RETRY_SECONDS"])
     cutoff = datetime.now(UTC) - retry_after
@@ -82,7 +85,7 @@ def sweep() -> dict[str, int]:
     for coop in stuck:
         provisioning.enqueue_provisioning(coop)
     db.session.commit()
-    relayed = invites = 0
+    relayed = invites = notices = 0
     active = db.session.execute(select(Coop.id, Coop.slug).where(
         Coop.state == CoopState.ACTIVE)).all()
     db.session.rollback()  # hold no federation transaction while visiting co-ops
@@ -99,7 +102,25 @@ def sweep() -> dict[str, int]:
                 requests.append(JobRequest(INVITATION_JOB, (coop_id, invitation_id), "default",
                                            f"invite-{coop_id}-{invitation_id}"))
                 invites += 1
+            for notice_id in unsent_notices(session, unsent_before):
+                requests.append(JobRequest(NOTICE_JOB, (coop_id, notice_id), "default",
+                                           f"notice-{coop_id}-{notice_id}"))
+                notices += 1
         finally:
             session.close()
     dispatch_now(requests)
-    return {"provisioning": len(stuck), "relays": relayed, "invitations": invites}
+    return {"provisioning": len(stuck), "relays": relayed, "invitations": invites,
+            "meeting_notices": notices}
+
+
+def unsent_notices(session, given_before: datetime, limit: int = 500) -> list[int]:
+    """Notice emails of meetings still to come, given before ``given_before`` and never
+    sent: their job was lost (a flushed or stopped Redis)."""
+    return list(session.scalars(
+        select(MeetingNotice.id)
+        .join(GeneralMeeting, GeneralMeeting.id == MeetingNotice.meeting_id)
+        .join(Member, Member.id == MeetingNotice.member_id)
+        .where(MeetingNotice.channel == "email", MeetingNotice.sent_at.is_(None),
+               Member.email.is_not(None), GeneralMeeting.notice_sent_at < given_before,
+               GeneralMeeting.held_at > datetime.now(UTC))
+        .order_by(MeetingNotice.id).limit(limit)))

@@ -35,10 +35,14 @@ main.add_command(config_command)
 
 
 def register_commands(app) -> None:
-    """Make the same commands available as ``flask --app federation.app …``."""
-    for command in main.commands.values():
-        if command.name not in app.cli.commands:
-            app.cli.add_command(command)
+    """Make the same commands available as ``flask --app federation.app …``.
+
+    Each goes under the name ``coopfed`` knows it by: a plugin's command (Flask-Limiter's
+    ``limiter``) is named after its function (``cli``), and was listed twice.
+    """
+    for name, command in main.commands.items():
+        if name not in app.cli.commands:
+            app.cli.add_command(command, name)
 
 
 def _fail(exc: DomainError) -> None:

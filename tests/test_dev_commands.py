@@ -78,3 +78,20 @@ def test_coopfed_config_prints_every_setting_without_secrets(monkeypatch, tmp_pa
         assert f"COOPFED_{setting.name} " in result.output
     assert "a-very-secret-key" not in result.output and "hunter2" not in result.output
     assert "smtp://user:***@mail:587" in result.output
+
+
+def test_coopfed_help_lists_each_command_once_by_its_own_name(monkeypatch, tmp_path):
+    """A plugin's command (Flask-Limiter's ``limiter``) was listed a second time as ``cli``,
+    the name of its function: a newcomer saw a command that no page mentions."""
+    from federation.cli import main
+
+    monkeypatch.setenv("COOPFED_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.delenv("COOPFED_DATABASE_URL", raising=False)
+    monkeypatch.delenv("COOPFED_REDIS_URL", raising=False)
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0, result.output
+    listed = result.output.split("Commands:", 1)[1].splitlines()
+    names = [line.split()[0] for line in listed if line.startswith("  ") and line.split()]
+    assert "cli" not in names
+    assert {"config", "db", "demo", "migrate", "serve", "worker"} <= set(names)
+    assert len(names) == len(set(names))

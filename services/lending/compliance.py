@@ -238,22 +238,25 @@ def _valid_until(item: str, checked_on: date, check_days: int) -> date | None:
 
 
 def check_record(agreement_id: int, coop_id: int, data: dict, *, actor: int | None,
-                 check_days: int = DEFAULT_DBS_CHECK_DAYS) -> ComplianceRecord:
+                 check_days: int = DEFAULT_DBS_CHECK_DAYS,
+                 today: date | None = None) -> ComplianceRecord:
     """Record (or record again) one checklist item of a loan not yet confirmed.
 
     ``data``: ``item``, ``checked_on``, ``checked_by``, ``result`` (a status check only)
     and an optional ``note``. ``check_days`` is the borrower's chosen interval between
-    Update Service status checks. Refused naming each bad field, with nothing written.
+    Update Service status checks; ``today`` (default: the local date now) is the last day
+    a check may be dated. Refused naming each bad field, with nothing written.
     """
     item = data.get("item")
-    errors = _errors(None, data, local_now().date())
+    today = today or local_now().date()
+    errors = _errors(None, data, today)
     if errors.get("item"):
         raise ValidationError(errors)
     agreement = _access(agreement_id, coop_id, item)
     if agreement.state not in OPEN_STATES:
         raise Conflict(str(_l("This offer is %(state)s: its checks can no longer change.",
                               state=agreement.state)))
-    errors = _errors(agreement, data, local_now().date())
+    errors = _errors(agreement, data, today)
     if errors:
         raise ValidationError(errors)
     record = db.session.scalar(select(ComplianceRecord).where(

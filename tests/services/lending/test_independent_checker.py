@@ -13,7 +13,8 @@ recorded evidence (random, often wrong) is judged by the confirmation gate and b
 independent checker alike; the lender's DBS dates never count for the borrower.
 
 Nothing depends on the day the test runs: every date is relative to ``TODAY``, a fixed
-day, and the matcher is given ``NOW`` (a scenario once failed only on some dates).
+day; the matcher is given ``NOW`` and the checks' recording ``TODAY`` (a scenario once
+failed only on some dates). Checked by running it under faketime, years apart.
 """
 
 from __future__ import annotations
@@ -232,7 +233,7 @@ def _random_evidence(rng: random.Random, agreement, profile, first: date) -> int
         try:
             with db.session.begin_nested():
                 compliance.check_record(agreement.id, recorder, data, actor=None,
-                                        check_days=check_days)
+                                        check_days=check_days, today=TODAY)
         except ValidationError:
             pass
     return check_days

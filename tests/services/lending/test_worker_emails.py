@@ -20,7 +20,13 @@ from services.lending import service as lending
 from services.lending.models import LendingAgreement, LendingEmail
 from services.mail.models import SentMail
 from tests.fixtures.app import captured_mail
-from tests.services.lending.helpers import next_weekday, pool_coop, pool_worker, request_body
+from tests.services.lending.helpers import (
+    make_confirmable,
+    next_weekday,
+    pool_coop,
+    pool_worker,
+    request_body,
+)
 
 
 @pytest.fixture
@@ -217,3 +223,36 @@ def test_a_worker_who_declines_gets_no_email_about_their_own_answer(
     assert refused.get_json()["state"] == "declined"
     run_jobs()
     assert [kind for kind, _sent in _emails(app, agreement_id)] == ["approved"]
+
+
+def test_changes_reach_the_worker_by_email_confirmed_then_cancelled(
+        app, api_client, offered, run_jobs):
+    """A change to a loan the worker said yes to goes out through the outbox and the mail
+    job, once each, in their language: the borrower confirms it, then cancels it."""
+    lender, borrower, worker = offered["lender"], offered["borrower"], offered["worker"]
+    agreement_id = offered["agreement_id"]
+    lend, borrow = api_client(offered["lender_admin"]), api_client(offered["borrower_admin"])
+    offers = f"/api/v1/c/{borrower.slug}/lending/offers/{agreement_id}"
+    with captured_mail() as sent:
+        assert lend.post(f"/api/v1/c/{lender.slug}/lending/offers/{agreement_id}/approve"
+                         ).status_code == 200
+        assert api_client(worker).post(
+            f"/api/v1/c/{lender.slug}/lending/my-offers/{agreement_id}/accept"
+        ).get_json()["state"] == "accepted"
+        run_jobs()
+        assert len(_to(sent, worker.email)) == 1  # the offer; their own yes sends nothing
+        make_confirmable(app, agreement_id)
+        confirmed = borrow.post(f"{offers}/confirm")
+        assert confirmed.status_code == 200, confirmed.get_json()
+        run_jobs()
+        cancelled = borrow.post(f"{offers}/cancel")
+        assert cancelled.status_code == 200, cancelled.get_json()
+        run_jobs()
+        run_jobs()  # a second pass sends nothing more
+    texts = _to(sent, worker.email)
+    assert _emails(app, agreement_id) == [("approved", True), ("confirmed", True),
+                                          ("cancelled", True)]
+    assert len(texts) == 3
+    assert "Conwy" in texts[1] and "Conwy" in texts[2]
+    assert "wedi cadarnhau eich shifft" in texts[1]
+    assert "Does dim angen i chi fynd" in texts[2]

@@ -14,6 +14,7 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
+from flask import g
 from sqlalchemy import select
 
 from core.audit import AuditEvent
@@ -171,6 +172,10 @@ def test_each_missing_record_alone_is_named(app, api_client, coop_session):
             assert refused.value.missing == [left_out]
             assert refused.value.problem_extra == {"rules": [left_out]}
             assert refused.value.errors["compliance"] == [str(compliance.MISSING[left_out])]
+            # Its audit row waits to be written after the request's rollback, naming it.
+            action, fields = g.pop("coopfed_lasting_audit")[-1]
+            assert action == "lending.confirm_refused" and fields["rules"] == [left_out]
+            assert fields["agreement_id"] == agreement.id and fields["outcome"] == "refused"
             savepoint.rollback()
         db.session.rollback()
 
@@ -263,6 +268,10 @@ def test_not_on_the_update_service_needs_the_borrowers_own_dbs(app, api_client, 
     assert checklist["needs_own_dbs_application"] is True
     assert checklist["turnaround_days"] == matching.turnaround_days()
     assert checklist["missing"][0] == "dbs_own_certificate"
+    page = borrow.client.get(f"/c/{borrower.slug}/lending/offers/"
+                             f"{offered.get_json()['id']}/checks").get_data(as_text=True)
+    assert ("The borrowing co-op needs its own DBS application, which typically takes "
+            f"{matching.turnaround_days()} days") in page
     assert _record(borrow, borrower, offered.get_json()["id"], "dbs_status_check",
                    result="no_change").status_code == 422
     assert _record(borrow, borrower, offered.get_json()["id"],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from flask import url_for
 
 from federation.app import static_version
@@ -34,3 +35,20 @@ def test_the_version_changes_when_a_file_changes(tmp_path):
     assert edited != before
     sheet.rename(tmp_path / "css" / "b.css")  # a renamed file counts too
     assert static_version(str(tmp_path)) != edited
+
+
+@pytest.mark.browser
+def test_a_module_imports_what_it_needs_at_the_same_version(page, live_server, app):
+    """nginx caches all of /static/ for a year: the design system's script, imported by
+    init.mjs, must carry the version too, or a release's new copy is never fetched."""
+    version = static_version(app.static_folder)
+    scripts: list[str] = []
+    page.on("request", lambda request: scripts.append(request.url)
+            if request.resource_type == "script" else None)
+    page.goto(f"{live_server}/signin")
+    # The design system's components start (each marks its root when it has).
+    page.wait_for_selector("[data-module='govuk-skip-link'][data-govuk-skip-link-init]",
+                           state="attached")
+    local = [url for url in scripts if url.startswith(live_server)]
+    assert any("govuk-frontend.min.js" in url for url in local)
+    assert [url for url in local if not url.endswith(f"?v={version}")] == []

@@ -13,6 +13,7 @@ from core.jobs import JobRequest, dispatch_now
 from services.outbox.handlers import HANDLERS, load_handler_modules
 from services.outbox.models import InboxEvent
 from tenants import provisioning
+from tenants.care_person.models import FamilyGrant
 from tenants.context import store
 from tenants.governance.models import GeneralMeeting, MeetingNotice
 from tenants.members import service as members
@@ -25,6 +26,7 @@ from tenants.store import TenantRef
 log = logging.getLogger(__name__)
 INVITATION_JOB = "services.mail.tasks:send_invitation"
 NOTICE_JOB = "services.mail.meetings:send_meeting_notice"
+FAMILY_MAIL_JOB = "federation.care.tasks:send_family_invitation"
 
 
 def relay(coop_id: int) -> int:
@@ -73,9 +75,10 @@ def relay(coop_id: int) -> int:
 def sweep() -> dict[str, int]:
     """Find work a lost job left behind, from the stores alone (nothing from Redis).
 
-    Stuck provisioning, undelivered outbox events, and invitations and meeting notices
-    never emailed (their relay ran, but the job it queued was lost with Redis's queue).
-    Each is queued again under its usual dedupe key, which a dead job no longer holds.
+    Stuck provisioning, undelivered outbox events, and invitations, meeting notices and
+    family invitations never emailed (the job that would have sent them was lost with
+    Redis's queue). Each is queued again under its usual dedupe key, which a dead job no
+    longer holds.
     """
     retry_after = timedelta(seconds=current_app.config["PROVISION_RETRY_SECONDS"])
     cutoff = datetime.now(UTC) - retry_after
@@ -85,7 +88,7 @@ def sweep() -> dict[str, int]:
     for coop in stuck:
         provisioning.enqueue_provisioning(coop)
     db.session.commit()
-    relayed = invites = notices = 0
+    relayed = invites = notices = family = 0
     active = db.session.execute(select(Coop.id, Coop.slug).where(
         Coop.state == CoopState.ACTIVE)).all()
     db.session.rollback()  # hold no federation transaction while visiting co-ops
@@ -106,11 +109,15 @@ def sweep() -> dict[str, int]:
                 requests.append(JobRequest(NOTICE_JOB, (coop_id, notice_id), "default",
                                            f"notice-{coop_id}-{notice_id}"))
                 notices += 1
+            for grant_id in unsent_family_invitations(session, unsent_before):
+                requests.append(JobRequest(FAMILY_MAIL_JOB, (coop_id, grant_id), "default",
+                                           f"care-invite-{coop_id}-{grant_id}"))
+                family += 1
         finally:
             session.close()
     dispatch_now(requests)
     return {"provisioning": len(stuck), "relays": relayed, "invitations": invites,
-            "meeting_notices": notices}
+            "meeting_notices": notices, "family_invitations": family}
 
 
 def unsent_notices(session, given_before: datetime, limit: int = 500) -> list[int]:
@@ -124,3 +131,16 @@ def unsent_notices(session, given_before: datetime, limit: int = 500) -> list[in
                Member.email.is_not(None), GeneralMeeting.notice_sent_at < given_before,
                GeneralMeeting.held_at > datetime.now(UTC))
         .order_by(MeetingNotice.id).limit(limit)))
+
+
+def unsent_family_invitations(session, made_before: datetime, limit: int = 500) -> list[int]:
+    """Family invitations still open, made before ``made_before`` and never emailed: the
+    job that makes their link was lost. (The job marks one sent in the same transaction
+    as it emails it, and the dedupe key keeps a swept copy from running beside a live one.)
+    """
+    return list(session.scalars(
+        select(FamilyGrant.id).where(
+            FamilyGrant.sent_at.is_(None), FamilyGrant.accepted_at.is_(None),
+            FamilyGrant.revoked_at.is_(None), FamilyGrant.expires_at > datetime.now(UTC),
+            FamilyGrant.created_at < made_before)
+        .order_by(FamilyGrant.id).limit(limit)))

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import UTC, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from core.jobs import enqueue_after_commit
 from tenants.outbox.models import OutboxEvent
@@ -23,11 +24,22 @@ def emit(session: TenantSession, type_: str, **payload: int | str | None) -> Out
     return event
 
 
-def undelivered(session: TenantSession, limit: int = 500) -> list[OutboxEvent]:
-    """The oldest events not yet delivered."""
-    stmt = (select(OutboxEvent).where(OutboxEvent.delivered_at.is_(None))
-            .order_by(OutboxEvent.id).limit(limit))
-    return list(session.scalars(stmt))
+def undelivered(session: TenantSession, limit: int = 500,
+                types: Collection[str] | None = None) -> list[OutboxEvent]:
+    """The oldest events not yet delivered; of ``types`` only, when given."""
+    stmt = select(OutboxEvent).where(OutboxEvent.delivered_at.is_(None))
+    if types is not None:
+        stmt = stmt.where(OutboxEvent.type.in_(sorted(types)))
+    return list(session.scalars(stmt.order_by(OutboxEvent.id).limit(limit)))
+
+
+def pending_except(session: TenantSession, types: Collection[str]) -> dict[str, int]:
+    """How many undelivered events there are of each type not in ``types``."""
+    rows = session.execute(
+        select(OutboxEvent.type, func.count()).where(
+            OutboxEvent.delivered_at.is_(None), OutboxEvent.type.not_in(sorted(types)))
+        .group_by(OutboxEvent.type))
+    return dict(rows.all())
 
 
 def mark_delivered(session: TenantSession, ids: list[int]) -> None:

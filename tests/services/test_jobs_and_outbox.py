@@ -136,6 +136,27 @@ def test_an_event_no_handler_knows_stays_pending_and_is_never_lost(app, run_jobs
     assert _pending(app, a, "test.unknown_kind") == 0
 
 
+def test_events_no_handler_knows_never_hold_back_the_ones_behind_them(
+        app, run_jobs, two_coops, monkeypatch):
+    """A relay reads a batch of the oldest pending events. Events no handler knows stay
+    pending for ever (till a release brings their handler): a batch's worth of them must
+    not stop every later event from being delivered."""
+    (a, _), _ = two_coops
+    monkeypatch.setattr(relay_service, "RELAY_BATCH", 2)
+    with app.app_context():
+        session = store().session(TenantRef(a.id, a.slug))
+        for n in range(3):
+            outbox.emit(session, "test.unknown_kind", n=n)
+        outbox.emit(session, "test.event", n=9)
+        session.commit()
+        session.close()
+    run_jobs()  # the relay the commit queued
+    with app.app_context():
+        relay_service.relay(a.id)
+    assert _pending(app, a, "test.event") == 0
+    assert _pending(app, a, "test.unknown_kind") == 3
+
+
 def test_the_sweeper_finishes_a_provisioning_whose_job_was_lost(app, run_jobs):
     coop, _ = create_coop(app, provision=False)
     bystander, _ = create_coop(app)

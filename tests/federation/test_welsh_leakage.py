@@ -9,6 +9,9 @@ reported when it holds a word that is English and never Welsh ("the", "your",
 "required", ...), once the co-op's own records (the demo seed's names, titles and notes,
 which people typed) are taken out of it: what is left is the interface's.
 
+A second sweep reads the federation's own pages (the admin's, the agencies', the regional
+portal's, the directory's and the statistics API) as a Welsh federation admin.
+
 The last test adds an untranslated page and an untranslated API message to the app and
 shows the sweep reporting both: the sweep is known to fail when English is added.
 """
@@ -21,11 +24,12 @@ from html.parser import HTMLParser
 
 import pytest
 from flask import Blueprint, render_template_string
-from sqlalchemy import Enum, String, Text, select
+from sqlalchemy import Enum, String, Text, select, update
 from werkzeug.routing import AnyConverter, IntegerConverter, PathConverter
 
 from core.db import db
 from core.errors import ValidationError
+from federation.accounts.models import Account
 from federation.demo import seed_workspace
 from federation.extensions import limiter
 from tenants.models import metadata as tenant_metadata
@@ -285,3 +289,34 @@ def test_the_sweep_catches_an_untranslated_page_and_message(welsh_admin):
     assert "POST /api/v1/leaky-message {} [422]: 'This field is required.'" in report
     # The translated workspace home page, swept alongside, is not reported.
     assert "/c/<slug>/" not in report
+
+
+FEDERATION_BLUEPRINTS = ("admin", "agencies", "regional", "directory", "stats_api")
+
+
+def test_no_english_on_a_welsh_federation_admins_pages(tmp_path_factory, scratch_stores):
+    """The workspace sweep's admin is no federation admin: these pages answered them 403."""
+    app = build_app(tmp_path_factory.mktemp("welsh-federation"), scratch_stores)
+    try:
+        admin = create_account(app, locale="cy", name="Siân Prys")
+        coop, _ = create_coop(app, coop_type="worker", admin=admin)
+        with app.app_context():
+            db.session.execute(update(Account).where(Account.id == admin.id)
+                               .values(is_federation_admin=True))
+            db.session.commit()
+        client = app.test_client()
+        limiter.reset()
+        assert sign_in(client, admin.email, PASSWORD).status_code == 302
+        client.get("/language/cy")
+        token = client.get("/api/v1/session").get_json()["csrf_token"]
+        only = {rule.endpoint for rule in app.url_map.iter_rules()
+                if rule.endpoint.split(".")[0] in FEDERATION_BLUEPRINTS}
+        assert "admin.coops" in only
+        admin_page = client.get("/admin/coops", headers={"Accept-Language": "cy"})
+        assert admin_page.status_code == 200  # the pages are read, not refused
+        leaks = sweep_welsh(app, client, {"X-CSRFToken": token, "Accept-Language": "cy"},
+                            coop.slug, only=only)
+    finally:
+        close_app(app)
+    assert leaks.found == [], "\n".join(leaks.found)
+    assert leaks.requests > 30

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
@@ -13,6 +13,7 @@ from core.jobs import JobRequest, dispatch_now
 from services.outbox.handlers import HANDLERS, load_handler_modules
 from services.outbox.models import InboxEvent
 from tenants import provisioning
+from tenants.audit.models import TenantAuditEvent
 from tenants.care_person.models import FamilyGrant
 from tenants.context import store
 from tenants.governance.models import GeneralMeeting, MeetingNotice
@@ -28,6 +29,9 @@ RELAY_BATCH = 500  # the oldest pending events a relay reads at once
 INVITATION_JOB = "services.mail.tasks:send_invitation"
 NOTICE_JOB = "services.mail.meetings:send_meeting_notice"
 FAMILY_MAIL_JOB = "federation.care.tasks:send_family_invitation"
+SCHEDULE_MAIL_JOB = "federation.schedules.tasks:send_schedule"
+# A schedule asked for longer ago than this is no longer worth sending.
+SCHEDULE_KEEP = timedelta(days=2)
 
 
 def relay(coop_id: int) -> int:
@@ -78,10 +82,10 @@ def relay(coop_id: int) -> int:
 def sweep() -> dict[str, int]:
     """Find work a lost job left behind, from the stores alone (nothing from Redis).
 
-    Stuck provisioning, undelivered outbox events, and invitations, meeting notices and
-    family invitations never emailed (the job that would have sent them was lost with
-    Redis's queue). Each is queued again under its usual dedupe key, which a dead job no
-    longer holds.
+    Stuck provisioning, undelivered outbox events, and invitations, meeting notices,
+    family invitations and workers' schedules never emailed (the job that would have
+    sent them was lost with Redis's queue). Each is queued again under its usual dedupe
+    key, which a dead job no longer holds.
     """
     retry_after = timedelta(seconds=current_app.config["PROVISION_RETRY_SECONDS"])
     cutoff = datetime.now(UTC) - retry_after
@@ -91,7 +95,7 @@ def sweep() -> dict[str, int]:
     for coop in stuck:
         provisioning.enqueue_provisioning(coop)
     db.session.commit()
-    relayed = invites = notices = family = 0
+    relayed = invites = notices = family = schedules = 0
     active = db.session.execute(select(Coop.id, Coop.slug).where(
         Coop.state == CoopState.ACTIVE)).all()
     db.session.rollback()  # hold no federation transaction while visiting co-ops
@@ -116,11 +120,16 @@ def sweep() -> dict[str, int]:
                 requests.append(JobRequest(FAMILY_MAIL_JOB, (coop_id, grant_id), "default",
                                            f"care-invite-{coop_id}-{grant_id}"))
                 family += 1
+            for worker_id, monday, event_id in unsent_schedules(session, unsent_before):
+                requests.append(JobRequest(SCHEDULE_MAIL_JOB, (coop_id, worker_id, monday,
+                                                               event_id), "default",
+                                           f"schedule-{coop_id}-{worker_id}-{event_id}"))
+                schedules += 1
         finally:
             session.close()
     dispatch_now(requests)
     return {"provisioning": len(stuck), "relays": relayed, "invitations": invites,
-            "meeting_notices": notices, "family_invitations": family}
+            "meeting_notices": notices, "family_invitations": family, "schedules": schedules}
 
 
 def unsent_notices(session, given_before: datetime, limit: int = 500) -> list[int]:
@@ -147,3 +156,21 @@ def unsent_family_invitations(session, made_before: datetime, limit: int = 500) 
             FamilyGrant.revoked_at.is_(None), FamilyGrant.expires_at > datetime.now(UTC),
             FamilyGrant.created_at < made_before)
         .order_by(FamilyGrant.id).limit(limit)))
+
+
+def unsent_schedules(session, asked_before: datetime) -> list[tuple[int, int, int]]:
+    """Workers' schedules asked for by email (in the last ``SCHEDULE_KEEP``, before
+    ``asked_before``) that the job never recorded as sent: (worker, Monday's ordinal,
+    request) for each. The request and its sending are both in the co-op's audit log."""
+    since = datetime.now(UTC) - SCHEDULE_KEEP
+    asked = session.execute(select(
+        TenantAuditEvent.id, TenantAuditEvent.subject_id, TenantAuditEvent.detail).where(
+        TenantAuditEvent.action == "rota.schedule_emailed", TenantAuditEvent.at >= since,
+        TenantAuditEvent.at < asked_before).order_by(TenantAuditEvent.id).limit(500)).all()
+    if not asked:
+        return []
+    sent = {detail.get("request") for detail in session.scalars(
+        select(TenantAuditEvent.detail).where(
+            TenantAuditEvent.action == "rota.schedule_sent", TenantAuditEvent.at >= since))}
+    return [(worker_id, date.fromisoformat(detail["week"]).toordinal(), event_id)
+            for event_id, worker_id, detail in asked if event_id not in sent]

@@ -9,6 +9,7 @@ a changed copy with ``load_ruleset(path)`` and pass it in.
 from __future__ import annotations
 
 import functools
+import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
@@ -152,6 +153,19 @@ class _Rule(ma.Schema):
     def _dates_in_order(self, data, **_kwargs):
         if data.get("effective_to") and data["effective_to"] < data["effective_from"]:
             raise ma.ValidationError("Must not be before effective_from.", "effective_to")
+
+    @ma.validates_schema
+    def _words_state_the_params(self, data, **_kwargs):
+        # A refusal explains itself in these words: a parameter changed without its wording
+        # (28 days in the data, "28 days" in the text) would tell a co-op the wrong rule.
+        for name, value in data.get("params", {}).items():
+            number = re.compile(rf"(?<!\d){value}(?!\d)")
+            unstated = [lang for lang in ("en", "cy")
+                        if not number.search(data["explanation"][lang])]
+            if unstated:
+                raise ma.ValidationError(
+                    f"Must state params.{name} = {value} in explanation.{', '.join(unstated)}.",
+                    "explanation")
 
 
 class _RuleSet(ma.Schema):

@@ -55,6 +55,10 @@ def test_changing_a_rules_effective_date_changes_the_decision():
     (('code = "welsh"', 'code = "welsh_language"'), "code"),
     (('source.url = "https://socialcare.wales/registration"',
       'source.url = "http://socialcare.wales"'), "url"),
+    # A parameter changed without its wording: the refusal would explain the old rule.
+    (("params = { turnaround_days = 28 }", "params = { turnaround_days = 21 }"),
+     r"params.turnaround_days = 21 in explanation.en, cy"),
+    (("params = { weeks = 13 }", "params = { weeks = 14 }"), r"params.weeks = 14 in"),
 ])
 def test_malformed_rule_data_is_refused_naming_the_field(change, named):
     text = DEFAULT_PATH.read_text(encoding="utf-8")

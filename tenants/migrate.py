@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from alembic.config import Config
 from alembic.operations import Operations
 from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
@@ -36,6 +35,7 @@ from sqlalchemy.pool import NullPool
 from core.audit import record
 from core.db import FEDERATION_SCHEMA, configure_sqlite, db, is_sqlite
 from core.ddl import PG_APPEND_ONLY_FUNCTION
+from core.revisions import alembic_config, head, script_directory
 from tenants.registry.models import Coop, CoopState, SpareStore
 from tenants.store import TenantRef, TenantStore
 
@@ -46,32 +46,6 @@ FEDERATION_MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations" / 
 #: co-ops are brought to head by provisioning itself.
 MIGRATED_STATES = (CoopState.ACTIVE, CoopState.SUSPENDED, CoopState.MAINTENANCE,
                    CoopState.ARCHIVED)
-
-
-@cache
-def alembic_config(path: str) -> Config:
-    """An Alembic config pointing at the tree in ``path``."""
-    config = Config()
-    config.set_main_option("script_location", path)
-    return config
-
-
-@cache
-def script_directory(path: str) -> ScriptDirectory:
-    """The Alembic script directory at ``path`` (read once per process)."""
-    return ScriptDirectory.from_config(alembic_config(path))
-
-
-def head(path: str) -> str:
-    """The single head revision of the tree at ``path``, as this process first read it.
-
-    That is the revision this process's models were written for. A long-running process
-    (an RQ worker) can be older than the scripts on disk: see :func:`disk_head`.
-    """
-    revision = script_directory(path).get_current_head()
-    if revision is None:
-        raise RuntimeError(f"no migrations in {path}")
-    return revision
 
 
 def _fingerprint(path: str) -> tuple:

@@ -37,16 +37,26 @@ def _imports_of_source(source: str, package: str, filename: str = "<source>") ->
     return names
 
 
+# A layer's top modules that bring everything together: the app factory, the command
+# line, the model index. They import every package on purpose and are not nodes.
+WIRING = frozenset({"federation.app", "federation.cli", "tenants.models"})
+
+
 def _package(module: str) -> str | None:
     """The package a module belongs to: ``tenants.rota.service`` → ``tenants.rota``.
 
-    A package is a folder directly inside a layer; a layer's own top modules (the app
-    factory, the model index) are wiring, not packages.
+    A package is a folder directly inside a layer, or a module directly inside one
+    (``tenants.migrate``, ``core.db``), except the wiring modules above.
     """
     parts = module.split(".")
     if len(parts) < 2 or parts[0] not in ORDER:
         return None
-    return f"{parts[0]}.{parts[1]}" if (ROOT / parts[0] / parts[1]).is_dir() else None
+    name = f"{parts[0]}.{parts[1]}"
+    if (ROOT / parts[0] / parts[1]).is_dir():
+        return name
+    if (ROOT / parts[0] / f"{parts[1]}.py").is_file() and name not in WIRING:
+        return name
+    return None
 
 
 @functools.cache
@@ -120,6 +130,16 @@ def test_packages_do_not_import_each_other():
     """Where two packages need each other, the lower one keeps the shared piece, or asks a
     ``core.registry.Hook`` that the higher one answers (docs/architecture.md §1)."""
     assert loops(package_graph()) == []
+
+
+def test_a_layers_top_modules_count_as_packages():
+    """A module beside the packages (``tenants/migrate.py``) is a node of its own: the
+    registry and migrate-all imported each other through one until ``core.revisions``."""
+    graph = package_graph()
+    assert "tenants.registry" in graph["tenants.migrate"]
+    assert "tenants.migrate" not in graph["tenants.registry"]
+    assert "core.revisions" in graph["tenants.registry"]
+    assert not WIRING & set(graph)
 
 
 def test_imports_inside_functions_and_relative_ones_count():

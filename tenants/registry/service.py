@@ -5,11 +5,10 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import Select, and_, select
 
-from core import audit
+from core import audit, revisions
 from core.db import db
 from core.errors import Conflict, NotFound, Unavailable
 from core.timeutil import utcnow
-from tenants import migrate
 from tenants.registry.models import Coop, CoopState, Membership
 
 # Which states may move to which, by the federation admin's hand.
@@ -59,7 +58,7 @@ def access_coop(slug: str, account_id: int, *, ip: str | None = None,
 
 def check_serving(coop: Coop) -> None:
     """Raise Unavailable unless the co-op is active and at the current schema version."""
-    head = migrate.head(current_app.config["TENANT_MIGRATIONS_PATH"])
+    head = revisions.head(current_app.config["TENANT_MIGRATIONS_PATH"])
     if coop.state == CoopState.ACTIVE and coop.schema_version == head:
         return
     if coop.state in (CoopState.PENDING, CoopState.PROVISIONING):

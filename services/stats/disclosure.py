@@ -407,12 +407,13 @@ def protect(agg: Aggregate, previous_refs: Mapping[str, Ref] | None = None,
     state = _State(keys, truth, outcomes,
                    relations(keys, agg.period_weeks),
                    np.array([c.total > 0 or c.reporting > 0 for c in cells], dtype=bool),
-                   known)
+                   dict(known))
     state.by_cell = [[] for _ in keys]
     for r, rel in enumerate(state.relations):
         state.by_cell[rel.total].append(r)
         for p in rel.parts:
             state.by_cell[p].append(r)
+    _spread_known(state)
     linked = _linked_cells(keys)
     audited = solves = 0
     checked: set[int] = set()
@@ -443,6 +444,32 @@ def protect(agg: Aggregate, previous_refs: Mapping[str, Ref] | None = None,
                     len(unprotected), [keys[i] for i in sorted(unprotected)][:10])
     return Release(list(zip(keys, state.outcomes, strict=True)), refs, audited, solves,
                    [keys[i] for i in sorted(unprotected)])
+
+
+def _spread_known(state: _State) -> None:
+    """A cell equal by definition to one an earlier release showed is known as well: a
+    caseload's quarter is its last month and week, a month of one week is that week, an
+    RPB whose co-ops are all in one LA is that LA. It takes the interval known of its
+    equal (within its own, if shown), is never a complement (suppressing it would hide
+    nothing) and needs no protection of its own (its value is out already). Without this,
+    a new week equal to a frozen quarter could be picked as a complement, found pinned,
+    and set the audit suppressing ring after ring around it in vain."""
+    changed = True
+    while changed:
+        changed = False
+        for rel in state.relations:
+            if not rel.additive or rel.capped or len(rel.parts) != 1:
+                continue
+            for a, b in ((rel.total, rel.parts[0]), (rel.parts[0], rel.total)):
+                if a not in state.known or b in state.known or not state.sensitive[b]:
+                    continue
+                low, high = state.known[a]
+                own_low, own_high = state.bounds(b)
+                if own_high is not None:
+                    low = max(low, own_low)
+                    high = own_high if high is None else min(high, own_high)
+                state.known[b] = (low, high)
+                changed = True
 
 
 def _linked_cells(keys: list[CellKey]) -> dict[int, int]:

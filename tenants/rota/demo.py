@@ -41,4 +41,4 @@ def seed(session, coop_type: str, today: date) -> None:
                     skills=[PatternSkill(skill="personal_care")] if n % 2 == 0 else []))
         session.flush()
     for week in (monday, monday + timedelta(days=7)):
-        service.do_generate_week(week, actor=None)
+        service.do_generate_week(week, actor_account_id=None)

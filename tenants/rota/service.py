@@ -286,7 +286,7 @@ def rule_notes(worker: Worker, day: date, context: Context | None = None) -> lis
 # -- changing ----------------------------------------------------------------------------------
 
 
-def check_assign_worker(visit_id: int, worker_id: int | None, *, actor: int) -> Visit:
+def check_assign_worker(visit_id: int, worker_id: int | None, *, actor_account_id: int) -> Visit:
     """Assign (or, with None, unassign) a worker; refused naming every rule it would break."""
     session = tenant_session()
     visit = access_visit(visit_id)
@@ -299,7 +299,7 @@ def check_assign_worker(visit_id: int, worker_id: int | None, *, actor: int) -> 
     visit.worker_id = worker_id
     visit.rule_notes = rule_notes(worker, visit.starts_at.date()) if worker_id else []
     session.flush()
-    record(session, "rota.visit_assigned", actor_account_id=actor, subject_type="visit",
+    record(session, "rota.visit_assigned", actor_account_id=actor_account_id, subject_type="visit",
            subject_id=visit.id, worker_id=worker_id)
     return visit
 
@@ -319,7 +319,7 @@ def check_short_visit(minutes: int, reason: str | None, day: date,
             minimum=minimum))]}, [rule.code])
 
 
-def check_create_visit(data: dict, *, actor: int) -> Visit:
+def check_create_visit(data: dict, *, actor_account_id: int) -> Visit:
     """A one-off visit; a worker given here is assigned under the rules."""
     session = tenant_session()
     if data["ends_at"] <= data["starts_at"]:
@@ -337,10 +337,10 @@ def check_create_visit(data: dict, *, actor: int) -> Visit:
                   skills=[VisitSkill(skill=s) for s in sorted(set(data.get("skills", [])))])
     session.add(visit)
     session.flush()
-    record(session, "rota.visit_created", actor_account_id=actor, subject_type="visit",
+    record(session, "rota.visit_created", actor_account_id=actor_account_id, subject_type="visit",
            subject_id=visit.id)
     if data.get("worker_id") is not None:
-        check_assign_worker(visit.id, data["worker_id"], actor=actor)
+        check_assign_worker(visit.id, data["worker_id"], actor_account_id=actor_account_id)
     return visit
 
 
@@ -348,7 +348,7 @@ MANAGER_FIELDS = ("status", "actual_start", "actual_end", "travel_minutes", "not
 WORKER_FIELDS = ("actual_start", "actual_end")
 
 
-def check_update_visit(visit_id: int, changes: dict, *, actor: int,
+def check_update_visit(visit_id: int, changes: dict, *, actor_account_id: int,
                        own_worker: Worker | None = None) -> Visit:
     """Record status and actual times; a worker (``own_worker``) records their own times only."""
     session = tenant_session()
@@ -368,7 +368,7 @@ def check_update_visit(visit_id: int, changes: dict, *, actor: int,
     for name, value in changes.items():
         setattr(visit, name, value)
     session.flush()
-    record(session, "rota.visit_updated", actor_account_id=actor, subject_type="visit",
+    record(session, "rota.visit_updated", actor_account_id=actor_account_id, subject_type="visit",
            subject_id=visit.id, fields=sorted(changes))
     return visit
 
@@ -398,7 +398,7 @@ def _pattern_values(data: dict) -> dict:
             "valid_from": valid_from, "valid_until": data.get("valid_until")}
 
 
-def check_create_pattern(data: dict, *, actor: int) -> VisitPattern:
+def check_create_pattern(data: dict, *, actor_account_id: int) -> VisitPattern:
     """A weekly pattern; its visits appear when a week is generated."""
     session = tenant_session()
     pattern = VisitPattern(**_pattern_values(data),
@@ -406,12 +406,13 @@ def check_create_pattern(data: dict, *, actor: int) -> VisitPattern:
                                                                                      [])))])
     session.add(pattern)
     session.flush()
-    record(session, "rota.pattern_created", actor_account_id=actor, subject_type="pattern",
+    record(session, "rota.pattern_created", actor_account_id=actor_account_id,
+           subject_type="pattern",
            subject_id=pattern.id)
     return pattern
 
 
-def check_update_pattern(pattern_id: int, data: dict, *, actor: int) -> VisitPattern:
+def check_update_pattern(pattern_id: int, data: dict, *, actor_account_id: int) -> VisitPattern:
     """Change a pattern. Weeks generated from now on follow it; visits already on the rota
     keep their own time and worker (change those one by one), and a week generated before
     the change is not doubled by generating it again."""
@@ -426,7 +427,8 @@ def check_update_pattern(pattern_id: int, data: dict, *, actor: int) -> VisitPat
         changed.append("skills")
         pattern.skills = [PatternSkill(skill=s) for s in skills]
     session.flush()
-    record(session, "rota.pattern_updated", actor_account_id=actor, subject_type="pattern",
+    record(session, "rota.pattern_updated", actor_account_id=actor_account_id,
+           subject_type="pattern",
            subject_id=pattern.id, fields=changed)
     return pattern
 
@@ -441,7 +443,7 @@ class RemovedPattern:
     ended_on: date | None = None
 
 
-def do_remove_pattern(pattern_id: int, from_day: date, *, actor: int) -> RemovedPattern:
+def do_remove_pattern(pattern_id: int, from_day: date, *, actor_account_id: int) -> RemovedPattern:
     """Stop a pattern from ``from_day``: its visits from that day that are still only
     planned (scheduled, nothing recorded) leave the rota; visits before it stay. A pattern
     that started on or after ``from_day`` is deleted (its remaining visits stay as one-offs);
@@ -462,7 +464,8 @@ def do_remove_pattern(pattern_id: int, from_day: date, *, actor: int) -> Removed
         pattern.valid_until = min(pattern.valid_until or last, last)
         result.ended_on = pattern.valid_until
     session.flush()
-    record(session, "rota.pattern_removed", actor_account_id=actor, subject_type="pattern",
+    record(session, "rota.pattern_removed", actor_account_id=actor_account_id,
+           subject_type="pattern",
            subject_id=result.pattern_id, from_day=from_day.isoformat(),
            visits_removed=result.visits_removed, deleted=result.deleted)
     return result
@@ -500,7 +503,7 @@ def _days_generated(session, monday: date) -> set[tuple[int, date]]:
             Visit.pattern_id.is_not(None), Visit.starts_at >= start, Visit.starts_at < end))}
 
 
-def do_generate_week(week: date, *, actor: int | None) -> Generated:
+def do_generate_week(week: date, *, actor_account_id: int | None) -> Generated:
     """Create the week's visits from the patterns in force; running it again adds nothing.
 
     A pattern's worker is kept only where the rules allow; otherwise the visit is left
@@ -563,7 +566,7 @@ def do_generate_week(week: date, *, actor: int | None) -> Generated:
             name = held[pid][0].display_name
             result.held_back[name] = result.held_back.get(name, 0) + 1
     result.created = len(created)
-    record(session, "rota.week_generated", actor_account_id=actor, subject_type="week",
+    record(session, "rota.week_generated", actor_account_id=actor_account_id, subject_type="week",
            week=monday.isoformat(), created=result.created, held_back=len(hold_rows))
     return result
 
@@ -599,7 +602,7 @@ def hold_backs(visit_ids) -> dict[int, HoldBack]:
             for r in rows}
 
 
-def week_csv(week: date, *, actor: int | None) -> str:
+def week_csv(week: date, *, actor_account_id: int | None) -> str:
     """The week's visits as CSV in the reader's language, one row a visit; audited, since it
     names clients."""
     view = week_view(week)
@@ -614,7 +617,8 @@ def week_csv(week: date, *, actor: int | None) -> str:
              r.held_back.worker_name if r.held_back else "",
              "; ".join(r.held_back.reasons) if r.held_back else ""]
             for d in view.days for r in d.rows]
-    record(tenant_session(), "rota.week_exported", actor_account_id=actor, subject_type="week",
+    record(tenant_session(), "rota.week_exported", actor_account_id=actor_account_id,
+           subject_type="week",
            week=view.monday.isoformat(), rows=len(rows))
     return csv_text([str(h) for h in header], rows)
 

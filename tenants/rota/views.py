@@ -106,7 +106,7 @@ def api_visits(week: date | None = None):
 @require_role(*MANAGERS)
 def api_create_visit(data):
     """A one-off visit; a worker given here must pass every rule."""
-    return service.check_create_visit(data, actor=current_account_id())
+    return service.check_create_visit(data, actor_account_id=current_account_id())
 
 
 @api.route("/visits/<int:visit_id>", methods=["GET"])
@@ -123,7 +123,7 @@ def api_visit(visit_id: int):
 @require_role(*MANAGE_OR_WORK)
 def api_update_visit(changes, visit_id: int):
     """Record status and actual times; a worker may record actual times on their own visits."""
-    return service.check_update_visit(visit_id, changes, actor=current_account_id(),
+    return service.check_update_visit(visit_id, changes, actor_account_id=current_account_id(),
                                       own_worker=_own_worker())
 
 
@@ -135,7 +135,8 @@ def api_assign(data, visit_id: int):
     """Assign a worker; a refusal (422) explains each rule that failed under ``worker_id``
     and lists their codes in ``rules``; success says why each rule about the worker
     applies or not (``rule_notes``)."""
-    return service.check_assign_worker(visit_id, data["worker_id"], actor=current_account_id())
+    return service.check_assign_worker(visit_id, data["worker_id"],
+                                       actor_account_id=current_account_id())
 
 
 @api.route("/patterns", methods=["GET"])
@@ -153,7 +154,7 @@ def api_patterns():
 @require_role(*MANAGERS)
 def api_create_pattern(data):
     """A weekly pattern."""
-    return service.check_create_pattern(data, actor=current_account_id())
+    return service.check_create_pattern(data, actor_account_id=current_account_id())
 
 
 @api.route("/patterns/<int:pattern_id>", methods=["GET"])
@@ -170,7 +171,7 @@ def api_pattern(pattern_id: int):
 @require_role(*MANAGERS)
 def api_update_pattern(data, pattern_id: int):
     """Change a weekly pattern; weeks generated from now on follow it."""
-    return service.check_update_pattern(pattern_id, data, actor=current_account_id())
+    return service.check_update_pattern(pattern_id, data, actor_account_id=current_account_id())
 
 
 @api.route("/patterns/<int:pattern_id>", methods=["DELETE"])
@@ -179,7 +180,8 @@ def api_update_pattern(data, pattern_id: int):
 @require_role(*MANAGERS)
 def api_remove_pattern(query, pattern_id: int):
     """Stop a pattern from a day (default today): its planned visits from then leave the rota."""
-    return service.do_remove_pattern(pattern_id, query["from_day"], actor=current_account_id())
+    return service.do_remove_pattern(pattern_id, query["from_day"],
+                                     actor_account_id=current_account_id())
 
 
 @api.route("/rota/generate", methods=["POST"])
@@ -188,7 +190,7 @@ def api_remove_pattern(query, pattern_id: int):
 @require_role(*MANAGERS)
 def api_generate(data):
     """Create a week's visits from the patterns; running it again creates nothing more."""
-    return service.do_generate_week(data["week"], actor=current_account_id())
+    return service.do_generate_week(data["week"], actor_account_id=current_account_id())
 
 
 def _schedule_worker(worker_id: int) -> Worker:
@@ -462,7 +464,7 @@ def assign(visit_id: int):
     try:
         data = _load(schemas.AssignSchema(), ("worker_id",), keep_empty=("worker_id",))
         visit = service.check_assign_worker(visit_id, data["worker_id"],
-                                            actor=current_account_id())
+                                            actor_account_id=current_account_id())
     except ValidationError as exc:
         tenant_session().rollback()
         return _visit_page(service.access_visit(visit_id), _page_errors(exc), 422, request.form)
@@ -480,7 +482,8 @@ def record(visit_id: int):
     fields = service.WORKER_FIELDS if own else service.MANAGER_FIELDS
     try:
         changes = _load(schemas.VisitUpdateSchema(), fields)
-        service.check_update_visit(visit_id, changes, actor=current_account_id(), own_worker=own)
+        service.check_update_visit(visit_id, changes, actor_account_id=current_account_id(),
+                                   own_worker=own)
     except ValidationError as exc:
         tenant_session().rollback()
         return _visit_page(service.access_visit(visit_id, own_worker=own), _page_errors(exc),
@@ -497,7 +500,7 @@ def new_visit():
     if request.method == "POST":
         try:
             data = _load(schemas.VisitCreateSchema())
-            created = service.check_create_visit(data, actor=current_account_id())
+            created = service.check_create_visit(data, actor_account_id=current_account_id())
         except ValidationError as exc:
             tenant_session().rollback()
             errors = _page_errors(exc)
@@ -517,7 +520,7 @@ def patterns():
     if request.method == "POST":
         try:
             service.check_create_pattern(_load(schemas.PatternCreateSchema()),
-                                         actor=current_account_id())
+                                         actor_account_id=current_account_id())
         except ValidationError as exc:
             tenant_session().rollback()
             errors = _page_errors(exc)
@@ -541,7 +544,7 @@ def generate():
     except ValidationError:
         flash(_("Enter a date in the week, like 2026-11-23"))
         return redirect(url_for("rota.patterns"))
-    result = service.do_generate_week(data["week"], actor=current_account_id())
+    result = service.do_generate_week(data["week"], actor_account_id=current_account_id())
     flash(_("%(count)s visits added for the week starting %(week)s", count=result.created,
             week=format_date(result.week)))
     for name, count in sorted(result.held_back.items()):
@@ -581,7 +584,7 @@ def pattern(pattern_id: int):
         return _pattern_page(found, _pattern_form(found))
     try:
         service.check_update_pattern(pattern_id, _load(schemas.PatternCreateSchema()),
-                                     actor=current_account_id())
+                                     actor_account_id=current_account_id())
     except ValidationError as exc:
         tenant_session().rollback()
         return _pattern_page(service.access_pattern(pattern_id), request.form, _page_errors(exc))
@@ -598,7 +601,8 @@ def remove_pattern(pattern_id: int):
         query = _load(schemas.PatternRemoveSchema(), ("from",))
     except ValidationError as exc:
         return _pattern_page(found, _pattern_form(found), _page_errors(exc), request.form)
-    result = service.do_remove_pattern(pattern_id, query["from_day"], actor=current_account_id())
+    result = service.do_remove_pattern(pattern_id, query["from_day"],
+                                       actor_account_id=current_account_id())
     flash(ngettext("Pattern removed; %(num)s planned visit was taken off the rota.",
                    "Pattern removed; %(num)s planned visits were taken off the rota.",
                    result.visits_removed))
@@ -619,7 +623,7 @@ def print_week():
 def week_csv():
     """The week's visits as CSV, one row a visit, safe to open in a spreadsheet."""
     monday = _week_arg()
-    body = service.week_csv(monday, actor=current_account_id())
+    body = service.week_csv(monday, actor_account_id=current_account_id())
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="rota-{monday.isoformat()}.csv"'})
 

@@ -49,7 +49,7 @@ def test_a_lent_slot_blocks_a_home_visit_at_the_same_time(app, two_coops, coop_s
         with coop_session(lender):
             check_create_visit({"client_id": client_id, "starts_at": start + timedelta(hours=1),
                                 "ends_at": start + timedelta(hours=2), "worker_id": worker_id},
-                               actor=1)
+                               actor_account_id=1)
     assert refused.value.problem_extra["rules"] == ["double_booking"]
     # The other co-op's store knows nothing of it.
     with coop_session(other) as session:
@@ -66,7 +66,7 @@ def test_my_shifts_shows_home_visits_and_lent_slots_together(app, two_coops, coo
             check_create_visit({"client_id": client_id,
                                 "starts_at": datetime.combine(day, time(8)),
                                 "ends_at": datetime.combine(day, time(9)),
-                                "worker_id": worker_id}, actor=1)
+                                "worker_id": worker_id}, actor_account_id=1)
             consent = lending.do_opt_in(session, session.get(Worker, worker_id), actor=None)
             lending.do_record_commitment(
                 session, agreement_id=78, worker_ref=consent.worker_ref,

@@ -78,7 +78,7 @@ def test_a_visit_left_without_its_worker_says_who_and_why(app, coops, coop_sessi
     assert "Aled Lapsed" in welsh.get_data(as_text=True)
     # Generating again adds nothing and no second hold-back.
     with coop_session(a) as session:
-        assert service.do_generate_week(MONDAY, actor=None).created == 0
+        assert service.do_generate_week(MONDAY, actor_account_id=None).created == 0
         assert session.scalar(select(func.count()).select_from(VisitHoldBack).where(
             VisitHoldBack.visit_id == visit_id)) == 1
     with coop_session(b) as session:
@@ -91,7 +91,7 @@ def test_a_changed_pattern_shapes_later_weeks_and_never_doubles_a_generated_one(
     with coop_session(a) as session:
         client_id = make_client(session)
         pattern_id = _pattern(session, client_id)
-        service.do_generate_week(MONDAY, actor=None)
+        service.do_generate_week(MONDAY, actor_account_id=None)
     with coop_session(b) as session:
         other_pattern = _elsewhere(session)
     browser = signed_in(app, admin)
@@ -106,8 +106,8 @@ def test_a_changed_pattern_shapes_later_weeks_and_never_doubles_a_generated_one(
     assert browser.post(path, data={**base, "starts": "10:30"}).status_code == 302
     assert browser.get(f"/c/{a.slug}/rota/patterns/{other_pattern}").status_code == 404
     with coop_session(a) as session:
-        assert service.do_generate_week(MONDAY, actor=None).created == 0  # not doubled
-        service.do_generate_week(date(2026, 5, 11), actor=None)
+        assert service.do_generate_week(MONDAY, actor_account_id=None).created == 0  # not doubled
+        service.do_generate_week(date(2026, 5, 11), actor_account_id=None)
         later = session.scalars(select(Visit).where(Visit.pattern_id == pattern_id)
                                 .order_by(Visit.starts_at)).all()
         assert [v.starts_at for v in later] == [datetime(2026, 5, 4, 9),
@@ -125,13 +125,13 @@ def test_removing_a_pattern_takes_its_planned_visits_off_and_keeps_the_past(
         pattern_id = _pattern(session, client_id)
         fresh = _pattern(session, client_id, weekday=2, valid_from=date(2026, 5, 20))
         for week in (MONDAY, date(2026, 5, 11), date(2026, 5, 18)):
-            service.do_generate_week(week, actor=None)
+            service.do_generate_week(week, actor_account_id=None)
         done = session.scalars(select(Visit).where(Visit.pattern_id == pattern_id,
                                                    Visit.starts_at == datetime(2026, 5, 11, 9)))
         done.one().status = "completed"
     with coop_session(b) as session:
         kept = _elsewhere(session)
-        service.do_generate_week(MONDAY, actor=None)
+        service.do_generate_week(MONDAY, actor_account_id=None)
     browser = signed_in(app, admin)
     path = f"/c/{a.slug}/rota/patterns/{pattern_id}"
     token = csrf_token(browser, path)
@@ -165,7 +165,7 @@ def test_the_week_prints_exports_safely_and_finds_a_person(
                    datetime(2026, 5, 5, 9), 60)
     with coop_session(a) as session:
         _lapsed_pattern(session)
-        service.do_generate_week(MONDAY, actor=None)
+        service.do_generate_week(MONDAY, actor_account_id=None)
         sly = make_client(session, display_name="=HYPERLINK(\"http://x\")")
         make_visit(session, sly, datetime(2026, 5, 8, 14), 30,
                    worker_id=make_worker(session, display_name="Bethan Hughes"))

@@ -28,7 +28,7 @@ def test_rota_tools_in_welsh_pass_axe(page, live_server, two_coops, coop_session
         session.add(pattern)
         session.flush()
         pattern_id = pattern.id
-        service.do_generate_week(date(2026, 5, 4), actor=None)
+        service.do_generate_week(date(2026, 5, 4), actor_account_id=None)
     problems: dict[str, list[str]] = {}
     use_language(page, live_server, "cy")
     sign_in(page, live_server, admin.email)

@@ -95,5 +95,10 @@ def test_every_operation_all_phases_100_examples_against_the_live_app(
     run = subprocess.run(command, capture_output=True, text=True, timeout=1800, cwd=tmp_path)
     summary = run.stdout[-6000:]
     assert run.returncode == 0, summary
-    for phase in ("Examples", "Coverage", "Fuzzing", "Stateful"):
-        assert phase in summary, summary
+    # Each phase ran and passed: a skipped one ("⏭  Stateful", e.g. with no links between
+    # operations) would still name the phase, so look for its success mark. The examples
+    # phase replays the document's own examples, and this document (made from the
+    # marshmallow schemas) has none, so schemathesis skips it; the other three must pass.
+    for phase in ("Coverage", "Fuzzing", "Stateful"):
+        assert f"✅ {phase}" in summary, summary
+    assert "✅ Examples" in summary or "⏭  Examples" in summary, summary

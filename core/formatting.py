@@ -26,6 +26,11 @@ def _locale() -> str:
     return str(locale)
 
 
+def language() -> str:
+    """The reader's language, ``"cy"`` or ``"en"``: which of a record's two names to show."""
+    return "cy" if _locale().startswith("cy") else "en"
+
+
 def _wall_clock(value: datetime) -> datetime:
     """An aware instant in Welsh wall-clock time; a naive one is already wall-clock time."""
     return value.astimezone(LOCAL) if value.tzinfo is not None else value

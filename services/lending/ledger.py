@@ -13,7 +13,7 @@ from sqlalchemy import func, or_, select
 from core.db import db
 from services.lending.models import LedgerEntry, LedgerEntryParts
 from services.lending.rates import RateParts
-from tenants.registry.models import Coop
+from tenants.registry import service as registry
 
 
 @dataclass(frozen=True)
@@ -49,8 +49,7 @@ def statements(coop_id: int, month: date) -> list[Statement]:
         row = totals.setdefault(other, [0, 0, Decimal("0.00"), Decimal("0.00")])
         row[0 if lent else 1] += int(minutes)
         row[2 if lent else 3] += Decimal(amount).quantize(Decimal("0.01"))
-    names = dict(db.session.execute(select(Coop.id, Coop.name).where(
-        Coop.id.in_(list(totals)))).all()) if totals else {}
+    names = registry.names_by_id(totals) if totals else {}
     return sorted((Statement(other, names.get(other, ""), *row)
                    for other, row in totals.items()), key=lambda s: s.other_coop)
 

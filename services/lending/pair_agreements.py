@@ -30,7 +30,7 @@ from services.lending.models import (
     LendingTerms,
     SharingAgreement,
 )
-from tenants.registry.models import Coop
+from tenants.registry import service as registry
 
 ARRANGEMENT_NAMES = {"secondment": _l("Secondment"), "supply_of_staff": _l("Supply of staff")}
 EMPLOYER_TEXT = {
@@ -245,8 +245,7 @@ def check_confirm(agreement: LendingAgreement, actor: int | None) -> None:
     if not fully_accepted(row):
         waiting = missing(row) if row is not None else [agreement.lender_coop_id,
                                                          agreement.borrower_coop_id]
-        names = ", ".join(db.session.scalars(select(Coop.name).where(
-            Coop.id.in_(waiting)).order_by(Coop.name)))
+        names = ", ".join(sorted(registry.names_by_id(waiting).values()))
         audit.record_despite_rollback(
             "lending.confirm_refused", actor_account_id=actor,
             coop_id=agreement.borrower_coop_id, outcome="refused", agreement_id=agreement.id,
@@ -260,5 +259,4 @@ def check_confirm(agreement: LendingAgreement, actor: int | None) -> None:
 
 def coop_names(row: SharingAgreement) -> dict[int, str]:
     """The pair's names, by co-op id."""
-    return dict(db.session.execute(select(Coop.id, Coop.name).where(
-        Coop.id.in_([row.coop_a_id, row.coop_b_id]))).all())
+    return registry.names_by_id([row.coop_a_id, row.coop_b_id])

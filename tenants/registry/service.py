@@ -8,6 +8,7 @@ from sqlalchemy import Select, and_, select
 from core import audit, revisions
 from core.db import db
 from core.errors import Conflict, NotFound, Unavailable
+from core.formatting import language
 from core.timeutil import utcnow
 from tenants.registry.models import Coop, CoopState, Membership
 
@@ -68,6 +69,13 @@ def check_serving(coop: Coop) -> None:
     if coop.state == CoopState.ARCHIVED:
         raise NotFound()
     raise Unavailable("maintenance", state=coop.state)
+
+
+def names_by_id(coop_ids, locale: str | None = None) -> dict[int, str]:
+    """Each co-op's name in ``locale`` (the reader's language by default), by id."""
+    locale = locale or language()
+    return {coop.id: coop.display_name(locale)
+            for coop in db.session.scalars(select(Coop).where(Coop.id.in_(list(coop_ids))))}
 
 
 def coop_by_slug(slug: str) -> Coop:

@@ -81,14 +81,19 @@ def test_a_loan_between_a_pair_with_no_accepted_agreement_cannot_be_confirmed(
                          f"{version_id['id']}/accept")
     assert accepted.status_code == 200, accepted.get_json()
     assert accepted.get_json()["accepted_by"] == [lender.id]
-    with app.app_context():  # the borrower's admin reads Welsh
+    welsh_name = f"Cwmni Derbyn {borrower.id}"
+    with app.app_context():  # the borrower's admin reads Welsh, and it has a Welsh name
         db.session.get(Account, borrower_admin.id).locale = "cy"
+        db.session.get(Coop, borrower.id).name_cy = welsh_name
         db.session.commit()
     refused = _confirm(clients, borrower, borrower_admin, agreement_id)
     assert refused.status_code == 422
     [message] = refused.get_json()["errors"]["sharing_agreement"]
-    assert borrower.name in message and lender.name not in message
+    assert welsh_name in message and borrower.name not in message
+    assert lender.name not in message
     assert "cytundeb" in message  # in Welsh for a Welsh reader
+    page = clients(borrower_admin).get(f"/c/{borrower.slug}/lending/sharing/{version_id['id']}")
+    assert page.status_code == 200 and welsh_name in page.get_data(as_text=True)
 
     # Another co-op cannot see or accept the pair's agreement.
     stranger, stranger_admin = pool_coop(app, "W06000004")

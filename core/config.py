@@ -87,6 +87,11 @@ SETTINGS: tuple[Setting, ...] = (
         "or off when ENV is test (a test that wants it sets it).", nullable=True),
     Setting("INPROCESS_JOB_THREADS", int, 2, "Threads that run jobs when REDIS_URL is unset."),
     Setting(
+        "WORKER_TTL", int, 420,
+        "Seconds an RQ worker may go without a heartbeat before Redis forgets it; it waits "
+        "for a job 15 s less than this, and a Redis that answers nothing for about that "
+        "long makes RQ quit, which `coopfed worker` answers by reconnecting. 30 or more."),
+    Setting(
         "PROVISION_RETRY_SECONDS", int, 120,
         "A co-op left pending or provisioning this long is provisioned again by the sweeper."),
     Setting(
@@ -185,6 +190,8 @@ def load_settings(config: dict, instance_path: str) -> None:
         config["STORE_POOL_SIZE"] = 0 if config["ENV"] == "test" else 3
     if config["STORE_POOL_SIZE"] < 0:
         raise ConfigError("COOPFED_STORE_POOL_SIZE must be 0 or more")
+    if config["WORKER_TTL"] < 30:
+        raise ConfigError("COOPFED_WORKER_TTL must be 30 or more")
     if config["TENANT_ENGINE_CACHE"] < 1:
         raise ConfigError("COOPFED_TENANT_ENGINE_CACHE must be 1 or more")
     if config["COOP_RATE_LIMIT"] is None:

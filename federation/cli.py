@@ -246,8 +246,19 @@ def worker_command() -> None:
     use_app(current_app._get_current_object())
     preload(current_app)
     queues = [backend.queue(q) for q in QUEUES]
-    _reconnecting(lambda: Worker(queues, connection=backend.redis).work(with_scheduler=True),
-                  "worker")
+    ttl = current_app.config["WORKER_TTL"]
+
+    def work() -> None:
+        from redis.exceptions import ConnectionError as RedisConnectionError
+
+        worker = Worker(queues, connection=backend.redis, worker_ttl=ttl)
+        worker.work(with_scheduler=True)
+        # RQ's loop also ends, without raising, when Redis times out or answers with an
+        # error it does not expect ("quitting..."); only a signal means "stop".
+        if not worker._stop_requested:
+            raise RedisConnectionError("the RQ worker quit without being asked to stop")
+
+    _reconnecting(work, "worker")
 
 
 def _reconnecting(run, name: str, max_wait: float = 30.0) -> None:

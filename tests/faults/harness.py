@@ -177,12 +177,14 @@ class Processes:
         self.running: list[subprocess.Popen] = []
         self.started = 0
 
-    def start(self, *args: str) -> subprocess.Popen:
+    def start(self, *args: str, **settings) -> subprocess.Popen:
+        """Start ``coopfed *args``; ``settings`` (``WORKER_TTL=30``) for this process only."""
         self.started += 1
+        env = {**self.env, **{f"COOPFED_{k}": str(v) for k, v in settings.items()}}
         with open(self.logs / f"{args[0]}-{self.started}.log", "wb") as log:
             process = subprocess.Popen(
                 [sys.executable, "-c", "from federation.cli import main; main()", *args],
-                env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+                env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         self.running.append(process)
         return process
 

@@ -140,6 +140,25 @@ def _alive(rig, *processes) -> None:
         assert process.poll() is None, rig.procs.log_tail()
 
 
+def test_a_worker_rq_quits_on_a_frozen_redis_reconnects_when_it_thaws(rig):
+    """Redis freezes for longer than the worker waits for a job (its TTL less 15 s, plus
+    10 s of socket timeout). RQ logs "Redis connection timeout, quitting..." and, once Redis
+    answers again, its loop returns as after a clean stop: the worker must go on working,
+    not exit, and the email asked for afterwards goes out once."""
+    coop, _ = create_coop(rig.app)
+    worker = rig.worker(WORKER_TTL=30)  # waits 15 s for a job; the socket gives up at 25 s
+    rig.eventually(lambda: "Listening on" in rig.procs.log_tail(), what="the worker started")
+    rig.redis.freeze()
+    rig.eventually(lambda: "quitting" in rig.procs.log_tail(), what="RQ quitting",
+                   timeout=90)
+    rig.redis.thaw()
+    rig.eventually(lambda: "reconnecting" in rig.procs.log_tail(), what="a reconnect")
+    _alive(rig, worker)
+    invited = invite(rig.app, coop)
+    emailed_exactly_once(rig, coop, invited)
+    _alive(rig, worker)
+
+
 def test_the_worker_and_the_scheduler_reconnect_when_redis_comes_back(rig):
     """Redis goes away while a work horse runs and over the scheduler's next tick.
 

@@ -21,11 +21,16 @@ def _when():
 class ProposalCreateSchema(StrictSchema):
     """A resolution: ordinary (simple majority of votes cast) or special (at least 75%)."""
 
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    body = fields.String(load_default="", validate=validate.Length(max=20000))
-    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                          metadata={"example": "Offer every visit in Welsh to those who ask"})
+    body = fields.String(load_default="", validate=validate.Length(max=20000),
+                         metadata={"example": "That the co-op match Welsh speakers to members "
+                                              "who ask for care in Welsh."})
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS),
+                         metadata={"example": "ordinary"})
     meeting_id = fields.Integer(strict=True, allow_none=True)
-    easy_read = fields.String(load_default="", validate=validate.Length(max=5000))
+    easy_read = fields.String(load_default="", validate=validate.Length(max=5000),
+                              metadata={"example": "Care in Welsh for those who want it."})
 
 
 class BallotTimesSchema(StrictSchema):

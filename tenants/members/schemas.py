@@ -11,7 +11,13 @@ from marshmallow import fields, validate
 
 from tenants.context import tenant_session
 from tenants.members import service
-from tenants.web import MANAGERS, StrictSchema, current_account_id, current_role
+from tenants.web import (
+    MANAGERS,
+    StrictSchema,
+    UTCDateTime,
+    current_account_id,
+    current_role,
+)
 
 _TEXT = validate.Length(max=2000)
 
@@ -89,11 +95,13 @@ class MemberUpdateSchema(StrictSchema):
     """Changes to a register entry; omit a field to leave it as it is."""
 
     display_name = _name()
-    email = fields.Email(allow_none=True, validate=validate.Length(max=254))
+    email = fields.Email(allow_none=True, validate=validate.Length(max=254),
+                         metadata={"example": "sian@example.org"})
     postal_address = fields.String(allow_none=True, validate=_TEXT)
     joined_on = fields.Date()
     left_on = fields.Date(allow_none=True)
-    shares_held = fields.Integer(strict=True, validate=validate.Range(min=0, max=1_000_000_000))
+    shares_held = fields.Integer(strict=True, validate=validate.Range(min=0, max=1_000_000_000),
+                                 metadata={"example": 1})
     classes = fields.List(fields.String(validate=validate.Length(min=1, max=40)),
                           validate=validate.Length(min=1, error=_l("Choose at least one class.")))
 
@@ -101,11 +109,13 @@ class MemberUpdateSchema(StrictSchema):
 class MemberCreateSchema(MemberUpdateSchema):
     """A new register entry: name, class(es) and date admitted are required."""
 
-    display_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    joined_on = fields.Date(required=True)
+    display_name = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                                 metadata={"example": "Siân Prydderch"})
+    joined_on = fields.Date(required=True, metadata={"example": "2026-04-01"})
     classes = fields.List(fields.String(validate=validate.Length(min=1, max=40)),
                           required=True,
-                          validate=validate.Length(min=1, error=_l("Choose at least one class.")))
+                          validate=validate.Length(min=1, error=_l("Choose at least one class.")),
+                          metadata={"example": ["dp_holder"]})
 
 
 class InvitationCreateSchema(StrictSchema):
@@ -119,10 +129,10 @@ class InvitationSchema(ma.Schema):
 
     id = fields.Integer()
     member_id = fields.Integer()
-    created_at = fields.DateTime()
-    expires_at = fields.DateTime()
-    sent_at = fields.DateTime(allow_none=True)
-    accepted_at = fields.DateTime(allow_none=True)
+    created_at = UTCDateTime()
+    expires_at = UTCDateTime()
+    sent_at = UTCDateTime(allow_none=True)
+    accepted_at = UTCDateTime(allow_none=True)
 
 
 class ShareRequestSchema(StrictSchema):

@@ -67,10 +67,8 @@ def remind_coop(coop_id: int) -> int:
     for reminder in due:
         if not reminders.claim(session, reminder):
             continue
-        texts = [reminders.reminder_text(reminder, coop.display_name(loc), loc)
-                 for loc in (first, "en" if first == "cy" else "cy")]
-        subject = f"{texts[0][0]} / {texts[1][0]}"
-        body = f"{texts[0][1]}\n\n----\n\n{texts[1][1]}\n"
+        subject, body = mail.bilingual(first, lambda loc, r=reminder: reminders.reminder_text(
+            r, coop.display_name(loc), loc))
         for address in to:
             mail.send(address, subject, body)
         sent += 1

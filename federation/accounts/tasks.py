@@ -14,9 +14,7 @@ from services.mail import service as mail
 
 def _both(account: Account, texts) -> tuple[str, str]:
     """Subject and body in the account's language first, then the other one."""
-    first = account.locale
-    parts = [texts(locale) for locale in (first, "en" if first == "cy" else "cy")]
-    return f"{parts[0][0]} / {parts[1][0]}", f"{parts[0][1]}\n\n----\n\n{parts[1][1]}\n"
+    return mail.bilingual(account.locale, texts)
 
 
 def send_verification(account_id: int, placeholder: str) -> bool:

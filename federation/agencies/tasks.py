@@ -76,14 +76,12 @@ def send_handover(handover_id: int) -> bool:
         handover.token_hash = token_hash(token)
         handover.sent_at = utcnow()
         audit.record(db.session, "handover.sent", coop_id=coop.id, handover_id=handover.id)
-        first = coop.default_locale
-        texts = [_text(coop, handover, advisor.display_name if advisor else "coopfed",
-                       handover_link(token), loc)
-                 for loc in (first, "en" if first == "cy" else "cy")]
+        sender = advisor.display_name if advisor else "coopfed"
+        subject, body = mail.bilingual(coop.default_locale, lambda loc: _text(
+            coop, handover, sender, handover_link(token), loc))
         to_email = handover.to_email
         db.session.commit()  # the link works before anyone can receive it
-        mail.send(to_email, f"{texts[0][0]} / {texts[1][0]}",
-                  f"{texts[0][1]}\n\n----\n\n{texts[1][1]}\n", key=key)
+        mail.send(to_email, subject, body, key=key)
     except Exception:
         mail.release(key)  # nothing went out: a retry may claim it at once
         raise

@@ -44,9 +44,6 @@ def send_family_invitation(coop_id: int, grant_id: int) -> bool:
         return False
     link = f"{current_app.config['PUBLIC_URL']}/care-invitations/{coop.slug}/{issued.token}"
     expires = issued.expires_at  # written in each language's own way by _text
-    first = coop.default_locale
-    texts = [_text(coop, issued.person, link, expires, loc)
-             for loc in (first, "en" if first == "cy" else "cy")]
-    mail.send(issued.email, f"{texts[0][0]} / {texts[1][0]}",
-              f"{texts[0][1]}\n\n----\n\n{texts[1][1]}\n")
+    mail.send(issued.email, *mail.bilingual(coop.default_locale, lambda loc: _text(
+        coop, issued.person, link, expires, loc)))
     return True

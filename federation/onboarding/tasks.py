@@ -136,11 +136,7 @@ def send_resume_link(draft_id: int, requested: int | None = None) -> bool:
             return False
         draft, token = issued
         link = current_app.config["PUBLIC_URL"] + resume_path(token)
-        first = draft.locale
-        texts = [_resume_text(loc, link)
-                 for loc in (first, "en" if first == "cy" else "cy")]
-        subject = f"{texts[0][0]} / {texts[1][0]}"
-        body = f"{texts[0][1]}\n\n----\n\n{texts[1][1]}\n"
+        subject, body = mail.bilingual(draft.locale, lambda loc: _resume_text(loc, link))
         to_email = draft.contact_email
         db.session.commit()  # the link works before anyone can receive it
         mail.send(to_email, subject, body, key=key)

@@ -65,11 +65,8 @@ def send_schedule(coop_id: int, worker_id: int, monday: int, event_id: int) -> b
         return False
     week = date.fromordinal(int(monday))
     days = week_schedule(worker, week)
-    first = coop.default_locale
-    texts = [_text(coop, worker.display_name, days, week, loc)
-             for loc in (first, "en" if first == "cy" else "cy")]
-    mail.send(account.email, f"{texts[0][0]} / {texts[1][0]}",
-              f"{texts[0][1]}\n\n----\n\n{texts[1][1]}\n")
+    mail.send(account.email, *mail.bilingual(coop.default_locale, lambda loc: _text(
+        coop, worker.display_name, days, week, loc)))
     record(session, "rota.schedule_sent", subject_type="worker", subject_id=worker.id,
            request=int(event_id), week=week.isoformat())
     return True

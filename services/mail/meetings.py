@@ -89,11 +89,10 @@ def send_meeting_notice(coop_id: int, notice_id: int) -> bool:
                 or member is None or not member.email or meeting is None):
             mail.mark_sent(key)  # nothing to send, ever
             return False
-        first = coop.default_locale
-        texts = [meetings.notice_text(session, meeting, coop.display_name(loc), loc)
-                 for loc in (first, "en" if first == "cy" else "cy")]
-        subject = f"{texts[0][0]} / {texts[1][0]}"
-        body = f"{member.display_name},\n\n{texts[0][1]}\n\n----\n\n{texts[1][1]}\n"
+        subject, body = mail.bilingual(
+            coop.default_locale,
+            lambda loc: meetings.notice_text(session, meeting, coop.display_name(loc), loc),
+            opening=f"{member.display_name},\n\n")
         mail.send(member.email, subject, body, key=key)
     except Exception:
         mail.release(key)  # nothing went out: a retry may claim it at once

@@ -29,6 +29,17 @@ from services.mail.models import SentMail
 log = logging.getLogger("coopfed.mail")
 
 
+def bilingual(first: str, text, *, opening: str = "") -> tuple[str, str]:
+    """Subject and body of an email in both languages, ``first`` ("cy" or "en") first.
+
+    ``text(locale)`` gives one language's (subject, body); the subjects are joined with a
+    slash and the bodies with a rule, after ``opening`` (a name, say) that needs no words.
+    """
+    parts = [text(locale) for locale in (first, "en" if first == "cy" else "cy")]
+    return (f"{parts[0][0]} / {parts[1][0]}",
+            f"{opening}{parts[0][1]}\n\n----\n\n{parts[1][1]}\n")
+
+
 def build_message(to: str, subject: str, body: str, *, sender: str) -> EmailMessage:
     """A plain-text UTF-8 email."""
     message = EmailMessage()

@@ -67,11 +67,8 @@ def send_invitation(coop_id: int, invitation_id: int) -> bool:
         finish_tenant_session(commit=True)
         link = invitation_link(coop.slug, issued.token)
         expires = issued.expires_at  # written in each language's own way by _text
-        first = coop.default_locale
-        texts = [_text(coop, issued.display_name, link, expires, loc)
-                 for loc in (first, "en" if first == "cy" else "cy")]
-        subject = f"{texts[0][0]} / {texts[1][0]}"
-        body = f"{texts[0][1]}\n\n----\n\n{texts[1][1]}\n"
+        subject, body = mail.bilingual(coop.default_locale, lambda loc: _text(
+            coop, issued.display_name, link, expires, loc))
         mail.send(issued.email, subject, body, key=key)
     except Exception:
         mail.release(key)  # nothing went out: a retry may claim it at once

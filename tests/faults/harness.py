@@ -181,12 +181,19 @@ class Processes:
         """Start ``coopfed *args``; ``settings`` (``WORKER_TTL=30``) for this process only."""
         self.started += 1
         env = {**self.env, **{f"COOPFED_{k}": str(v) for k, v in settings.items()}}
-        with open(self.logs / f"{args[0]}-{self.started}.log", "wb") as log:
+        path = self.logs / f"{args[0]}-{self.started}.log"
+        with open(path, "wb") as log:
             process = subprocess.Popen(
                 [sys.executable, "-c", "from federation.cli import main; main()", *args],
                 env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        process.log_path = path
         self.running.append(process)
         return process
+
+    @staticmethod
+    def log_of(process: subprocess.Popen) -> str:
+        """What one process has written so far (``log_tail`` holds every process's)."""
+        return process.log_path.read_text(errors="replace")
 
     def run(self, *args: str) -> subprocess.CompletedProcess:
         """Run a ``coopfed`` command to its end."""

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from services.outbox import service as relay_service
 from tenants.care_person.models import FamilyGrant
-from tests.fixtures.factories import unique
+from tests.fixtures.factories import sweep_and_send, unique
 from tests.tenants.care_person.helpers import build_world, linked_person
 
 
@@ -34,12 +33,7 @@ def test_a_family_invitation_whose_job_was_lost_is_swept_and_sent_once(
 
     assert mails() == []
     monkeypatch.setitem(app.config, "SEND_GRACE_SECONDS", 0)
-    with app.app_context():
-        assert relay_service.sweep()["family_invitations"] == 1
-    run_jobs()
-    with app.app_context():
-        assert relay_service.sweep()["family_invitations"] == 0  # sent: nothing more to do
-    run_jobs()
+    assert sweep_and_send(app, "family_invitations") == 1
     assert len(mails()) == 1
     with coop_session(coop) as session:
         assert session.get(FamilyGrant, invited.get_json()["id"]).sent_at is not None

@@ -17,10 +17,10 @@ from core.timeutil import utcnow
 from services.jobs.runner import run_job
 from services.mail.meetings import ONE_JOB, notice_key
 from services.mail.models import SentMail
-from services.outbox import service as relay_service
 from tenants.governance import meetings
 from tenants.governance.models import MeetingNotice
 from tenants.members import service as members
+from tests.fixtures.factories import sweep_and_send
 
 ADDRESSES = ("alun.notice@example.org", "bethan.notice@example.org")
 
@@ -61,12 +61,7 @@ def test_notice_emails_whose_jobs_were_lost_are_swept_and_sent_once(
         assert _emails(caplog) == dict.fromkeys(ADDRESSES, 0)
         monkeypatch.setattr(backend, "dispatch", original)
         monkeypatch.setitem(app.config, "SEND_GRACE_SECONDS", 0)
-        with app.app_context():
-            assert relay_service.sweep()["meeting_notices"] == 2  # not the letter
-        run_jobs()
-        with app.app_context():
-            assert relay_service.sweep()["meeting_notices"] == 0  # all sent now
-        run_jobs()
+        assert sweep_and_send(app, "meeting_notices") == 2  # not the letter
         with coop_session(coop) as session:
             emailed = session.scalars(select(MeetingNotice).where(
                 MeetingNotice.channel == "email")).all()
@@ -80,11 +75,7 @@ def test_notice_emails_whose_jobs_were_lost_are_swept_and_sent_once(
         with coop_session(coop) as session:
             session.execute(update(MeetingNotice).where(MeetingNotice.id == notice_ids[0])
                             .values(sent_at=None))
-        with app.app_context():
-            assert relay_service.sweep()["meeting_notices"] == 1
-        run_jobs()
-        with app.app_context():
-            assert relay_service.sweep()["meeting_notices"] == 0
+        assert sweep_and_send(app, "meeting_notices") == 1
     assert _emails(caplog) == dict.fromkeys(ADDRESSES, 1)
     with app.app_context():
         for notice_id in notice_ids:

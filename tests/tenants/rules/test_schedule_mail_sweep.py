@@ -3,8 +3,8 @@ log by the sweeper and sent once."""
 
 from __future__ import annotations
 
-from services.outbox import service as relay_service
 from tests.fixtures.app import captured_mail, csrf_token
+from tests.fixtures.factories import sweep_and_send
 from tests.tenants.rules.test_schedule import THURSDAY, _day
 from tests.tenants.workforce.helpers import browser, person
 
@@ -29,12 +29,7 @@ def test_a_schedule_whose_mail_job_was_lost_is_swept_and_sent_once(
         monkeypatch.setattr(backend, "dispatch", original)
         assert not [m for m in mails if account.email in m]
         monkeypatch.setitem(app.config, "SEND_GRACE_SECONDS", 0)
-        with app.app_context():
-            assert relay_service.sweep()["schedules"] == 1
-        run_jobs()
-        with app.app_context():
-            assert relay_service.sweep()["schedules"] == 0  # sent: nothing more to do
-        run_jobs()
+        assert sweep_and_send(app, "schedules") == 1
     sent = [m for m in mails if account.email in m]
     assert len(sent) == 1
     assert "09:00-10:00 Visit (Mrs Gwen Jones): 60 minutes" in sent[0]
